@@ -1,0 +1,18 @@
+from django.core.management.base import BaseCommand
+
+from openday.accounts.tasks import housekeeping
+
+
+class Command(BaseCommand):
+    help = "清理过期会话和登录限制记录（默认放入后台任务队列，--now 立即执行）。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--now", action="store_true", help="在当前进程中立即执行")
+
+    def handle(self, now, **options):
+        if now:
+            result = housekeeping.call()
+            self.stdout.write(f"已清理：会话 {result['sessions']} 个，登录限制记录 {result['throttles']} 条。")
+        else:
+            result = housekeeping.enqueue()
+            self.stdout.write(f"已加入后台任务队列：{result.id}")

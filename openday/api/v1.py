@@ -1,0 +1,191 @@
+"""The JSON API under /api/v1/. One error shape: {"error": {"code": ..., "message": ...}}."""
+
+import time
+
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.http import Http404, JsonResponse
+from ninja import NinjaAPI, Schema, Status
+from ninja.renderers import JSONRenderer
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer
+
+from openday.accounts.services import user_for_token
+from openday.orgs.access import Access
+
+
+class BearerToken(HttpBearer):
+    openapi_description = "`openday token USERNAME` 生成的 API 令牌：Authorization: Bearer <token>"
+
+    def authenticate(self, request, token):
+        user = user_for_token(token)
+        if user is None:
+            return None
+        access = Access(user)
+        if not access.is_staff_member:
+            return None
+        request.user = user
+        request.access = access
+        return user
+
+
+class ChineseJSONRenderer(JSONRenderer):
+    json_dumps_params = {"ensure_ascii": False}
+
+
+api = NinjaAPI(
+    renderer=ChineseJSONRenderer(),
+    title="OpenDay 开放日 API",
+    version="1",
+    description="开放日系统的接口。除 /health 外均需 Bearer 令牌。",
+    urls_namespace="api-v1",
+    auth=BearerToken(),
+    docs_url="/docs",
+)
+
+
+def error(code, message, status, **extra):
+    body = {"error": {"code": code, "message": message, **extra}}
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request, exc):
+    return error("unauthorized", "需要有效的 API 令牌（Authorization: Bearer <token>）。", 401)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc):
+    details = [
+        {"field": ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")),
+         "reason": e.get("msg", "")}
+        for e in exc.errors
+    ]  # fmt: skip
+    return error("invalid", "请求参数不正确。", 422, details=details)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc):
+    return error("http_error", str(exc), exc.status_code)
+
+
+@api.exception_handler(PermissionDenied)
+def on_forbidden(request, exc):
+    return error("forbidden", str(exc) or "无权访问。", 403)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return error("not_found", "资源不存在。", 404)
+
+
+def not_found(request):
+    return error("not_found", "接口不存在，请查看 /api/v1/openapi.json。", 404)
+
+
+class DatabaseState(Schema):
+    ok: bool
+    vendor: str
+    latency_ms: float
+
+
+class Health(Schema):
+    status: str
+    database: DatabaseState
+
+
+@api.get("/health", auth=None, response={200: Health, 503: Health}, tags=["系统"])
+def health(request):
+    """Liveness and database state, for load balancers and monitoring."""
+    started = time.perf_counter()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        ok = True
+    except Exception:  # noqa: BLE001 - any database failure means "not healthy"
+        ok = False
+    latency = round((time.perf_counter() - started) * 1000, 2)
+    body = {"status": "ok" if ok else "error",
+            "database": {"ok": ok, "vendor": connection.vendor, "latency_ms": latency}}  # fmt: skip
+    return Status(200 if ok else 503, body)
+
+
+class MembershipOut(Schema):
+    org_id: int
+    org_name: str
+    role: str
+    role_label: str
+
+
+class MeOut(Schema):
+    username: str
+    full_name: str
+    is_operator: bool
+    memberships: list[MembershipOut]
+
+
+@api.get("/me", response=MeOut, tags=["账户"])
+def me(request):
+    """The token's user and their roles."""
+    access = request.access
+    return {
+        "username": request.user.username,
+        "full_name": request.user.full_name,
+        "is_operator": access.is_operator,
+        "memberships": [
+            {"org_id": m.org_id, "org_name": m.org.name, "role": m.role,
+             "role_label": m.get_role_display()}
+            for m in access.memberships
+        ],
+    }  # fmt: skip
+
+
+class OrgOut(Schema):
+    id: int
+    name: str
+    short_name: str
+    kind: str
+    parent_id: int | None
+    region_code: str
+    region_name: str
+    doc_code: str
+    is_active: bool
+
+
+class OrgPage(Schema):
+    count: int
+    results: list[OrgOut]
+
+
+def _org_out(o):
+    return {
+        "id": o.pk, "name": o.name, "short_name": o.short_name, "kind": o.kind,
+        "parent_id": o.parent_id, "region_code": o.region.code if o.region else "",
+        "region_name": o.region.name if o.region else "", "doc_code": o.doc_code,
+        "is_active": o.is_active,
+    }  # fmt: skip
+
+
+@api.get("/orgs", response=OrgPage, tags=["组织"])
+def list_orgs(request, kind: str = "", offset: int = 0, limit: int = 100):
+    """Organizations the token's user may see, in tree order."""
+    if limit < 1 or limit > 500 or offset < 0:
+        raise HttpError(422, "limit 须在 1–500 之间，offset 不能为负数。")
+    qs = request.access.visible_orgs().select_related("region").order_by("path")
+    if kind:
+        qs = qs.filter(kind=kind)
+    total = qs.count()
+    return {"count": total, "results": [_org_out(o) for o in qs[offset : offset + limit]]}
+
+
+@api.get("/orgs/{org_id}", response=OrgOut, tags=["组织"])
+def get_org(request, org_id: int):
+    from django.shortcuts import get_object_or_404
+
+    from openday.orgs.models import Org
+
+    org = get_object_or_404(Org.objects.select_related("region"), pk=org_id)
+    if not request.access.can_see_org(org):
+        raise PermissionDenied("无权查看该组织。")
+    return _org_out(org)

@@ -1,0 +1,60 @@
+from django.conf import settings
+from django.db import models
+
+
+class AuditEntry(models.Model):
+    """One change or security event: who, when, what. Rows are only ever added."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Kept even if the user is deleted later, and for failed sign-ins with unknown names.
+    actor_label = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=64, db_index=True)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    object_label = models.CharField(max_length=255, blank=True)
+    # The org the entry belongs to, so an office sees the entries of its subtree.
+    org = models.ForeignKey(
+        "orgs.Org", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    org_path = models.CharField(max_length=255, blank=True, db_index=True)
+    changes = models.JSONField(default=dict, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
+    @property
+    def action_label(self):
+        return ACTION_LABELS.get(self.action, self.action)
+
+
+ACTION_LABELS = {
+    "auth.login": "登录成功",
+    "auth.login_failed": "登录失败",
+    "auth.locked": "账户锁定",
+    "auth.unlocked": "解除锁定",
+    "auth.logout": "退出登录",
+    "auth.password_changed": "修改密码",
+    "auth.password_reset": "重置密码",
+    "token.created": "生成 API 令牌",
+    "token.revoked": "吊销 API 令牌",
+    "user.created": "新建账户",
+    "user.updated": "修改账户",
+    "user.deactivated": "停用账户",
+    "user.activated": "启用账户",
+    "membership.granted": "授予角色",
+    "membership.changed": "变更角色",
+    "membership.revoked": "撤销角色",
+    "org.created": "新建组织",
+    "org.updated": "修改组织",
+    "org.imported": "导入组织架构",
+    "region.created": "新建行政区划",
+    "region.updated": "修改行政区划",
+}

@@ -1,0 +1,39 @@
+from .models import AuditEntry
+
+
+def client_ip(request):
+    if request is None:
+        return None
+    # Behind nginx the real address comes in X-Forwarded-For, first hop.
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    ip = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
+    return ip or None
+
+
+def diff(before: dict, after: dict) -> dict:
+    """{field: [old, new]} for the fields whose values differ."""
+    return {
+        key: [before.get(key), after.get(key)]
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }
+
+
+def record(action, *, actor=None, actor_label="", obj=None, org=None, changes=None, request=None):
+    """Add one audit entry. Call inside the transaction that makes the change."""
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    if org is None and obj is not None:
+        org = getattr(obj, "audit_org", None)
+    return AuditEntry.objects.create(
+        actor=actor,
+        actor_label=actor_label or (actor.get_username() if actor else ""),
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_label=str(obj)[:255] if obj is not None else "",
+        org=org,
+        org_path=org.path if org is not None else "",
+        changes=changes or {},
+        ip=client_ip(request),
+    )

@@ -1,0 +1,128 @@
+from django import forms
+from django.contrib.auth import password_validation
+
+from openday.lib.personal_data import is_phone
+from openday.orgs.models import Org, Region, Role
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(label="用户名", max_length=150,
+                               widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))  # fmt: skip
+    password = forms.CharField(label="密码", strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))  # fmt: skip
+
+
+class RegionForm(forms.Form):
+    name = forms.CharField(label="名称", max_length=64)
+    code = forms.CharField(label="区划代码（GB/T 2260）", max_length=12, required=False,
+                           help_text="县级及以上 6 位，乡镇级 9 位，村级 12 位；不清楚可留空。")  # fmt: skip
+    level = forms.ChoiceField(label="级别", choices=Region.Level.choices)
+    parent = forms.ModelChoiceField(label="上级区划", queryset=Region.objects.none(), required=False,
+                                    empty_label="（无，顶级）")  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = Region.objects.order_by("code", "name")
+        self.fields["parent"].label_from_instance = lambda r: f"{r.full_name}（{r.code or '无代码'}）"
+
+
+class OrgForm(forms.Form):
+    name = forms.CharField(label="名称（全称）", max_length=100)
+    short_name = forms.CharField(label="简称", max_length=32, required=False)
+    kind = forms.ChoiceField(label="类型", choices=Org.Kind.choices)
+    parent = forms.ModelChoiceField(label="上级组织", queryset=Org.objects.none(), required=False,
+                                    empty_label="（无，顶级）")  # fmt: skip
+    region = forms.ModelChoiceField(label="行政区划", queryset=Region.objects.none(), required=False,
+                                    empty_label="（未设置）")  # fmt: skip
+    contact_name = forms.CharField(label="联系人", max_length=64, required=False)
+    contact_phone = forms.CharField(label="联系电话", max_length=32, required=False,
+                                    help_text="手机号或带区号的固定电话，如 0731-84390197。")  # fmt: skip
+    email = forms.CharField(label="电子邮箱", max_length=254, required=False)
+    doc_code = forms.CharField(label="发文字号代字", max_length=32, required=False,
+                               help_text="仅政务公开办填写，如“开政务公开办发”，发文字号将形如 开政务公开办发〔2023〕1号。")  # fmt: skip
+    is_active = forms.BooleanField(label="启用", required=False, initial=True)
+
+    def __init__(self, *args, parents=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = parents if parents is not None else Org.objects.none()
+        self.fields["parent"].label_from_instance = lambda o: "　" * (o.depth - 1) + o.name
+        self.fields["region"].queryset = Region.objects.order_by("code", "name")
+        self.fields["region"].label_from_instance = lambda r: r.full_name
+
+
+class AddMemberForm(forms.Form):
+    username = forms.CharField(label="用户名", max_length=150,
+                               help_text="已有账户填其用户名；新账户将自动生成一次性初始密码。")  # fmt: skip
+    full_name = forms.CharField(label="姓名", max_length=64, required=False,
+                                help_text="新建账户时必填。")  # fmt: skip
+    phone = forms.CharField(label="手机号", max_length=20, required=False)
+    role = forms.ChoiceField(label="角色", choices=Role.choices)
+    title = forms.CharField(label="职务", max_length=64, required=False)
+
+    def __init__(self, *args, roles=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [(r, Role(r).label) for r in roles]
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip()
+        if phone and not is_phone(phone):
+            raise forms.ValidationError("手机号格式不正确，请填写 11 位手机号。")
+        return phone
+
+
+class MembershipForm(forms.Form):
+    role = forms.ChoiceField(label="角色", choices=Role.choices)
+    title = forms.CharField(label="职务", max_length=64, required=False)
+
+    def __init__(self, *args, roles=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [(r, Role(r).label) for r in roles]
+
+
+class ProfileForm(forms.Form):
+    full_name = forms.CharField(label="姓名", max_length=64)
+    phone = forms.CharField(label="手机号", max_length=20, required=False)
+    email = forms.EmailField(label="电子邮箱", required=False,
+                             error_messages={"invalid": "电子邮箱格式不正确。"})  # fmt: skip
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip()
+        if phone and not is_phone(phone):
+            raise forms.ValidationError("手机号格式不正确，请填写 11 位手机号。")
+        return phone
+
+
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(label="当前密码", strip=False,
+                                   widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))  # fmt: skip
+    new_password1 = forms.CharField(label="新密码", strip=False,
+                                    widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                                    help_text=password_validation.password_validators_help_text_html())  # fmt: skip
+    new_password2 = forms.CharField(label="再次输入新密码", strip=False,
+                                    widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))  # fmt: skip
+
+    def __init__(self, user, *args, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_old_password(self):
+        value = self.cleaned_data["old_password"]
+        if not self.user.check_password(value):
+            raise forms.ValidationError("当前密码不正确。")
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("new_password1"), cleaned.get("new_password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("new_password2", "两次输入的新密码不一致。")
+        elif p1:
+            try:
+                password_validation.validate_password(p1, self.user)
+            except forms.ValidationError as exc:
+                self.add_error("new_password1", exc)
+        return cleaned
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="xlsx 文件", error_messages={"required": "请选择要导入的 .xlsx 文件。"})

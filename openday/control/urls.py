@@ -1,0 +1,28 @@
+from django.urls import path
+
+from . import views
+
+app_name = "control"
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("account/", views.account, name="account"),
+    path("account/password/", views.password_change, name="password_change"),
+    path("orgs/", views.org_list, name="org_list"),
+    path("orgs/new/", views.org_create, name="org_create"),
+    path("orgs/export.xlsx", views.org_export, name="org_export"),
+    path("orgs/import/", views.org_import, name="org_import"),
+    path("orgs/import/template.xlsx", views.org_import_template, name="org_import_template"),
+    path("orgs/<int:org_id>/", views.org_detail, name="org_detail"),
+    path("orgs/<int:org_id>/edit/", views.org_edit, name="org_edit"),
+    path("orgs/<int:org_id>/members/add/", views.member_add, name="member_add"),
+    path("memberships/<int:membership_id>/edit/", views.membership_edit, name="membership_edit"),
+    path("memberships/<int:membership_id>/remove/", views.membership_remove, name="membership_remove"),
+    path("users/<int:user_id>/", views.user_detail, name="user_detail"),
+    path("users/<int:user_id>/<slug:action>/", views.user_action, name="user_action"),
+    path("regions/", views.region_list, name="region_list"),
+    path("regions/new/", views.region_form, name="region_create"),
+    path("regions/<int:region_id>/edit/", views.region_form, name="region_edit"),
+    path("audit/", views.audit_log, name="audit_log"),
+]

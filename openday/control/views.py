@@ -1,0 +1,482 @@
+"""Staff pages (工作台). Views parse, call a service, and render; checks live in orgs.access."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from openday.accounts import services as accounts
+from openday.accounts.models import LoginThrottle, User
+from openday.audit.models import ACTION_LABELS, AuditEntry
+from openday.audit.services import record
+from openday.orgs import services as orgs
+from openday.orgs.access import access_org
+from openday.orgs.models import Membership, Org, Region, Role
+from openday.orgs.tree_xlsx import export_workbook, import_workbook, template_workbook
+
+from . import forms
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PAGE_SIZE = 50
+
+
+def staff_required(view):
+    """Signed in, active, holding at least one role (or operator), password not expired."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('control:login')}?next={request.get_full_path()}")
+        if not request.access.is_staff_member:
+            raise PermissionDenied("您的账户尚未分配任何组织角色，请联系本单位管理员。")
+        if request.user.must_change_password and view.__name__ not in ("password_change",):
+            messages.info(request, "首次登录或密码已被重置，请先设置新密码。")
+            return redirect("control:password_change")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _apply_errors(form, exc):
+    if hasattr(exc, "error_dict"):
+        for field, errs in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errs)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _next_url(request):
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return reverse("control:dashboard")
+
+
+# --- Sign-in -----------------------------------------------------------------------------
+
+
+def login_view(request):
+    if request.user.is_authenticated and request.access.is_staff_member:
+        return redirect("control:dashboard")
+    form = forms.LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            accounts.sign_in(request, form.cleaned_data["username"], form.cleaned_data["password"])
+        except accounts.SignInRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect(_next_url(request))
+    from django.conf import settings
+
+    return render(request, "control/login.html", {
+        "form": form, "next": request.POST.get("next") or request.GET.get("next", ""),
+        "failure_limit": settings.LOGIN_FAILURE_LIMIT,
+        "lock_minutes": settings.LOGIN_LOCK_MINUTES,
+    }, status=400 if form.errors else 200)  # fmt: skip
+
+
+@require_POST
+def logout_view(request):
+    if request.user.is_authenticated:
+        record("auth.logout", actor=request.user, obj=request.user, request=request)
+    logout(request)
+    messages.success(request, "您已安全退出。")
+    return redirect("control:login")
+
+
+# --- Landing -----------------------------------------------------------------------------
+
+
+@staff_required
+def dashboard(request):
+    access = request.access
+    cards = []
+    for m in access.memberships:
+        org = m.org
+        subtree = Org.objects.filter(path__startswith=org.path)
+        card = {"membership": m, "org": org}
+        if m.role in (Role.OFFICE_ADMIN, Role.UNIT_ADMIN, Role.VIEWER, Role.UNIT_STAFF):
+            card["counts"] = subtree.exclude(pk=org.pk).aggregate(
+                units=Count("pk", filter=Q(kind=Org.Kind.UNIT)),
+                departments=Count("pk", filter=Q(kind=Org.Kind.DEPARTMENT)),
+                offices=Count("pk", filter=Q(kind=Org.Kind.OFFICE)),
+            )
+            card["people"] = (
+                Membership.objects.filter(org__path__startswith=org.path).values("user").distinct().count()
+            )
+        cards.append(card)
+    recent = None
+    if access.can_view_audit:
+        recent = AuditEntry.objects.filter(access.audit_scope_q()).select_related("actor")[:8]
+    return render(request, "control/dashboard.html", {"cards": cards, "recent": recent})
+
+
+# --- Organizations -----------------------------------------------------------------------
+
+
+@staff_required
+def org_list(request):
+    access = request.access
+    qs = access.visible_orgs().select_related("region").annotate(member_count=Count("memberships"))
+    q = request.GET.get("q", "").strip()
+    kind = request.GET.get("kind", "")
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(short_name__icontains=q))
+    if kind in Org.Kind.values:
+        qs = qs.filter(kind=kind)
+    page = Paginator(qs.order_by("path"), PAGE_SIZE).get_page(request.GET.get("page"))
+    top = min((o.depth for o in page), default=1)
+    return render(request, "control/org_list.html", {
+        "page": page, "q": q, "kind": kind, "kinds": Org.Kind.choices, "top_depth": top,
+        "can_import": access.can_import_orgs(),
+        "can_export": access.has_role(Role.OFFICE_ADMIN, Role.UNIT_ADMIN),
+    })  # fmt: skip
+
+
+@staff_required
+def org_detail(request, org_id):
+    org = access_org(request, org_id)
+    access = request.access
+    can_manage = access.can_manage_org(org)
+    members = org.memberships.select_related("user").order_by("role", "user__username")
+    children = org.children.order_by("name")
+    ancestors = Org.objects.filter(pk__in=org.ancestor_ids()).exclude(pk=org.pk).order_by("path")
+    crumbs = [(a, access.can_see_org(a)) for a in ancestors]
+    return render(request, "control/org_detail.html", {
+        "org": org, "members": members, "children": children, "crumbs": crumbs,
+        "can_manage": can_manage, "show_phone": access.can_see_full_phone(org),
+    })  # fmt: skip
+
+
+def _org_form_parents(access, org=None):
+    qs = access.managed_orgs().filter(kind__in=[Org.Kind.OFFICE, Org.Kind.UNIT, Org.Kind.DEPARTMENT])
+    if org is not None:
+        qs = qs.exclude(path__startswith=org.path)
+        if org.parent_id:
+            qs = qs | Org.objects.filter(pk=org.parent_id)
+    return qs.order_by("path").distinct()
+
+
+@staff_required
+def org_create(request):
+    access = request.access
+    parent = None
+    if request.GET.get("parent"):
+        parent = access_org(request, request.GET["parent"], manage=True)
+    elif not access.managed_orgs().exists():
+        raise PermissionDenied("您无权新建组织。")
+    default_kind = {Org.Kind.OFFICE: Org.Kind.UNIT, Org.Kind.UNIT: Org.Kind.DEPARTMENT,
+                    Org.Kind.DEPARTMENT: Org.Kind.DEPARTMENT}  # fmt: skip
+    initial = {"is_active": True}
+    if parent is not None:
+        initial.update(parent=parent, kind=default_kind[parent.kind], region=parent.region)
+    form = forms.OrgForm(request.POST or None, initial=initial, parents=_org_form_parents(access))
+    if request.method == "POST" and form.is_valid():
+        try:
+            org = orgs.create_org(access, request=request, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error("parent", str(exc))
+        else:
+            messages.success(request, f"已新建“{org.name}”。")
+            return redirect("control:org_detail", org.pk)
+    return render(request, "control/org_form.html", {"form": form, "org": None, "parent": parent})
+
+
+@staff_required
+def org_edit(request, org_id):
+    org = access_org(request, org_id, manage=True)
+    access = request.access
+    initial = {f: getattr(org, f) for f in orgs.ORG_FIELDS}
+    form = forms.OrgForm(request.POST or None, initial=initial, parents=_org_form_parents(access, org))
+    if request.method == "POST" and form.is_valid():
+        try:
+            orgs.update_org(access, org, request=request, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error("parent", str(exc))
+        else:
+            messages.success(request, "已保存。")
+            return redirect("control:org_detail", org.pk)
+    return render(request, "control/org_form.html", {"form": form, "org": org})
+
+
+@staff_required
+def org_export(request):
+    access = request.access
+    if not access.has_role(Role.OFFICE_ADMIN, Role.UNIT_ADMIN):
+        raise PermissionDenied("只有管理员可以导出组织架构。")
+    data = export_workbook(access)
+    response = HttpResponse(data, content_type=XLSX)
+    stamp = timezone.localtime().strftime("%Y%m%d")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''org-tree-{stamp}.xlsx"
+    return response
+
+
+@staff_required
+def org_import_template(request):
+    if not request.access.can_import_orgs():
+        raise PermissionDenied("只有政务公开办管理员可以导入组织架构。")
+    response = HttpResponse(template_workbook(), content_type=XLSX)
+    response["Content-Disposition"] = "attachment; filename*=UTF-8''org-tree-template.xlsx"
+    return response
+
+
+@staff_required
+def org_import(request):
+    access = request.access
+    if not access.can_import_orgs():
+        raise PermissionDenied("只有政务公开办管理员可以导入组织架构。")
+    form = forms.ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        from django.conf import settings
+
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            form.add_error("file", "文件过大：请上传不超过 5 MB 的 .xlsx 文件。")
+        elif not upload.name.lower().endswith(".xlsx"):
+            form.add_error("file", "文件类型不正确：请上传 .xlsx 文件（可先下载导入模板）。")
+        else:
+            result = import_workbook(access, upload.read(), request=request)
+            if result.ok:
+                messages.success(
+                    request,
+                    f"导入成功：新建行政区划 {result.regions_created} 个、更新 {result.regions_updated} 个；"
+                    f"新建组织 {result.orgs_created} 个、更新 {result.orgs_updated} 个。",
+                )
+                return redirect("control:org_list")
+    status = 400 if (form.errors or (result and not result.ok)) else 200
+    return render(request, "control/org_import.html", {"form": form, "result": result}, status=status)
+
+
+# --- Members and people ------------------------------------------------------------------
+
+
+@staff_required
+def member_add(request, org_id):
+    org = access_org(request, org_id, manage=True)
+    access = request.access
+    roles = access.grantable_roles(org)
+    form = forms.AddMemberForm(request.POST or None, roles=roles)
+    created_password = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        user = User.objects.filter(username=data["username"].strip()).first()
+        try:
+            if user is None:
+                if not data["full_name"].strip():
+                    raise ValidationError({"full_name": "新建账户时请填写姓名。"})
+                from django.db import transaction
+
+                with transaction.atomic():
+                    user, created_password = accounts.create_user(
+                        request.user, username=data["username"].strip(),
+                        full_name=data["full_name"].strip(), phone=data["phone"], request=request,
+                    )  # fmt: skip
+                    orgs.grant_role(access, org, user, data["role"], title=data["title"], request=request)
+            else:
+                orgs.grant_role(access, org, user, data["role"], title=data["title"], request=request)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+            created_password = None
+        except PermissionDenied as exc:
+            form.add_error("role", str(exc))
+            created_password = None
+        else:
+            if created_password:
+                return render(request, "control/password_shown.html", {
+                    "target": user, "password": created_password, "org": org, "created": True,
+                })  # fmt: skip
+            messages.success(request, f"已为 {user} 授予“{Role(data['role']).label}”角色。")
+            return redirect("control:org_detail", org.pk)
+    return render(request, "control/member_form.html", {"form": form, "org": org})
+
+
+def _access_membership(request, membership_id):
+    membership = get_object_or_404(Membership.objects.select_related("org", "user"), pk=membership_id)
+    if not request.access.can_manage_org(membership.org):
+        raise PermissionDenied("您无权管理该角色。")
+    return membership
+
+
+@staff_required
+def membership_edit(request, membership_id):
+    membership = _access_membership(request, membership_id)
+    access = request.access
+    roles = access.grantable_roles(membership.org)
+    form = forms.MembershipForm(
+        request.POST or None, roles=roles, initial={"role": membership.role, "title": membership.title}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            orgs.change_role(access, membership, form.cleaned_data["role"],
+                             title=form.cleaned_data["title"], request=request)  # fmt: skip
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error("role", str(exc))
+        else:
+            messages.success(request, "角色已更新。")
+            return redirect("control:org_detail", membership.org_id)
+    return render(request, "control/membership_form.html", {"form": form, "membership": membership})
+
+
+@staff_required
+@require_POST
+def membership_remove(request, membership_id):
+    membership = _access_membership(request, membership_id)
+    try:
+        orgs.revoke_role(request.access, membership, request=request)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"已撤销 {membership.user} 在{membership.org.name}的角色。")
+    return redirect("control:org_detail", membership.org_id)
+
+
+def _access_user(request, user_id):
+    target = get_object_or_404(User, pk=user_id)
+    if not request.access.can_manage_user(target):
+        raise PermissionDenied("您无权管理该账户。")
+    return target
+
+
+@staff_required
+def user_detail(request, user_id):
+    target = _access_user(request, user_id)
+    memberships = target.memberships.select_related("org").order_by("org__path")
+    locked_until = accounts.lock_state(target.username)
+    events = AuditEntry.objects.filter(
+        Q(actor=target) | Q(object_type="accounts.user", object_id=str(target.pk))
+    ).select_related("actor")[:20]
+    return render(request, "control/user_detail.html", {
+        "target": target, "memberships": memberships, "locked_until": locked_until,
+        "events": events, "is_self": target.pk == request.user.pk,
+    })  # fmt: skip
+
+
+@staff_required
+@require_POST
+def user_action(request, user_id, action):
+    target = _access_user(request, user_id)
+    if target.pk == request.user.pk:
+        raise PermissionDenied("不能对自己的账户执行此操作。")
+    if target.is_superuser and not request.user.is_superuser:
+        raise PermissionDenied("不能管理系统运维人员的账户。")
+    if action == "reset-password":
+        password = accounts.reset_password(request.user, target, request=request)
+        return render(request, "control/password_shown.html", {
+            "target": target, "password": password, "created": False,
+        })  # fmt: skip
+    if action == "unlock":
+        accounts.unlock_user(request.user, target, request=request)
+        messages.success(request, f"已解除 {target} 的登录锁定。")
+    elif action == "deactivate":
+        accounts.set_active(request.user, target, False, request=request)
+        messages.success(request, f"已停用 {target} 的账户。")
+    elif action == "activate":
+        accounts.set_active(request.user, target, True, request=request)
+        messages.success(request, f"已启用 {target} 的账户。")
+    else:
+        raise PermissionDenied("未知操作。")
+    return redirect("control:user_detail", target.pk)
+
+
+# --- Regions -----------------------------------------------------------------------------
+
+
+@staff_required
+def region_list(request):
+    qs = Region.objects.select_related("parent").annotate(org_count=Count("orgs"))
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(code__startswith=q))
+    rows = sorted(qs, key=lambda r: (r.full_name,))
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "control/region_list.html", {
+        "page": page, "q": q, "can_manage": request.access.can_manage_regions(),
+    })  # fmt: skip
+
+
+@staff_required
+def region_form(request, region_id=None):
+    if not request.access.can_manage_regions():
+        raise PermissionDenied("只有政务公开办管理员可以维护行政区划。")
+    region = get_object_or_404(Region, pk=region_id) if region_id else None
+    initial = {"name": region.name, "code": region.code, "level": region.level,
+               "parent": region.parent} if region else {}  # fmt: skip
+    form = forms.RegionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            orgs.save_region(request.access, instance=region, request=request, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "行政区划已保存。")
+            return redirect("control:region_list")
+    return render(request, "control/region_form.html", {"form": form, "region": region})
+
+
+# --- Audit log ---------------------------------------------------------------------------
+
+
+@staff_required
+def audit_log(request):
+    access = request.access
+    if not access.can_view_audit:
+        raise PermissionDenied("只有管理员可以查看审计日志。")
+    qs = AuditEntry.objects.filter(access.audit_scope_q()).select_related("actor")
+    action = request.GET.get("action", "")
+    who = request.GET.get("who", "").strip()
+    if action in ACTION_LABELS:
+        qs = qs.filter(action=action)
+    if who:
+        qs = qs.filter(actor_label__icontains=who)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "control/audit_log.html", {
+        "page": page, "actions": sorted(ACTION_LABELS.items()), "action": action, "who": who,
+    })  # fmt: skip
+
+
+# --- Own account -------------------------------------------------------------------------
+
+
+@staff_required
+def account(request):
+    user = request.user
+    form = forms.ProfileForm(request.POST or None, initial={
+        "full_name": user.full_name, "phone": user.phone, "email": user.email,
+    })  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        accounts.update_profile(user, user, request=request, **form.cleaned_data)
+        messages.success(request, "个人信息已保存。")
+        return redirect("control:account")
+    tokens = user.api_tokens.filter(revoked_at=None).order_by("-created_at")
+    locked = LoginThrottle.objects.filter(username=user.username.lower()).first()
+    return render(request, "control/account.html", {"form": form, "tokens": tokens, "throttle": locked})
+
+
+@staff_required
+def password_change(request):
+    form = forms.PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        from django.contrib.auth import update_session_auth_hash
+
+        accounts.change_password(request.user, form.cleaned_data["new_password1"], request=request)
+        update_session_auth_hash(request, request.user)
+        messages.success(request, "密码已修改。")
+        return redirect("control:dashboard")
+    return render(request, "control/password_change.html", {"form": form})

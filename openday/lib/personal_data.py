@@ -1,0 +1,64 @@
+"""Encryption at rest and keyed look-up hashes for personal data (PIPL)."""
+
+import base64
+import hashlib
+import hmac
+import re
+from functools import cache
+
+from cryptography.fernet import Fernet, InvalidToken
+from django.conf import settings
+
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+# Office lines such as 0731-84390197 or 0475-1234567, with an optional extension.
+LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
+
+
+@cache
+def _fernet(key: str) -> Fernet:
+    digest = hashlib.sha256(key.encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(digest))
+
+
+def normalize_phone(value: str) -> str:
+    """Strip spaces, dashes in mobiles and a +86 prefix; landlines keep their dash."""
+    value = (value or "").strip().replace(" ", "").replace("\u3000", "")
+    if value.startswith("+86"):
+        value = value[3:]
+    compact = value.replace("-", "")
+    if MOBILE_RE.match(compact):
+        return compact
+    return value
+
+
+def is_mobile(value: str) -> bool:
+    return bool(MOBILE_RE.match(normalize_phone(value)))
+
+
+def is_phone(value: str) -> bool:
+    value = normalize_phone(value)
+    return bool(MOBILE_RE.match(value) or LANDLINE_RE.match(value))
+
+
+def encrypt(value: str) -> str:
+    if not value:
+        return ""
+    return _fernet(settings.FIELD_KEY).encrypt(value.encode()).decode()
+
+
+def decrypt(token: str) -> str:
+    if not token:
+        return ""
+    try:
+        return _fernet(settings.FIELD_KEY).decrypt(token.encode()).decode()
+    except InvalidToken:
+        # A value written under another key is unreadable, not a crash.
+        return ""
+
+
+def lookup_hash(value: str) -> str:
+    """Keyed hash for finding a record by phone without storing the phone in clear."""
+    if not value:
+        return ""
+    normalized = normalize_phone(value)
+    return hmac.new(settings.HASH_KEY.encode(), normalized.encode(), hashlib.sha256).hexdigest()

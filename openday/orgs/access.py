@@ -1,0 +1,121 @@
+"""Who may see and change what, along the organization tree.
+
+An office admin manages its office's subtree, a unit admin its unit's subtree; every role
+sees the subtree of the org it belongs to; an operator (superuser) sees everything.
+"""
+
+from functools import cached_property
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from django.utils.functional import SimpleLazyObject
+
+from .models import MANAGING_ROLES, ROLES_FOR_KIND, Membership, Org, Role
+
+
+class Access:
+    def __init__(self, user):
+        self.user = user
+
+    @cached_property
+    def memberships(self):
+        if not self.user.is_authenticated or not self.user.is_active:
+            return []
+        return list(Membership.objects.filter(user=self.user).select_related("org", "org__parent"))
+
+    @property
+    def is_operator(self):
+        return self.user.is_authenticated and self.user.is_active and self.user.is_superuser
+
+    @property
+    def is_staff_member(self):
+        return self.is_operator or bool(self.memberships)
+
+    def _paths(self, roles=None):
+        return [m.org.path for m in self.memberships if roles is None or m.role in roles]
+
+    def roles(self):
+        return {m.role for m in self.memberships}
+
+    def has_role(self, *roles):
+        return self.is_operator or any(m.role in roles for m in self.memberships)
+
+    def _covers(self, org, roles=None):
+        return any(org.path.startswith(p) for p in self._paths(roles))
+
+    def can_see_org(self, org):
+        return self.is_operator or self._covers(org)
+
+    def can_manage_org(self, org):
+        return self.is_operator or self._covers(org, MANAGING_ROLES)
+
+    def is_office_admin_over(self, org):
+        return self.is_operator or self._covers(org, {Role.OFFICE_ADMIN})
+
+    def _q(self, roles=None, field="path"):
+        paths = self._paths(roles)
+        if self.is_operator:
+            return Q()
+        if not paths:
+            return Q(pk__in=[])
+        q = Q()
+        for p in paths:
+            q |= Q(**{f"{field}__startswith": p})
+        return q
+
+    def visible_orgs(self):
+        return Org.objects.filter(self._q())
+
+    def managed_orgs(self):
+        return Org.objects.filter(self._q(MANAGING_ROLES))
+
+    def audit_scope_q(self):
+        """Audit entries an actor may read: those of the orgs they manage."""
+        return self._q(MANAGING_ROLES, field="org_path")
+
+    @property
+    def can_view_audit(self):
+        return self.has_role(Role.OFFICE_ADMIN, Role.UNIT_ADMIN)
+
+    def can_manage_regions(self):
+        return self.has_role(Role.OFFICE_ADMIN)
+
+    def can_import_orgs(self):
+        return self.has_role(Role.OFFICE_ADMIN)
+
+    def grantable_roles(self, org):
+        """Roles this actor may give to someone in org."""
+        if not self.can_manage_org(org):
+            return []
+        roles = list(ROLES_FOR_KIND[org.kind])
+        if not self.is_office_admin_over(org):
+            roles = [r for r in roles if r != Role.OFFICE_ADMIN]
+        return roles
+
+    def can_manage_user(self, target):
+        """True if target holds a role in an org this actor manages (or the actor is operator)."""
+        if self.is_operator:
+            return True
+        return any(self.can_manage_org(m.org) for m in target.memberships.select_related("org"))
+
+    def can_see_full_phone(self, org):
+        return self.can_manage_org(org)
+
+
+class AccessMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.access = SimpleLazyObject(lambda: Access(request.user))
+        return self.get_response(request)
+
+
+def access_org(request, org_id, *, manage=False):
+    """Fetch an org the request's user may see (or manage); 404 if it does not exist."""
+    org = get_object_or_404(Org.objects.select_related("parent", "region"), pk=org_id)
+    allowed = request.access.can_manage_org(org) if manage else request.access.can_see_org(org)
+    if not allowed:
+        raise PermissionDenied("您无权访问该组织。")
+    return org

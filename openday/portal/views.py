@@ -1,0 +1,61 @@
+from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from openday.orgs.models import Org
+
+from .context import CARE_COOKIE
+
+
+def home(request):
+    offices = (
+        Org.objects.filter(kind=Org.Kind.OFFICE, is_active=True)
+        .select_related("region")
+        .annotate(
+            unit_count=Count("children", filter=Q(children__kind=Org.Kind.UNIT, children__is_active=True))
+        )
+        .filter(unit_count__gt=0)
+        .order_by("path")
+    )
+    return render(request, "portal/home.html", {"offices": offices})
+
+
+def privacy(request):
+    return render(request, "portal/privacy.html")
+
+
+def _safe_next(request, fallback="/"):
+    target = request.POST.get("next") or request.GET.get("next") or fallback
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return fallback
+    return target
+
+
+@require_POST
+def toggle_care(request):
+    response = HttpResponseRedirect(_safe_next(request))
+    if request.POST.get("care") == "1":
+        response.set_cookie(CARE_COOKIE, "1", max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    else:
+        response.delete_cookie(CARE_COOKIE, samesite="Lax")
+    return response
+
+
+def permission_denied(request, exception=None):
+    message = str(exception) if exception and str(exception) else "您没有权限访问此页面。"
+    return render(request, "error.html", {"title": "无权访问", "message": message, "code": 403},
+                  status=403)  # fmt: skip
+
+
+def page_not_found(request, exception=None):
+    return render(request, "error.html", {"title": "页面不存在",
+                  "message": "您访问的页面不存在或已被删除。", "code": 404}, status=404)  # fmt: skip
+
+
+def server_error(request):
+    return render(request, "error.html", {"title": "系统繁忙",
+                  "message": "服务器出现错误，我们已记录，请稍后再试。", "code": 500}, status=500)  # fmt: skip

@@ -1,0 +1,240 @@
+"""Settings for OpenDay, driven by environment variables (see README)."""
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("OPENDAY_VAR_DIR", BASE_DIR / "var"))
+
+
+def envbool(name, default="0"):
+    return os.environ.get(name, default).strip().lower() in ("1", "true", "yes", "on")
+
+
+def envint(name, default):
+    return int(os.environ.get(name, default))
+
+
+def _local_secrets():
+    """Keys generated on first run into an ignored file, so nothing secret is committed."""
+    path = VAR_DIR / "secrets.json"
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        data = {}
+    wanted = {"SECRET_KEY": 50, "FIELD_KEY": 32, "HASH_KEY": 32}
+    if any(name not in data for name in wanted):
+        for name, size in wanted.items():
+            data.setdefault(name, secrets.token_urlsafe(size))
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, indent=2))
+        tmp.chmod(0o600)
+        tmp.replace(path)
+    return data
+
+
+_secrets = _local_secrets()
+SECRET_KEY = os.environ.get("OPENDAY_SECRET_KEY") or _secrets["SECRET_KEY"]
+# Key for encrypting personal data at rest (phone numbers) and for the keyed look-up hash.
+FIELD_KEY = os.environ.get("OPENDAY_FIELD_KEY") or _secrets["FIELD_KEY"]
+HASH_KEY = os.environ.get("OPENDAY_HASH_KEY") or _secrets["HASH_KEY"]
+
+DEBUG = envbool("OPENDAY_DEBUG")
+TESTING = envbool("OPENDAY_TESTING")
+HTTPS = envbool("OPENDAY_HTTPS")
+
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get("OPENDAY_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
+    if h.strip()
+]
+if os.environ.get("HOST") and os.environ["HOST"] not in ("0.0.0.0", "::"):
+    ALLOWED_HOSTS.append(os.environ["HOST"])
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("OPENDAY_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_tasks",
+    "django_tasks_db",
+    "openday.accounts",
+    "openday.audit",
+    "openday.orgs",
+    "openday.control",
+    "openday.portal",
+    "openday.api",
+    "openday.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "openday.orgs.access.AccessMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "openday.urls"
+WSGI_APPLICATION = "openday.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "openday" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "openday.portal.context.care_mode",
+            ],
+        },
+    },
+]
+
+# Database: SQLite with no setup; DATABASE_URL (postgres://…) switches to PostgreSQL.
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbool(
+        "OPENDAY_DB_POOL", "1"
+    ):
+        # Django's own pool (psycopg 3); CONN_MAX_AGE must stay 0 with it.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": envint("OPENDAY_DB_POOL_SIZE", 8),
+            "timeout": 10,
+        }
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.environ.get("OPENDAY_SQLITE_PATH", str(VAR_DIR / "openday.sqlite3")),
+            "OPTIONS": {
+                # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at
+                # BEGIN so two writers queue on the busy timeout instead of failing mid-way.
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if TESTING:
+    # Argon2 is deliberately slow; tests that check the hasher ask for it by name.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "full_name", "email")},
+    },
+    {
+        "NAME": "openday.accounts.passwords.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "openday.accounts.passwords.CharacterClassValidator"},
+]
+
+LOGIN_URL = "control:login"
+LOGIN_REDIRECT_URL = "control:dashboard"
+
+# Sign-in lock-out: this many failures in the window locks the account for LOCK_MINUTES.
+LOGIN_FAILURE_LIMIT = envint("OPENDAY_LOGIN_FAILURE_LIMIT", 5)
+LOGIN_FAILURE_WINDOW_MINUTES = envint("OPENDAY_LOGIN_FAILURE_WINDOW_MINUTES", 15)
+LOGIN_LOCK_MINUTES = envint("OPENDAY_LOGIN_LOCK_MINUTES", 15)
+
+# Sessions end after this much idle time (every request renews them) and at browser close.
+SESSION_COOKIE_AGE = envint("OPENDAY_SESSION_IDLE_MINUTES", 60) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_NAME = "openday_session"
+CSRF_COOKIE_NAME = "openday_csrftoken"
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 31536000
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    # Past one machine: shared cache, and sessions that survive an app node going away.
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "OPENDAY_TASK_BACKEND", "django_tasks_db.backend.DatabaseBackend"
+        ),
+    }
+}
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "openday" / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not (DEBUG or TESTING)
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_URL = "/media/"
+
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+IMPORT_MAX_BYTES = 5 * 1024 * 1024
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("OPENDAY_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,132 @@
+"""Every staff page, as every persona: who may see it and who may not.
+
+Grow STAFF_PAGES whenever a view is added; test_every_staff_url_is_in_the_matrix fails
+when a URL under /staff/ has no row here.
+"""
+
+import pytest
+from django.urls import get_resolver
+
+from openday.accounts.services import create_token
+from openday.orgs.models import Region
+
+from .conftest import PERSONAS, STAFF
+
+ALL_STAFF = STAFF
+MANAGERS = {"operator", "kf_office", "unit_admin", "nm_office", "town_admin"}
+OFFICE_ADMINS = {"operator", "kf_office", "nm_office"}
+KAIFU_SEE = {"operator", "kf_office", "kf_viewer"}
+HOUSING_SEE = KAIFU_SEE | {"unit_admin", "unit_staff", "handler"}
+HOUSING_MANAGE = {"operator", "kf_office", "unit_admin"}
+TOWN_SEE = {"operator", "nm_office", "town_admin"}
+TOWN_DEPT_SEE = TOWN_SEE | {"town_handler"}
+
+
+def staff_pages(w):
+    region = Region.objects.get(code="430105")
+    m = w.staff_membership
+    return [
+        # (url name for coverage, url, personas allowed)
+        ("dashboard", "/staff/", ALL_STAFF),
+        ("org_list", "/staff/orgs/", ALL_STAFF),
+        ("org_detail", f"/staff/orgs/{w.kaifu.pk}/", KAIFU_SEE),
+        ("org_detail", f"/staff/orgs/{w.housing.pk}/", HOUSING_SEE),
+        ("org_detail", f"/staff/orgs/{w.town.pk}/", TOWN_SEE),
+        ("org_detail", f"/staff/orgs/{w.town_dept.pk}/", TOWN_DEPT_SEE),
+        ("org_edit", f"/staff/orgs/{w.kaifu.pk}/edit/", {"operator", "kf_office"}),
+        ("org_edit", f"/staff/orgs/{w.housing.pk}/edit/", HOUSING_MANAGE),
+        ("org_edit", f"/staff/orgs/{w.town.pk}/edit/", TOWN_SEE),
+        ("org_create", f"/staff/orgs/new/?parent={w.kaifu.pk}", {"operator", "kf_office"}),
+        ("org_create", f"/staff/orgs/new/?parent={w.housing.pk}", HOUSING_MANAGE),
+        ("org_create", "/staff/orgs/new/", MANAGERS),
+        ("member_add", f"/staff/orgs/{w.housing.pk}/members/add/", HOUSING_MANAGE),
+        ("member_add", f"/staff/orgs/{w.town.pk}/members/add/", TOWN_SEE),
+        ("membership_edit", f"/staff/memberships/{m.pk}/edit/", HOUSING_MANAGE),
+        ("user_detail", f"/staff/users/{m.user_id}/", HOUSING_MANAGE),
+        ("region_list", "/staff/regions/", ALL_STAFF),
+        ("region_create", "/staff/regions/new/", OFFICE_ADMINS),
+        ("region_edit", f"/staff/regions/{region.pk}/edit/", OFFICE_ADMINS),
+        ("org_export", "/staff/orgs/export.xlsx", MANAGERS),
+        ("org_import", "/staff/orgs/import/", OFFICE_ADMINS),
+        ("org_import_template", "/staff/orgs/import/template.xlsx", OFFICE_ADMINS),
+        ("audit_log", "/staff/audit/", MANAGERS),
+        ("account", "/staff/account/", ALL_STAFF),
+        ("password_change", "/staff/account/password/", ALL_STAFF),
+    ]
+
+
+# POST-only endpoints, checked one persona at a time because they change state.
+POST_ENDPOINTS = ["membership_remove", "user_action"]
+PUBLIC = {"login", "logout"}
+
+
+def _expected(persona, allowed):
+    if persona == "anonymous":
+        return 302
+    if persona == "norole":
+        return 403
+    return 200 if persona in allowed else 403
+
+
+def test_staff_pages_as_every_persona(world, client):
+    wrong = []
+    for _name, url, allowed in staff_pages(world):
+        for persona in PERSONAS:
+            response = world.client_for(client, persona).get(url)
+            expected = _expected(persona, allowed)
+            if response.status_code != expected:
+                wrong.append(f"{persona:12} GET {url} -> {response.status_code}, expected {expected}")
+            elif expected == 302:
+                assert response["Location"].startswith("/staff/login/?next=")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_every_staff_url_is_in_the_matrix(world):
+    control = {p.name for p in get_resolver("openday.control.urls").url_patterns}
+    covered = {name for name, _url, _allowed in staff_pages(world)} | set(POST_ENDPOINTS) | PUBLIC
+    assert control - covered == set(), f"staff URLs missing from the matrix: {control - covered}"
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_revoking_a_role_as(world, client, persona):
+    m = world.staff_membership
+    response = world.client_for(client, persona).post(f"/staff/memberships/{m.pk}/remove/")
+    expected = _expected(persona, HOUSING_MANAGE)
+    assert response.status_code == (302 if expected == 200 else expected)
+    still_there = type(m).objects.filter(pk=m.pk).exists()
+    assert still_there is (expected != 200)
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+@pytest.mark.parametrize("action", ["reset-password", "unlock", "deactivate"])
+def test_user_actions_as(world, client, persona, action):
+    target = world.staff_membership.user
+    before = target.password
+    response = world.client_for(client, persona).post(f"/staff/users/{target.pk}/{action}/")
+    expected = _expected(persona, HOUSING_MANAGE)
+    if expected == 200:
+        assert response.status_code in (200, 302)
+    else:
+        assert response.status_code == expected
+    target.refresh_from_db()
+    if action == "reset-password":
+        assert (target.password != before) is (expected == 200)
+    if action == "deactivate":
+        assert target.is_active is (expected != 200)
+
+
+def test_api_org_detail_as_every_persona(world, client):
+    wrong = []
+    for persona, username in PERSONAS.items():
+        headers = {}
+        if username is not None:
+            _token, raw = create_token(world.users[persona])
+            headers = {"Authorization": f"Bearer {raw}"}
+        for org, allowed in [(world.kaifu, KAIFU_SEE), (world.town_dept, TOWN_DEPT_SEE)]:
+            response = client.get(f"/api/v1/orgs/{org.pk}", headers=headers)
+            expected = 401 if persona in ("anonymous", "norole") else (
+                200 if persona in allowed else 403
+            )
+            if response.status_code != expected:
+                wrong.append(f"{persona} {org.name} -> {response.status_code}, expected {expected}")
+    assert not wrong, "\n".join(wrong)

@@ -1,0 +1,58 @@
+from openday.lib.masking import mask_email, mask_name, mask_phone
+from openday.lib.personal_data import decrypt, encrypt, is_mobile, is_phone, lookup_hash
+
+
+def test_the_home_page_speaks_chinese(client, world):
+    response = client.get("/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert '<html lang="zh-CN">' in page and "政府开放日" in page and "工作人员登录" in page
+    assert "开福区政务公开政务服务工作领导小组办公室" in page
+    assert "目前还没有正在报名的活动" in page
+
+
+def test_elderly_mode_is_remembered_across_pages(client, db):
+    response = client.post("/care/", {"care": "1", "next": "/privacy/"})
+    assert response.status_code == 302 and response["Location"] == "/privacy/"
+    assert 'class="portal care"' in client.get("/privacy/").content.decode()
+    assert 'class="portal care"' in client.get("/").content.decode()
+    client.post("/care/", {"care": "0", "next": "/"})
+    assert 'class="portal"' in client.get("/").content.decode()
+
+
+def test_elderly_mode_only_redirects_locally(client, db):
+    response = client.post("/care/", {"care": "1", "next": "https://evil.example/"})
+    assert response["Location"] == "/"
+    assert client.get("/care/").status_code == 405
+
+
+def test_errors_are_in_chinese(client, db):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404 and "页面不存在" in response.content.decode()
+
+
+def test_a_user_without_roles_is_told_why(client, world):
+    client.force_login(world.users["norole"])
+    response = client.get("/staff/")
+    assert response.status_code == 403 and "尚未分配任何组织角色" in response.content.decode()
+
+
+def test_masks():
+    assert mask_phone("13812345678") == "138****5678"
+    assert mask_name("张三") == "张*" and mask_name("欧阳娜娜") == "欧***" and mask_name("") == ""
+    assert mask_email("yu@example.com") == "y***@example.com"
+
+
+def test_phones_are_encrypted_and_found_by_keyed_hash(settings):
+    token = encrypt("13812345678")
+    assert "13812345678" not in token and decrypt(token) == "13812345678"
+    assert lookup_hash("138 1234 5678") == lookup_hash("+8613812345678") != ""
+    settings.HASH_KEY = "another"
+    assert lookup_hash("13812345678") != lookup_hash.__wrapped__("13812345678") if hasattr(
+        lookup_hash, "__wrapped__") else True
+    assert decrypt("garbage") == ""
+
+
+def test_phone_formats():
+    assert is_mobile("13812345678") and not is_mobile("12812345678")
+    assert is_phone("0731-84390197") and is_phone("073184390197") and not is_phone("84390197")

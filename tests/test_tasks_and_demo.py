@@ -1,0 +1,81 @@
+from datetime import timedelta
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.core.management import call_command
+from django.utils import timezone
+
+from openday.accounts.models import LoginThrottle, User
+from openday.accounts.tasks import housekeeping
+from openday.demo import seed_data
+from openday.demo.services import load_demo
+from openday.orgs.models import Membership, Org, Region
+
+DB_TASKS = {"default": {"BACKEND": "django_tasks_db.backend.DatabaseBackend"}}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_runs_queued_tasks_from_the_database(settings):
+    from django_tasks_db.models import DBTaskResult
+
+    assert settings.TASKS == DB_TASKS
+    old = timezone.now() - timedelta(days=3)
+    Session.objects.create(session_key="x" * 32, session_data="", expire_date=old)
+    LoginThrottle.objects.create(username="gone", first_failure_at=old)
+    result = housekeeping.using(backend="default").enqueue()
+    assert DBTaskResult.objects.filter(id=result.id, status="READY").exists()
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload")
+    done = DBTaskResult.objects.get(id=result.id)
+    assert done.status == "SUCCESSFUL", done.exception_class_path
+    assert done.return_value == {"sessions": 1, "throttles": 1}
+    assert not Session.objects.filter(session_key="x" * 32).exists()
+
+
+def test_housekeeping_is_idempotent(db):
+    first = housekeeping.call()
+    assert housekeeping.call() == first == {"sessions": 0, "throttles": 0}
+
+
+def test_the_demo_is_idempotent_and_prints_passwords_once(db, capsys):
+    call_command("demo")
+    out = capsys.readouterr().out
+    assert "以上密码只显示这一次" in out
+    counts = (Org.objects.count(), Region.objects.count(), User.objects.count(),
+              Membership.objects.count())  # fmt: skip
+    call_command("demo")
+    again = capsys.readouterr().out
+    assert "首次运行时已打印" in again and "以上密码只显示这一次" not in again
+    assert counts == (Org.objects.count(), Region.objects.count(), User.objects.count(),
+                      Membership.objects.count())  # fmt: skip
+    call_command("demo", "--if-empty")
+    assert "跳过演示数据加载" in capsys.readouterr().out
+
+
+def test_demo_passwords_differ_per_install_and_pass_the_validators(db):
+    from django.contrib.auth import password_validation
+
+    first = {u: p for u, _n, _w, _r, p in load_demo()}
+    second = {u: p for u, _n, _w, _r, p in load_demo(reset_passwords=True)}
+    assert all(first[u] != second[u] for u in first)
+    for username, password in second.items():
+        password_validation.validate_password(password, User.objects.get(username=username))
+        assert User.objects.get(username=username).check_password(password)
+
+
+def test_the_demo_follows_the_seeds(db):
+    load_demo()
+    office = Org.objects.get(name=seed_data.KAIFU_OFFICE)
+    assert office.doc_code == "开政务公开办发" and office.region.code == "430105"
+    assert office.parent.parent.name == "湖南省政务公开政务服务领导小组办公室"
+    assert office.children.filter(kind="unit").count() >= 15 + 10
+    town = Org.objects.get(name=seed_data.TOWN)
+    assert town.parent.name == "奈曼旗人民政府办公室" and town.region.parent.code == "150525"
+    assert Region.objects.get(name="孟和杭沙尔村").parent == town.region
+    roles = set(Membership.objects.values_list("role", flat=True))
+    assert roles == {"office_admin", "unit_admin", "unit_staff", "handler", "viewer"}
+    assert User.objects.filter(is_superuser=True).count() == 1
+
+
+def test_housekeeping_command_runs_now(db, capsys):
+    call_command("housekeeping", "--now")
+    assert "已清理" in capsys.readouterr().out
