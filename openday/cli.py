@@ -26,6 +26,8 @@ def serve(args):
     # connections and raises SQLite's p99 (see docs/performance.md).
     threads = os.environ.get("WEB_THREADS", "4")
     manage(["openday", "collectstatic", "--noinput", "-v", "0"])
+    # Start-up is a good moment to tidy expired sessions; the worker does it off this path.
+    manage(["openday", "housekeeping"])
     granian = os.path.join(os.path.dirname(sys.executable), "granian")
     cmd = [
         granian, "--interface", "wsgi", "--host", host, "--port", port,
@@ -34,7 +36,7 @@ def serve(args):
         *args, "openday.wsgi:application",
     ]  # fmt: skip
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openday.settings")
-    os.execv(granian, cmd)
+    os.execv(granian, cmd)  # noqa: S606 - replaces this process with the server
 
 
 def main(argv=None):

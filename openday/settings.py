@@ -48,13 +48,16 @@ DEBUG = envbool("OPENDAY_DEBUG")
 TESTING = envbool("OPENDAY_TESTING")
 HTTPS = envbool("OPENDAY_HTTPS")
 
+_listen = os.environ.get("HOST", "")
+# Listening on every interface without a list of names means "reachable by any address".
+_default_hosts = "*" if _listen in ("0.0.0.0", "::") else "127.0.0.1,localhost,[::1]"  # noqa: S104
 ALLOWED_HOSTS = [
     h.strip()
-    for h in os.environ.get("OPENDAY_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
+    for h in os.environ.get("OPENDAY_ALLOWED_HOSTS", _default_hosts).split(",")
     if h.strip()
 ]
-if os.environ.get("HOST") and os.environ["HOST"] not in ("0.0.0.0", "::"):
-    ALLOWED_HOSTS.append(os.environ["HOST"])
+if _listen and _listen not in ("0.0.0.0", "::"):  # noqa: S104
+    ALLOWED_HOSTS.append(_listen)
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("OPENDAY_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
@@ -136,6 +139,8 @@ else:
                 "timeout": 20,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
+            # A file, not shared-cache memory, so concurrency tests see real SQLite locking.
+            "TEST": {"NAME": str(VAR_DIR / f"test-openday-{os.getpid()}.sqlite3")},
         }
     }
 
@@ -235,6 +240,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("OPENDAY_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": os.environ.get("OPENDAY_LOG_LEVEL", "INFO").upper()},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from openday.audit.models import AuditEntry
 from openday.orgs import services
@@ -97,7 +97,9 @@ def test_bad_regions_are_explained(world, fields, words):
 
 def test_regions_are_kept_by_office_admins_only(world, alice, bob):
     county = Region.objects.get(code="430105")
-    region = services.save_region(alice, name="四方坪街道", code="430105001", level="town", parent=county)
+    region = services.save_region(
+        alice, name="四方坪街道", code="430105001", level="town", parent=county
+    )
     assert region.parent == county
     with pytest.raises(PermissionDenied):
         services.save_region(bob, name="洪山街道", code="430105002", level="town", parent=county)
@@ -107,7 +109,9 @@ def test_regions_are_kept_by_office_admins_only(world, alice, bob):
 def test_roles_are_granted_changed_and_revoked_with_an_audit_trail(world, bob):
     dave = world.users["norole"]
     m = services.grant_role(bob, world.housing, dave, Role.UNIT_STAFF, title="科员")
-    assert Access(dave).can_see_org(world.housing) and not Access(dave).can_manage_org(world.housing)
+    assert Access(dave).can_see_org(world.housing) and not Access(dave).can_manage_org(
+        world.housing
+    )
     services.change_role(bob, m, Role.HANDLER)
     services.revoke_role(bob, Membership.objects.get(pk=m.pk))
     actions = list(

@@ -75,7 +75,9 @@ def test_staff_pages_as_every_persona(world, client):
             response = world.client_for(client, persona).get(url)
             expected = _expected(persona, allowed)
             if response.status_code != expected:
-                wrong.append(f"{persona:12} GET {url} -> {response.status_code}, expected {expected}")
+                wrong.append(
+                    f"{persona:12} GET {url} -> {response.status_code}, expected {expected}"
+                )
             elif expected == 302:
                 assert response["Location"].startswith("/staff/login/?next=")
     assert not wrong, "\n".join(wrong)
@@ -124,8 +126,8 @@ def test_api_org_detail_as_every_persona(world, client):
             headers = {"Authorization": f"Bearer {raw}"}
         for org, allowed in [(world.kaifu, KAIFU_SEE), (world.town_dept, TOWN_DEPT_SEE)]:
             response = client.get(f"/api/v1/orgs/{org.pk}", headers=headers)
-            expected = 401 if persona in ("anonymous", "norole") else (
-                200 if persona in allowed else 403
+            expected = (
+                401 if persona in ("anonymous", "norole") else (200 if persona in allowed else 403)
             )
             if response.status_code != expected:
                 wrong.append(f"{persona} {org.name} -> {response.status_code}, expected {expected}")

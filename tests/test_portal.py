@@ -48,8 +48,11 @@ def test_phones_are_encrypted_and_found_by_keyed_hash(settings):
     assert "13812345678" not in token and decrypt(token) == "13812345678"
     assert lookup_hash("138 1234 5678") == lookup_hash("+8613812345678") != ""
     settings.HASH_KEY = "another"
-    assert lookup_hash("13812345678") != lookup_hash.__wrapped__("13812345678") if hasattr(
-        lookup_hash, "__wrapped__") else True
+    assert (
+        lookup_hash("13812345678") != lookup_hash.__wrapped__("13812345678")
+        if hasattr(lookup_hash, "__wrapped__")
+        else True
+    )
     assert decrypt("garbage") == ""
 
 

@@ -91,8 +91,12 @@ def test_passwords_are_hashed_with_argon2(db, alice):
 
 @pytest.mark.parametrize(
     ("password", "reason"),
-    [("short1A!", "太短"), ("12345678901234", "只包含数字"), ("abcdefghijkl", "至少三类"),
-     ("password1234", "太常见")],
+    [
+        ("short1A!", "太短"),
+        ("12345678901234", "只包含数字"),
+        ("abcdefghijkl", "至少三类"),
+        ("password1234", "太常见"),
+    ],
 )
 def test_weak_passwords_are_refused_with_a_reason(password, reason):
     with translation.override("zh-hans"), pytest.raises(ValidationError) as exc:
@@ -164,5 +168,7 @@ def test_login_redirects_only_to_local_pages(client, alice, alice_pw):
     )
     assert response["Location"] == "/staff/"
     client.logout()
-    response = client.post(LOGIN, {"username": "kf-office", "password": alice_pw, "next": "/staff/orgs/"})
+    response = client.post(
+        LOGIN, {"username": "kf-office", "password": alice_pw, "next": "/staff/orgs/"}
+    )
     assert response["Location"] == "/staff/orgs/"

@@ -233,9 +233,9 @@ def user_for_token(raw):
         return None
     now = timezone.now()
     # Touch last_used_at at most once a minute, so reads do not each cost a write.
-    ApiToken.objects.filter(pk=token.pk).exclude(last_used_at__gt=now - timedelta(minutes=1)).update(
-        last_used_at=now
-    )
+    ApiToken.objects.filter(pk=token.pk).exclude(
+        last_used_at__gt=now - timedelta(minutes=1)
+    ).update(last_used_at=now)
     return token.user
 
 
@@ -243,4 +243,6 @@ def revoke_token(actor, token):
     with transaction.atomic():
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        record("token.revoked", actor=actor, obj=token.user, changes={"prefix": [token.prefix, None]})
+        record(
+            "token.revoked", actor=actor, obj=token.user, changes={"prefix": [token.prefix, None]}
+        )

@@ -23,7 +23,9 @@ class RegionForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["parent"].queryset = Region.objects.order_by("code", "name")
-        self.fields["parent"].label_from_instance = lambda r: f"{r.full_name}（{r.code or '无代码'}）"
+        self.fields["parent"].label_from_instance = lambda r: (
+            f"{r.full_name}（{r.code or '无代码'}）"
+        )
 
 
 class OrgForm(forms.Form):
@@ -125,4 +127,6 @@ class PasswordChangeForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label="xlsx 文件", error_messages={"required": "请选择要导入的 .xlsx 文件。"})
+    file = forms.FileField(
+        label="xlsx 文件", error_messages={"required": "请选择要导入的 .xlsx 文件。"}
+    )

@@ -18,7 +18,9 @@ urlpatterns = [
     path("orgs/<int:org_id>/edit/", views.org_edit, name="org_edit"),
     path("orgs/<int:org_id>/members/add/", views.member_add, name="member_add"),
     path("memberships/<int:membership_id>/edit/", views.membership_edit, name="membership_edit"),
-    path("memberships/<int:membership_id>/remove/", views.membership_remove, name="membership_remove"),
+    path(
+        "memberships/<int:membership_id>/remove/", views.membership_remove, name="membership_remove"
+    ),
     path("users/<int:user_id>/", views.user_detail, name="user_detail"),
     path("users/<int:user_id>/<slug:action>/", views.user_action, name="user_action"),
     path("regions/", views.region_list, name="region_list"),

@@ -112,7 +112,10 @@ def dashboard(request):
                 offices=Count("pk", filter=Q(kind=Org.Kind.OFFICE)),
             )
             card["people"] = (
-                Membership.objects.filter(org__path__startswith=org.path).values("user").distinct().count()
+                Membership.objects.filter(org__path__startswith=org.path)
+                .values("user")
+                .distinct()
+                .count()
             )
         cards.append(card)
     recent = None
@@ -159,7 +162,9 @@ def org_detail(request, org_id):
 
 
 def _org_form_parents(access, org=None):
-    qs = access.managed_orgs().filter(kind__in=[Org.Kind.OFFICE, Org.Kind.UNIT, Org.Kind.DEPARTMENT])
+    qs = access.managed_orgs().filter(
+        kind__in=[Org.Kind.OFFICE, Org.Kind.UNIT, Org.Kind.DEPARTMENT]
+    )
     if org is not None:
         qs = qs.exclude(path__startswith=org.path)
         if org.parent_id:
@@ -199,7 +204,9 @@ def org_edit(request, org_id):
     org = access_org(request, org_id, manage=True)
     access = request.access
     initial = {f: getattr(org, f) for f in orgs.ORG_FIELDS}
-    form = forms.OrgForm(request.POST or None, initial=initial, parents=_org_form_parents(access, org))
+    form = forms.OrgForm(
+        request.POST or None, initial=initial, parents=_org_form_parents(access, org)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             orgs.update_org(access, org, request=request, **form.cleaned_data)
@@ -259,7 +266,9 @@ def org_import(request):
                 )
                 return redirect("control:org_list")
     status = 400 if (form.errors or (result and not result.ok)) else 200
-    return render(request, "control/org_import.html", {"form": form, "result": result}, status=status)
+    return render(
+        request, "control/org_import.html", {"form": form, "result": result}, status=status
+    )
 
 
 # --- Members and people ------------------------------------------------------------------
@@ -286,9 +295,13 @@ def member_add(request, org_id):
                         request.user, username=data["username"].strip(),
                         full_name=data["full_name"].strip(), phone=data["phone"], request=request,
                     )  # fmt: skip
-                    orgs.grant_role(access, org, user, data["role"], title=data["title"], request=request)
+                    orgs.grant_role(
+                        access, org, user, data["role"], title=data["title"], request=request
+                    )
             else:
-                orgs.grant_role(access, org, user, data["role"], title=data["title"], request=request)
+                orgs.grant_role(
+                    access, org, user, data["role"], title=data["title"], request=request
+                )
         except ValidationError as exc:
             _apply_errors(form, exc)
             created_password = None
@@ -306,7 +319,9 @@ def member_add(request, org_id):
 
 
 def _access_membership(request, membership_id):
-    membership = get_object_or_404(Membership.objects.select_related("org", "user"), pk=membership_id)
+    membership = get_object_or_404(
+        Membership.objects.select_related("org", "user"), pk=membership_id
+    )
     if not request.access.can_manage_org(membership.org):
         raise PermissionDenied("您无权管理该角色。")
     return membership
@@ -318,7 +333,9 @@ def membership_edit(request, membership_id):
     access = request.access
     roles = access.grantable_roles(membership.org)
     form = forms.MembershipForm(
-        request.POST or None, roles=roles, initial={"role": membership.role, "title": membership.title}
+        request.POST or None,
+        roles=roles,
+        initial={"role": membership.role, "title": membership.title},
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -466,7 +483,9 @@ def account(request):
         return redirect("control:account")
     tokens = user.api_tokens.filter(revoked_at=None).order_by("-created_at")
     locked = LoginThrottle.objects.filter(username=user.username.lower()).first()
-    return render(request, "control/account.html", {"form": form, "tokens": tokens, "throttle": locked})
+    return render(
+        request, "control/account.html", {"form": form, "tokens": tokens, "throttle": locked}
+    )
 
 
 @staff_required

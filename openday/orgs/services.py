@@ -59,7 +59,9 @@ def check_region(*, name, code, level, parent, instance=None):
         if not code.isdigit():
             errors["code"] = "区划代码只能由数字组成。"
         elif level in CODE_LENGTH and len(code) != CODE_LENGTH[level]:
-            errors["code"] = f"{Region.Level(level).label}区划代码应为 {CODE_LENGTH[level]} 位数字。"
+            errors["code"] = (
+                f"{Region.Level(level).label}区划代码应为 {CODE_LENGTH[level]} 位数字。"
+            )
         else:
             clash = Region.objects.filter(code=code)
             if instance is not None:

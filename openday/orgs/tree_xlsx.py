@@ -9,7 +9,7 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
@@ -93,10 +93,14 @@ def export_workbook(access):
             node = regions.get(node.parent_id)
     if access.is_operator:
         wanted = set(regions)
-    ordered = sorted((regions[i] for i in wanted), key=lambda r: (Region.DEPTH[r.level], r.code, r.name))
+    ordered = sorted(
+        (regions[i] for i in wanted), key=lambda r: (Region.DEPTH[r.level], r.code, r.name)
+    )
     for r in ordered:
         parent = regions.get(r.parent_id)
-        ws.append([r.code, r.name, r.get_level_display(), (parent.code or parent.name) if parent else ""])
+        ws.append(
+            [r.code, r.name, r.get_level_display(), (parent.code or parent.name) if parent else ""]
+        )
     ws2 = wb.create_sheet(ORG_SHEET)
     _style_header(ws2, ORG_HEADERS)
     for o in orgs:
@@ -171,7 +175,9 @@ def import_workbook(access, data, request=None):
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError):
-        result.errors.append(RowError("", 0, "无法读取文件：请上传 Excel 2007 及以上版本的 .xlsx 文件。"))
+        result.errors.append(
+            RowError("", 0, "无法读取文件：请上传 Excel 2007 及以上版本的 .xlsx 文件。")
+        )
         return result
     if REGION_SHEET not in wb.sheetnames and ORG_SHEET not in wb.sheetnames:
         result.errors.append(
@@ -273,9 +279,7 @@ def _apply_orgs(access, rows, result):
         kind = KIND_BY_LABEL.get(row["类型"], row["类型"])
         parent = None
         if row["上级组织"]:
-            candidates = seen.get(row["上级组织"]) or list(
-                Org.objects.filter(name=row["上级组织"])
-            )
+            candidates = seen.get(row["上级组织"]) or list(Org.objects.filter(name=row["上级组织"]))
             if not candidates:
                 result.errors.append(
                     RowError(ORG_SHEET, number, f"上级组织：找不到“{row['上级组织']}”。")
@@ -283,7 +287,9 @@ def _apply_orgs(access, rows, result):
                 continue
             if len(candidates) > 1:
                 result.errors.append(
-                    RowError(ORG_SHEET, number, f"上级组织：名为“{row['上级组织']}”的组织不止一个。")
+                    RowError(
+                        ORG_SHEET, number, f"上级组织：名为“{row['上级组织']}”的组织不止一个。"
+                    )
                 )
                 continue
             parent = candidates[0]
@@ -318,7 +324,9 @@ def _apply_orgs(access, rows, result):
             result.orgs_created += 1
         else:
             if existing.kind != kind and existing.children.exists():
-                result.errors.append(RowError(ORG_SHEET, number, "该组织已有下级组织，不能更改类型。"))
+                result.errors.append(
+                    RowError(ORG_SHEET, number, "该组织已有下级组织，不能更改类型。")
+                )
                 continue
             for key, value in data.items():
                 setattr(existing, key, value)

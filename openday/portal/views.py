@@ -14,7 +14,9 @@ def home(request):
         Org.objects.filter(kind=Org.Kind.OFFICE, is_active=True)
         .select_related("region")
         .annotate(
-            unit_count=Count("children", filter=Q(children__kind=Org.Kind.UNIT, children__is_active=True))
+            unit_count=Count(
+                "children", filter=Q(children__kind=Org.Kind.UNIT, children__is_active=True)
+            )
         )
         .filter(unit_count__gt=0)
         .order_by("path")
@@ -39,7 +41,9 @@ def _safe_next(request, fallback="/"):
 def toggle_care(request):
     response = HttpResponseRedirect(_safe_next(request))
     if request.POST.get("care") == "1":
-        response.set_cookie(CARE_COOKIE, "1", max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+        response.set_cookie(
+            CARE_COOKIE, "1", max_age=365 * 24 * 3600, samesite="Lax", httponly=True
+        )
     else:
         response.delete_cookie(CARE_COOKIE, samesite="Lax")
     return response

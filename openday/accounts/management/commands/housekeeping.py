@@ -12,7 +12,9 @@ class Command(BaseCommand):
     def handle(self, now, **options):
         if now:
             result = housekeeping.call()
-            self.stdout.write(f"已清理：会话 {result['sessions']} 个，登录限制记录 {result['throttles']} 条。")
+            self.stdout.write(
+                f"已清理：会话 {result['sessions']} 个，登录限制记录 {result['throttles']} 条。"
+            )
         else:
             result = housekeeping.enqueue()
             self.stdout.write(f"已加入后台任务队列：{result.id}")

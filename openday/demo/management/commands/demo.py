@@ -18,18 +18,20 @@ class Command(BaseCommand):
     def handle(self, if_empty, reset_passwords, **options):
         if if_empty and Org.objects.exists() and not reset_passwords:
             self.stdout.write("数据库中已有数据，跳过演示数据加载。")
-            self._print(load_demo_accounts_only=True)
+            self._print()
             return
         accounts = load_demo(reset_passwords=reset_passwords)
         self.stdout.write(self.style.SUCCESS("演示数据已就绪。"))
         self._print(accounts)
 
-    def _print(self, accounts=None, load_demo_accounts_only=False):
+    def _print(self, accounts=None):
         from openday.demo import seed_data
 
         self.stdout.write("\n演示账户（登录地址 /staff/login/）：")
         if accounts is None:
-            accounts = [(u, n, o or "全部（系统运维）", r, None) for u, n, o, r, _t in seed_data.ACCOUNTS]
+            accounts = [
+                (u, n, o or "全部（系统运维）", r, None) for u, n, o, r, _t in seed_data.ACCOUNTS
+            ]
         shown = False
         for username, _full_name, where, role, password in accounts:
             secret = password or "（首次运行时已打印）"

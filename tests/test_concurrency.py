@@ -1,0 +1,43 @@
+"""Concurrent requests on a real database connection per thread: nothing is double-counted."""
+
+import threading
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+
+from openday.accounts.models import LoginThrottle
+from openday.audit.models import AuditEntry
+from openday.demo.services import load_demo
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_failed_sign_ins_are_each_counted_once():
+    load_demo()
+    attempts = settings.LOGIN_FAILURE_LIMIT - 1
+    barrier = threading.Barrier(attempts)
+    statuses = []
+
+    def attempt():
+        try:
+            barrier.wait()
+            response = Client().post(
+                "/staff/login/", {"username": "kf-office", "password": "wrong"}
+            )
+            statuses.append(response.status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt) for _ in range(attempts)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [400] * attempts
+    throttle = LoginThrottle.objects.get(username="kf-office")
+    assert throttle.failures == attempts and throttle.locked_until is None
+    assert AuditEntry.objects.filter(action="auth.login_failed").count() == attempts
+    # One more failure reaches the limit exactly once.
+    Client().post("/staff/login/", {"username": "kf-office", "password": "wrong"})
+    assert AuditEntry.objects.filter(action="auth.locked").count() == 1
