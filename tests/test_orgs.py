@@ -199,3 +199,26 @@ def test_the_org_list_filters_and_paginates(client, world, alice):
     assert "四方坪街道" in page and "开福区财政局" not in page
     empty = client.get("/staff/orgs/", {"q": "不存在的单位"}).content.decode()
     assert "没有符合条件的组织" in empty
+
+
+def test_a_unit_admin_cannot_manage_an_office_admin_who_also_sits_in_the_unit(
+    client, world, alice, bob
+):
+    services.grant_role(alice, world.housing, alice_viewer := world.users["kf_viewer"], Role.VIEWER)
+    # kf_viewer now has roles in the office (viewer) and in Bob's unit (viewer).
+    assert not Access(bob).can_manage_user(alice_viewer)
+    client.force_login(bob)
+    assert client.post(f"/staff/users/{alice_viewer.pk}/reset-password/").status_code == 403
+    assert client.get(f"/staff/users/{alice_viewer.pk}/").status_code == 403
+    # Alice manages both orgs, so she may.
+    assert Access(alice).can_manage_user(alice_viewer)
+
+
+def test_creating_a_colleague_is_in_the_office_audit_log(client, world, alice, bob):
+    client.force_login(bob)
+    client.post(f"/staff/orgs/{world.housing.pk}/members/add/", {
+        "username": "zhao", "full_name": "赵六", "role": "handler",
+    })  # fmt: skip
+    client.force_login(alice)
+    page = client.get("/staff/audit/").content.decode()
+    assert "新建账户" in page and "授予角色" in page and "赵六" in page

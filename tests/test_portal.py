@@ -59,3 +59,12 @@ def test_phones_are_encrypted_and_found_by_keyed_hash(settings):
 def test_phone_formats():
     assert is_mobile("13812345678") and not is_mobile("12812345678")
     assert is_phone("0731-84390197") and is_phone("073184390197") and not is_phone("84390197")
+
+
+def test_audit_changes_read_as_sentences():
+    from openday.audit.templatetags.audit_format import audit_changes
+
+    rows = audit_changes({"name": [None, "新局"], "role": ["viewer", "handler"], "user": "bob",
+                          "title": ["科员", None], "is_active": [True, False]})  # fmt: skip
+    assert rows == [("名称", "新局"), ("角色", "只读查看 → 办理人"), ("用户", "bob"),
+                    ("职务", "科员 → （删除）"), ("启用", "是 → 否")]  # fmt: skip

@@ -10,7 +10,7 @@ from django.contrib.auth import authenticate, login, password_validation
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from openday.audit.services import record
+from openday.audit.services import diff, record
 
 from .models import ApiToken, LoginThrottle, User
 
@@ -128,7 +128,7 @@ def generate_password(length=14):
             return candidate
 
 
-def create_user(actor, *, username, full_name, phone="", email="", request=None):
+def create_user(actor, *, username, full_name, phone="", email="", org=None, request=None):
     """Create a staff account with a generated one-time password; returns (user, password)."""
     password = generate_password()
     with transaction.atomic():
@@ -141,6 +141,7 @@ def create_user(actor, *, username, full_name, phone="", email="", request=None)
             "user.created",
             actor=actor,
             obj=user,
+            org=org,
             changes={"username": [None, username], "full_name": [None, full_name]},
             request=request,
         )
@@ -153,13 +154,18 @@ def update_profile(actor, user, *, full_name, phone, email, request=None):
     user.phone = phone
     user.email = email
     after = {"full_name": user.full_name, "phone": user.masked_phone, "email": user.email}
-    from openday.audit.services import diff
-
     changes = diff(before, after)
     with transaction.atomic():
         user.save()
         if changes:
-            record("user.updated", actor=actor, obj=user, changes=changes, request=request)
+            record(
+                "user.updated",
+                actor=actor,
+                obj=user,
+                org=_home_org(user),
+                changes=changes,
+                request=request,
+            )
     return user
 
 

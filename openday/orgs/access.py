@@ -94,10 +94,17 @@ class Access:
         return roles
 
     def can_manage_user(self, target):
-        """True if target holds a role in an org this actor manages (or the actor is operator)."""
+        """True if every role the target holds is in an org this actor manages.
+
+        Holding one role in a unit does not put a person under that unit's admin: an office
+        admin who is also a viewer somewhere must not have their password reset from there.
+        """
         if self.is_operator:
             return True
-        return any(self.can_manage_org(m.org) for m in target.memberships.select_related("org"))
+        if target.is_superuser:
+            return False
+        orgs = [m.org for m in target.memberships.select_related("org")]
+        return bool(orgs) and all(self.can_manage_org(org) for org in orgs)
 
     def can_see_full_phone(self, org):
         return self.can_manage_org(org)
