@@ -157,13 +157,17 @@ def main():
         hammer(health, 100, 4)  # warm up
         results = {
             "GET /api/v1/health": hammer(health, REQUESTS, CONCURRENCY),
-            f"GET /staff/orgs/ ({UNITS}+ orgs, page 3)": hammer(org_list, REQUESTS // 4, CONCURRENCY),
+            f"GET /staff/orgs/ ({UNITS}+ orgs, page 3)": hammer(
+                org_list, REQUESTS // 4, CONCURRENCY
+            ),
             "sign-in (GET form + POST, Argon2)": hammer(sign_in, 60, 4),
         }
     finally:
         server.terminate()
         server.wait(10)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
     print(f"database: {db}; server: openday serve (granian WSGI, 1 worker, 4 blocking threads)")
     print(f"{'what':46} {'n':>6} {'err':>4} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
     for what, r in results.items():

@@ -4,6 +4,7 @@ openday serve   production server (granian, WSGI) on $HOST:$PORT (default 127.0.
 openday worker  background task worker (django-tasks database queue)
 openday demo    load the demo data built from the seeds (idempotent)
 openday token USERNAME   print a new API token for a staff user
+openday housekeeping     queue the clean-up of expired sessions, lock-outs and task results
 Anything else is passed to Django's manage.py, e.g. `openday migrate`.
 """
 

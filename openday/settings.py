@@ -3,6 +3,7 @@
 import json
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -19,33 +20,49 @@ def envint(name, default):
     return int(os.environ.get(name, default))
 
 
+SECRET_NAMES = {"SECRET_KEY": 50, "FIELD_KEY": 32, "HASH_KEY": 32}
+
+
 def _local_secrets():
-    """Keys generated on first run into an ignored file, so nothing secret is committed."""
+    """Keys generated on first run into an ignored file, so nothing secret is committed.
+
+    The first process to link its file into place wins; one started at the same moment
+    (the worker beside the server) reads the winner's keys instead of writing its own.
+    """
+    if all(os.environ.get(f"OPENDAY_{name}") for name in SECRET_NAMES):
+        return {}
     path = VAR_DIR / "secrets.json"
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        data = {}
-    wanted = {"SECRET_KEY": 50, "FIELD_KEY": 32, "HASH_KEY": 32}
-    if any(name not in data for name in wanted):
-        for name, size in wanted.items():
-            data.setdefault(name, secrets.token_urlsafe(size))
+    for _ in range(2):
+        try:
+            data = json.loads(path.read_text())
+            if all(name in data for name in SECRET_NAMES):
+                return data
+            raise SystemExit(f"{path} 缺少密钥，请从备份恢复（它保存着手机号的加密密钥）。")
+        except FileNotFoundError:
+            pass
         VAR_DIR.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, indent=2))
+        fresh = {name: secrets.token_urlsafe(size) for name, size in SECRET_NAMES.items()}
+        tmp = path.with_name(f".secrets.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(fresh, indent=2))
         tmp.chmod(0o600)
-        tmp.replace(path)
-    return data
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return json.loads(path.read_text())
 
 
 _secrets = _local_secrets()
-SECRET_KEY = os.environ.get("OPENDAY_SECRET_KEY") or _secrets["SECRET_KEY"]
+SECRET_KEY = os.environ.get("OPENDAY_SECRET_KEY") or _secrets.get("SECRET_KEY")
 # Key for encrypting personal data at rest (phone numbers) and for the keyed look-up hash.
-FIELD_KEY = os.environ.get("OPENDAY_FIELD_KEY") or _secrets["FIELD_KEY"]
-HASH_KEY = os.environ.get("OPENDAY_HASH_KEY") or _secrets["HASH_KEY"]
+FIELD_KEY = os.environ.get("OPENDAY_FIELD_KEY") or _secrets.get("FIELD_KEY")
+HASH_KEY = os.environ.get("OPENDAY_HASH_KEY") or _secrets.get("HASH_KEY")
 
 DEBUG = envbool("OPENDAY_DEBUG")
-TESTING = envbool("OPENDAY_TESTING")
+# Under pytest even when started by hand, so static files and hashers match the test setup.
+TESTING = envbool("OPENDAY_TESTING") or "pytest" in sys.modules
 HTTPS = envbool("OPENDAY_HTTPS")
 
 _listen = os.environ.get("HOST", "")
@@ -69,6 +86,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "openday.accounts",
@@ -190,6 +208,9 @@ CSRF_COOKIE_SECURE = HTTPS
 if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 31536000
+# Behind nginx set this and `proxy_set_header X-Forwarded-For $remote_addr;` so the audit
+# log records the client's address (the last hop, the one nginx saw).
+TRUST_X_FORWARDED_FOR = envbool("OPENDAY_TRUST_X_FORWARDED_FOR")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

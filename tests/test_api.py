@@ -93,3 +93,16 @@ def test_revoked_tokens_and_inactive_users_are_refused(client, world):
     world.users["unit_staff"].is_active = False
     world.users["unit_staff"].save()
     assert client.get("/api/v1/me", headers=_auth(raw)).status_code == 401
+
+
+def test_bad_filters_are_refused_with_the_invalid_code(client, world):
+    _t, raw = create_token(world.users["kf_office"])
+    for params in ({"kind": "bogus"}, {"limit": 0}, {"offset": -1}):
+        response = client.get("/api/v1/orgs", params, headers=_auth(raw))
+        assert response.status_code == 422, params
+        assert response.json()["error"]["code"] == "invalid", params
+
+
+def test_swagger_ui_is_served_locally(client, db):
+    page = client.get("/api/v1/docs").content.decode()
+    assert "cdn.jsdelivr.net" not in page and "/static/ninja/" in page

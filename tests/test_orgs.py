@@ -222,3 +222,26 @@ def test_creating_a_colleague_is_in_the_office_audit_log(client, world, alice, b
     client.force_login(alice)
     page = client.get("/staff/audit/").content.decode()
     assert "新建账户" in page and "授予角色" in page and "赵六" in page
+
+
+def test_a_unit_admin_cannot_turn_the_unit_into_an_office(world, bob):
+    with pytest.raises(PermissionDenied):
+        services.update_org(bob, world.housing, kind="office", parent=world.kaifu)
+    world.housing.refresh_from_db()
+    assert world.housing.kind == "unit"
+
+
+def test_a_kind_change_keeps_roles_consistent(world, alice):
+    # The housing bureau has unit admins and staff; a department may hold those, an office not.
+    services.update_org(alice, world.street, kind="unit")
+    with pytest.raises(ValidationError):
+        services.update_org(alice, world.housing, kind="office")
+
+
+def test_a_unit_admin_cannot_claim_someone_elses_account(client, world, bob):
+    client.force_login(bob)
+    response = client.post(f"/staff/orgs/{world.housing.pk}/members/add/", {
+        "username": "kf-office", "role": "viewer",
+    })  # fmt: skip
+    assert "已被其他单位使用" in response.content.decode()
+    assert not Membership.objects.filter(user__username="kf-office", org=world.housing).exists()

@@ -24,6 +24,7 @@ TOWN_DEPT_SEE = TOWN_SEE | {"town_handler"}
 
 def staff_pages(w):
     region = Region.objects.get(code="430105")
+    town_region = Region.objects.get(name="沙日浩来镇")
     m = w.staff_membership
     return [
         # (url name for coverage, url, personas allowed)
@@ -45,7 +46,9 @@ def staff_pages(w):
         ("user_detail", f"/staff/users/{m.user_id}/", HOUSING_MANAGE),
         ("region_list", "/staff/regions/", ALL_STAFF),
         ("region_create", "/staff/regions/new/", OFFICE_ADMINS),
-        ("region_edit", f"/staff/regions/{region.pk}/edit/", OFFICE_ADMINS),
+        # An office keeps the regions at or below its own; 奈曼旗 cannot edit 开福区.
+        ("region_edit", f"/staff/regions/{region.pk}/edit/", {"operator", "kf_office"}),
+        ("region_edit", f"/staff/regions/{town_region.pk}/edit/", {"operator", "nm_office"}),
         ("org_export", "/staff/orgs/export.xlsx", MANAGERS),
         ("org_import", "/staff/orgs/import/", OFFICE_ADMINS),
         ("org_import_template", "/staff/orgs/import/template.xlsx", OFFICE_ADMINS),
@@ -56,7 +59,7 @@ def staff_pages(w):
 
 
 # POST-only endpoints, checked one persona at a time because they change state.
-POST_ENDPOINTS = ["membership_remove", "user_action"]
+POST_ENDPOINTS = ["membership_remove", "user_action", "token_revoke"]
 PUBLIC = {"login", "logout"}
 
 
@@ -132,3 +135,20 @@ def test_api_org_detail_as_every_persona(world, client):
             if response.status_code != expected:
                 wrong.append(f"{persona} {org.name} -> {response.status_code}, expected {expected}")
     assert not wrong, "\n".join(wrong)
+
+
+def test_only_the_owner_revokes_a_token(world, client):
+    token, raw = create_token(world.users["unit_staff"])
+    for persona in PERSONAS:
+        if persona == "unit_staff":
+            continue
+        response = world.client_for(client, persona).post(
+            f"/staff/account/tokens/{token.pk}/revoke/"
+        )
+        assert response.status_code in (302, 403, 404), persona
+        token.refresh_from_db()
+        assert token.revoked_at is None, persona
+    world.client_for(client, "unit_staff").post(f"/staff/account/tokens/{token.pk}/revoke/")
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}).status_code == 401

@@ -68,3 +68,34 @@ def test_audit_changes_read_as_sentences():
                           "title": ["科员", None], "is_active": [True, False]})  # fmt: skip
     assert rows == [("名称", "新局"), ("角色", "只读查看 → 办理人"), ("用户", "bob"),
                     ("职务", "科员 → （删除）"), ("启用", "是 → 否")]  # fmt: skip
+
+
+def test_the_client_address_comes_from_the_proxy_only_when_trusted(rf, settings):
+    from openday.audit.services import client_ip
+
+    request = rf.get("/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="1.2.3.4, 10.0.0.9")
+    settings.TRUST_X_FORWARDED_FOR = False
+    assert client_ip(request) == "10.0.0.5"
+    settings.TRUST_X_FORWARDED_FOR = True
+    assert client_ip(request) == "10.0.0.9"
+    request = rf.get("/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="not-an-ip")
+    assert client_ip(request) is None
+
+
+def test_local_secrets_are_created_once_and_kept(tmp_path, monkeypatch):
+    import json
+
+    from openday import settings as project
+
+    monkeypatch.setattr(project, "VAR_DIR", tmp_path)
+    for name in project.SECRET_NAMES:
+        monkeypatch.delenv(f"OPENDAY_{name}", raising=False)
+    first = project._local_secrets()
+    assert set(first) == set(project.SECRET_NAMES)
+    assert project._local_secrets() == first
+    assert (tmp_path / "secrets.json").stat().st_mode & 0o777 == 0o600
+    (tmp_path / "secrets.json").write_text(json.dumps({"SECRET_KEY": "x"}))
+    import pytest
+
+    with pytest.raises(SystemExit):
+        project._local_secrets()

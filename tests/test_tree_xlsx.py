@@ -79,7 +79,8 @@ def test_any_bad_row_imports_nothing_and_every_bad_row_is_listed(world, alice):
 def test_an_office_cannot_import_into_another_tree(world, alice):
     data = _book(orgs=[("偷偷加的部门", "", "部门", "沙日浩来镇人民政府", "", "", "", "", "")])
     result = import_workbook(Access(alice), data)
-    assert not result.ok and "无权" in result.errors[0].reason
+    # Other trees are not even looked up, so their names neither clash nor leak.
+    assert not result.ok and "找不到“沙日浩来镇人民政府”" in result.errors[0].reason
     assert not Org.objects.filter(name="偷偷加的部门").exists()
 
 
@@ -132,3 +133,31 @@ def test_the_import_page_lists_errors_and_the_template_downloads(client, world, 
     upload.name = "tree.csv"
     page = client.post("/staff/orgs/import/", {"file": upload}).content.decode()
     assert "请上传 .xlsx 文件" in page
+
+
+def test_an_office_cannot_rewrite_another_offices_regions(world, alice):
+    data = _book(regions=[("", "沙日浩来镇", "镇", "150525")])
+    result = import_workbook(Access(alice), data)
+    assert result.ok  # unchanged rows are accepted as they are
+    data = _book(regions=[("", "新设镇", "镇", "150525")])
+    result = import_workbook(Access(alice), data)
+    assert not result.ok and "不在本办所辖范围内" in result.errors[0].reason
+
+
+def test_import_keeps_a_disabled_org_disabled(world, alice):
+    from openday.orgs import services
+
+    services.update_org(alice, world.street, is_active=False)
+    result = import_workbook(Access(alice), export_workbook(Access(alice)))
+    assert result.ok, result.errors
+    world.street.refresh_from_db()
+    assert world.street.is_active is False
+
+
+def test_a_kind_change_by_import_needs_fitting_roles(world, alice):
+    data = _book(orgs=[("开福区住房和城乡建设局", "", "政务公开办", KAIFU, "", "", "", "", "")])
+    result = import_workbook(Access(alice), data)
+    assert not result.ok
+    assert "上级只能是上级政务公开办" in result.errors[0].reason or "角色与新类型不符" in (
+        result.errors[0].reason
+    )

@@ -175,7 +175,7 @@ def change_password(user, new_password, request=None):
         user.set_password(new_password)
         user.must_change_password = False
         user.save(update_fields=["password", "must_change_password"])
-        record("auth.password_changed", actor=user, obj=user, request=request)
+        record("auth.password_changed", actor=user, obj=user, org=_home_org(user), request=request)
 
 
 def reset_password(actor, user, request=None):
@@ -250,5 +250,9 @@ def revoke_token(actor, token):
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
         record(
-            "token.revoked", actor=actor, obj=token.user, changes={"prefix": [token.prefix, None]}
+            "token.revoked",
+            actor=actor,
+            obj=token.user,
+            org=_home_org(token.user),
+            changes={"prefix": [token.prefix, None]},
         )

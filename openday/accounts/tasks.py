@@ -1,8 +1,10 @@
 from datetime import timedelta
 
 from django.contrib.sessions.models import Session
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
+from django_tasks_db.models import DBTaskResult
 
 from .models import LoginThrottle
 
@@ -12,10 +14,14 @@ def housekeeping():
     """Delete expired sessions and login throttles that no longer lock anything. Idempotent."""
     now = timezone.now()
     sessions, _ = Session.objects.filter(expire_date__lt=now).delete()
-    throttles, _ = LoginThrottle.objects.filter(
-        locked_until__lt=now - timedelta(days=1), first_failure_at=None
-    ).delete()
-    stale, _ = LoginThrottle.objects.filter(
-        locked_until=None, first_failure_at__lt=now - timedelta(days=1)
-    ).delete()
-    return {"sessions": sessions, "throttles": throttles + stale}
+    day_ago = now - timedelta(days=1)
+    # A row matters while it locks or while its failure window is open; a day covers both.
+    throttles, _ = (
+        LoginThrottle.objects.filter(Q(locked_until=None) | Q(locked_until__lt=day_ago))
+        .filter(Q(first_failure_at=None) | Q(first_failure_at__lt=day_ago))
+        .delete()
+    )
+    # Finished task results are kept a week for inspection, then dropped.
+    week_ago = now - timedelta(days=7)
+    results, _ = DBTaskResult.objects.finished().filter(finished_at__lt=week_ago).delete()
+    return {"sessions": sessions, "throttles": throttles, "task_results": results}

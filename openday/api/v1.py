@@ -1,10 +1,12 @@
 """The JSON API under /api/v1/. One error shape: {"error": {"code": ..., "message": ...}}."""
 
+import logging
 import time
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
@@ -12,6 +14,9 @@ from ninja.security import HttpBearer
 
 from openday.accounts.services import user_for_token
 from openday.orgs.access import Access
+from openday.orgs.models import Org
+
+logger = logging.getLogger(__name__)
 
 
 class BearerToken(HttpBearer):
@@ -64,9 +69,19 @@ def on_validation_error(request, exc):
     return error("invalid", "请求参数不正确。", 422, details=details)
 
 
+HTTP_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+              409: "conflict", 422: "invalid", 429: "too_many_requests"}  # fmt: skip
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request, exc):
-    return error("http_error", str(exc), exc.status_code)
+    return error(HTTP_CODES.get(exc.status_code, "http_error"), str(exc), exc.status_code)
+
+
+@api.exception_handler(Exception)
+def on_server_error(request, exc):
+    logger.exception("API error on %s", request.path)
+    return error("server_error", "服务器内部错误，已记录，请稍后再试。", 500)
 
 
 @api.exception_handler(PermissionDenied)
@@ -173,6 +188,8 @@ def list_orgs(request, kind: str = "", offset: int = 0, limit: int = 100):
     if limit < 1 or limit > 500 or offset < 0:
         raise HttpError(422, "limit 须在 1–500 之间，offset 不能为负数。")
     qs = request.access.visible_orgs().select_related("region").order_by("path")
+    if kind and kind not in Org.Kind.values:
+        raise HttpError(422, f"kind 须为 {'、'.join(Org.Kind.values)} 之一。")
     if kind:
         qs = qs.filter(kind=kind)
     total = qs.count()
@@ -181,10 +198,6 @@ def list_orgs(request, kind: str = "", offset: int = 0, limit: int = 100):
 
 @api.get("/orgs/{org_id}", response=OrgOut, tags=["组织"])
 def get_org(request, org_id: int):
-    from django.shortcuts import get_object_or_404
-
-    from openday.orgs.models import Org
-
     org = get_object_or_404(Org.objects.select_related("region"), pk=org_id)
     if not request.access.can_see_org(org):
         raise PermissionDenied("无权查看该组织。")

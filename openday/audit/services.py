@@ -1,13 +1,24 @@
+import ipaddress
+
+from django.conf import settings
+
 from .models import AuditEntry
 
 
 def client_ip(request):
     if request is None:
         return None
-    # Behind nginx the real address comes in X-Forwarded-For, first hop.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    ip = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
-    return ip or None
+    ip = request.META.get("REMOTE_ADDR")
+    # Only a proxy we run may speak for the client; otherwise the header is the client's word.
+    if settings.TRUST_X_FORWARDED_FOR:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            ip = forwarded.split(",")[-1].strip()
+    try:
+        ipaddress.ip_address(ip or "")
+    except ValueError:
+        return None
+    return ip
 
 
 def diff(before: dict, after: dict) -> dict:

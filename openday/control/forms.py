@@ -1,8 +1,8 @@
 from django import forms
 from django.contrib.auth import password_validation
 
-from openday.lib.personal_data import is_phone
-from openday.orgs.models import Org, Region, Role
+from openday.lib import personal_data
+from openday.orgs.models import Org, Region, Role, region_paths
 
 
 class LoginForm(forms.Form):
@@ -14,17 +14,20 @@ class LoginForm(forms.Form):
 
 class RegionForm(forms.Form):
     name = forms.CharField(label="名称", max_length=64)
-    code = forms.CharField(label="区划代码（GB/T 2260）", max_length=12, required=False,
-                           help_text="县级及以上 6 位，乡镇级 9 位，村级 12 位；不清楚可留空。")  # fmt: skip
+    code = forms.CharField(label="区划代码", max_length=12, required=False,
+                           help_text="县级及以上填 GB/T 2260 的 6 位代码；乡镇级 9 位、村级 12 位（统计用区划代码）；不清楚可留空。")  # fmt: skip
     level = forms.ChoiceField(label="级别", choices=Region.Level.choices)
     parent = forms.ModelChoiceField(label="上级区划", queryset=Region.objects.none(), required=False,
                                     empty_label="（无，顶级）")  # fmt: skip
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, parents=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["parent"].queryset = Region.objects.order_by("code", "name")
+        paths = region_paths()
+        self.fields["parent"].queryset = (
+            parents if parents is not None else Region.objects.all()
+        ).order_by("code", "name")
         self.fields["parent"].label_from_instance = lambda r: (
-            f"{r.full_name}（{r.code or '无代码'}）"
+            " > ".join(n.name for n in paths.get(r.pk, [r])) + f"（{r.code or '无代码'}）"
         )
 
 
@@ -48,8 +51,11 @@ class OrgForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["parent"].queryset = parents if parents is not None else Org.objects.none()
         self.fields["parent"].label_from_instance = lambda o: "　" * (o.depth - 1) + o.name
+        paths = region_paths()
         self.fields["region"].queryset = Region.objects.order_by("code", "name")
-        self.fields["region"].label_from_instance = lambda r: r.full_name
+        self.fields["region"].label_from_instance = lambda r: " > ".join(
+            n.name for n in paths.get(r.pk, [r])
+        )
 
 
 class AddMemberForm(forms.Form):
@@ -67,9 +73,9 @@ class AddMemberForm(forms.Form):
 
     def clean_phone(self):
         phone = self.cleaned_data["phone"].strip()
-        if phone and not is_phone(phone):
+        if phone and not personal_data.is_mobile(phone):
             raise forms.ValidationError("手机号格式不正确，请填写 11 位手机号。")
-        return phone
+        return personal_data.normalize_phone(phone)
 
 
 class MembershipForm(forms.Form):
@@ -89,9 +95,9 @@ class ProfileForm(forms.Form):
 
     def clean_phone(self):
         phone = self.cleaned_data["phone"].strip()
-        if phone and not is_phone(phone):
+        if phone and not personal_data.is_mobile(phone):
             raise forms.ValidationError("手机号格式不正确，请填写 11 位手机号。")
-        return phone
+        return personal_data.normalize_phone(phone)
 
 
 class PasswordChangeForm(forms.Form):

@@ -9,6 +9,7 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("account/", views.account, name="account"),
     path("account/password/", views.password_change, name="password_change"),
+    path("account/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("orgs/", views.org_list, name="org_list"),
     path("orgs/new/", views.org_create, name="org_create"),
     path("orgs/export.xlsx", views.org_export, name="org_export"),

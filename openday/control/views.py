@@ -19,7 +19,7 @@ from openday.audit.models import ACTION_LABELS, AuditEntry
 from openday.audit.services import record
 from openday.orgs import services as orgs
 from openday.orgs.access import access_org
-from openday.orgs.models import Membership, Org, Region, Role
+from openday.orgs.models import Membership, Org, Region, Role, region_paths
 from openday.orgs.tree_xlsx import export_workbook, import_workbook, template_workbook
 
 from . import forms
@@ -88,7 +88,8 @@ def login_view(request):
 @require_POST
 def logout_view(request):
     if request.user.is_authenticated:
-        record("auth.logout", actor=request.user, obj=request.user, request=request)
+        record("auth.logout", actor=request.user, obj=request.user,
+               org=accounts._home_org(request.user), request=request)  # fmt: skip
     logout(request)
     messages.success(request, "您已安全退出。")
     return redirect("control:login")
@@ -213,7 +214,7 @@ def org_edit(request, org_id):
         except ValidationError as exc:
             _apply_errors(form, exc)
         except PermissionDenied as exc:
-            form.add_error("parent", str(exc))
+            form.add_error(None, str(exc))
         else:
             messages.success(request, "已保存。")
             return redirect("control:org_detail", org.pk)
@@ -299,6 +300,11 @@ def member_add(request, org_id):
                         access, org, user, data["role"], title=data["title"], request=request
                     )
             else:
+                if not access.can_manage_user(user):
+                    raise ValidationError({"username": (
+                        f"用户名“{user.username}”已被其他单位使用，您不能为该账户分配角色。"
+                        "请换一个用户名新建账户，或请上级管理员处理。"
+                    )})  # fmt: skip
                 orgs.grant_role(
                     access, org, user, data["role"], title=data["title"], request=request
                 )
@@ -417,11 +423,18 @@ def user_action(request, user_id, action):
 
 @staff_required
 def region_list(request):
-    qs = Region.objects.select_related("parent").annotate(org_count=Count("orgs"))
+    paths = region_paths()
+    editable = request.access.managed_region_ids(paths)
+    qs = Region.objects.annotate(org_count=Count("orgs"))
     q = request.GET.get("q", "").strip()
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(code__startswith=q))
-    rows = sorted(qs, key=lambda r: (r.full_name,))
+    rows = []
+    for r in qs:
+        r.path_name = " > ".join(n.name for n in paths[r.pk])
+        r.can_edit = r.pk in editable
+        rows.append(r)
+    rows.sort(key=lambda r: [(n.code or "~", n.name) for n in paths[r.pk]])
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "control/region_list.html", {
         "page": page, "q": q, "can_manage": request.access.can_manage_regions(),
@@ -430,17 +443,28 @@ def region_list(request):
 
 @staff_required
 def region_form(request, region_id=None):
-    if not request.access.can_manage_regions():
+    access = request.access
+    if not access.can_manage_regions():
         raise PermissionDenied("只有政务公开办管理员可以维护行政区划。")
     region = get_object_or_404(Region, pk=region_id) if region_id else None
+    if region is not None and not access.can_manage_region(region):
+        raise PermissionDenied(f"“{region.name}”不在本办所辖区划范围内。")
     initial = {"name": region.name, "code": region.code, "level": region.level,
                "parent": region.parent} if region else {}  # fmt: skip
-    form = forms.RegionForm(request.POST or None, initial=initial)
+    parent_ids = access.managed_region_ids(region_paths())
+    if region is not None:
+        parent_ids.discard(region.pk)
+        if region.parent_id:
+            parent_ids.add(region.parent_id)
+    parents = Region.objects.filter(pk__in=parent_ids)
+    form = forms.RegionForm(request.POST or None, initial=initial, parents=parents)
     if request.method == "POST" and form.is_valid():
         try:
-            orgs.save_region(request.access, instance=region, request=request, **form.cleaned_data)
+            orgs.save_region(access, instance=region, request=request, **form.cleaned_data)
         except ValidationError as exc:
             _apply_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error("parent", str(exc))
         else:
             messages.success(request, "行政区划已保存。")
             return redirect("control:region_list")
@@ -499,3 +523,13 @@ def password_change(request):
         messages.success(request, "密码已修改。")
         return redirect("control:dashboard")
     return render(request, "control/password_change.html", {"form": form})
+
+
+@staff_required
+@require_POST
+def token_revoke(request, token_id):
+    """A person revokes one of their own API tokens (an admin deactivates the account instead)."""
+    token = get_object_or_404(request.user.api_tokens, pk=token_id, revoked_at=None)
+    accounts.revoke_token(request.user, token)
+    messages.success(request, f"已吊销令牌 {token.prefix}…")
+    return redirect("control:account")

@@ -79,7 +79,28 @@ class Access:
         return self.has_role(Role.OFFICE_ADMIN, Role.UNIT_ADMIN)
 
     def can_manage_regions(self):
+        """May maintain some regions: those at or below an office's own region."""
         return self.has_role(Role.OFFICE_ADMIN)
+
+    def managed_region_ids(self, paths):
+        """Ids of regions this actor may edit, given orgs.models.region_paths()."""
+        if self.is_operator:
+            return set(paths)
+        own = {m.org.region_id for m in self.memberships if m.role == Role.OFFICE_ADMIN}
+        return {rid for rid, chain in paths.items() if any(n.pk in own for n in chain)}
+
+    def can_manage_region(self, region):
+        if self.is_operator:
+            return True
+        if region is None:
+            return False
+        own = {m.org.region_id for m in self.memberships if m.role == Role.OFFICE_ADMIN}
+        node = region
+        while node is not None:
+            if node.pk in own:
+                return True
+            node = node.parent
+        return False
 
     def can_import_orgs(self):
         return self.has_role(Role.OFFICE_ADMIN)

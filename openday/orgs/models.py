@@ -42,6 +42,19 @@ class Region(models.Model):
         return " > ".join(reversed(names))
 
 
+def region_paths():
+    """{region id: [the region and its ancestors, top first]} from one query."""
+    regions = {r.pk: r for r in Region.objects.all()}
+    paths = {}
+    for r in regions.values():
+        chain, node = [], r
+        while node is not None:
+            chain.append(node)
+            node = regions.get(node.parent_id)
+        paths[r.pk] = list(reversed(chain))
+    return paths
+
+
 class Org(models.Model):
     """An office, a unit or a department. The tree is kept as a materialized path."""
 

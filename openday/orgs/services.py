@@ -99,15 +99,35 @@ def _region_is_below(node, region):
     return False
 
 
-def save_region(actor, *, instance=None, request=None, **fields):
-    access = _access(actor)
+def check_region_access(access, *, instance, parent):
+    """Office admins keep the regions at or below their own office's region."""
     if not access.can_manage_regions():
         raise PermissionDenied("只有政务公开办管理员可以维护行政区划。")
+    if instance is not None and not access.can_manage_region(instance):
+        raise PermissionDenied(f"“{instance.name}”不在本办所辖区划范围内，不能修改。")
+    if parent is None and not access.is_operator and (instance is None or instance.parent_id):
+        raise PermissionDenied("只有系统运维人员可以新增或调整顶级区划。")
+    if parent is not None and not access.can_manage_region(parent):
+        raise PermissionDenied(f"上级区划“{parent.name}”不在本办所辖范围内。")
+
+
+def _office_org(access):
+    """The org an office admin's region changes are filed under in the audit log."""
+    for m in access.memberships:
+        if m.role == Role.OFFICE_ADMIN:
+            return m.org
+    return None
+
+
+def save_region(actor, *, instance=None, request=None, **fields):
+    access = _access(actor)
+    check_region_access(access, instance=instance, parent=fields.get("parent"))
     data = check_region(instance=instance, **fields)
+    org = _office_org(access)
     with transaction.atomic():
         if instance is None:
             region = Region.objects.create(**data)
-            record("region.created", actor=actor, obj=region,
+            record("region.created", actor=access.user, obj=region, org=org,
                    changes=diff({}, _snapshot(region, REGION_FIELDS)), request=request)  # fmt: skip
             return region
         before = _snapshot(instance, REGION_FIELDS)
@@ -116,7 +136,8 @@ def save_region(actor, *, instance=None, request=None, **fields):
         instance.save()
         changes = diff(before, _snapshot(instance, REGION_FIELDS))
         if changes:
-            record("region.updated", actor=actor, obj=instance, changes=changes, request=request)
+            record("region.updated", actor=access.user, obj=instance, org=org, changes=changes,
+                   request=request)  # fmt: skip
         return instance
 
 
@@ -212,6 +233,15 @@ def update_org(actor, org, *, request=None, **fields):
             raise PermissionDenied("您无权把组织移到该上级之下。")
         if org.parent_id and not access.can_manage_org(org.parent):
             raise PermissionDenied("您无权调整该组织的上级。")
+    new_kind = fields.get("kind", org.kind)
+    if new_kind != org.kind:
+        if not (access.is_operator or (org.parent_id and access.can_manage_org(org.parent))):
+            raise PermissionDenied("只有上级组织的管理员可以更改组织类型。")
+        misfits = org.memberships.exclude(role__in=ROLES_FOR_KIND[new_kind])
+        if misfits.exists():
+            raise ValidationError(
+                {"kind": "该组织现有人员的角色与新类型不符，请先调整这些人员的角色。"}
+            )
     data = check_org(instance=org, **{**_snapshot_raw(org), **fields})
     with transaction.atomic():
         before = _snapshot(org, ORG_FIELDS)

@@ -9,7 +9,7 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
@@ -17,8 +17,15 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from openday.audit.services import record
 
-from .models import Org, Region
-from .services import ORG_FIELDS, REGION_FIELDS, _set_path, check_org, check_region
+from .models import ROLES_FOR_KIND, Org, Region
+from .services import (
+    ORG_FIELDS,
+    REGION_FIELDS,
+    _set_path,
+    check_org,
+    check_region,
+    check_region_access,
+)
 
 REGION_SHEET = "行政区划"
 ORG_SHEET = "组织"
@@ -52,6 +59,7 @@ class ImportResult:
     regions_updated: int = 0
     orgs_created: int = 0
     orgs_updated: int = 0
+    unchanged: int = 0
 
     @property
     def ok(self):
@@ -193,7 +201,7 @@ def import_workbook(access, data, request=None):
         return result
     try:
         with transaction.atomic():
-            _apply_regions(region_rows, result)
+            _apply_regions(access, region_rows, result)
             _apply_orgs(access, org_rows, result)
             if result.errors:
                 raise _Rollback
@@ -238,7 +246,11 @@ def _find_region(ref, by_code, by_name):
     return None, f"名为“{ref}”的行政区划不止一个，请改填区划代码。"
 
 
-def _apply_regions(rows, result):
+def _unchanged(instance, data):
+    return instance is not None and all(getattr(instance, k) == v for k, v in data.items())
+
+
+def _apply_regions(access, rows, result):
     # Rows are applied in file order inside the transaction, so a later row may name an
     # earlier one as its parent; validation errors are collected, not raised.
     by_code, by_name = {}, {}
@@ -259,6 +271,18 @@ def _apply_regions(rows, result):
         except ValidationError as exc:
             result.errors.append(RowError(REGION_SHEET, number, _messages(exc)))
             continue
+        if _unchanged(existing, data):
+            # An export lists the regions above an office too; re-importing them is a no-op.
+            region = existing
+            result.unchanged += 1
+            by_code[region.code] = region
+            by_name.setdefault(region.name, []).append(region)
+            continue
+        try:
+            check_region_access(access, instance=existing, parent=parent)
+        except PermissionDenied as exc:
+            result.errors.append(RowError(REGION_SHEET, number, f"权限：{exc}"))
+            continue
         if existing is None:
             region = Region.objects.create(**data)
             result.regions_created += 1
@@ -275,11 +299,19 @@ def _apply_regions(rows, result):
 
 def _apply_orgs(access, rows, result):
     seen = {}
+    # Where a parent may be found: what the importer sees, plus the parents of their own
+    # orgs (an office's export names its upper office as the office's parent).
+    lookable = access.visible_orgs() | Org.objects.filter(
+        pk__in=[m.org.parent_id for m in access.memberships if m.org.parent_id]
+    )
     for number, row in rows:
         kind = KIND_BY_LABEL.get(row["类型"], row["类型"])
         parent = None
         if row["上级组织"]:
-            candidates = seen.get(row["上级组织"]) or list(Org.objects.filter(name=row["上级组织"]))
+            # Look only where the importer can see, so other trees' names neither clash nor leak.
+            candidates = seen.get(row["上级组织"]) or list(
+                lookable.filter(name=row["上级组织"]).distinct()
+            )
             if not candidates:
                 result.errors.append(
                     RowError(ORG_SHEET, number, f"上级组织：找不到“{row['上级组织']}”。")
@@ -314,6 +346,8 @@ def _apply_orgs(access, rows, result):
             "email": row["电子邮箱"], "doc_code": row["发文字号代字"],
         }  # fmt: skip
         try:
+            if existing is not None:
+                fields["is_active"] = existing.is_active  # the file has no 启用 column
             data = check_org(instance=existing, **fields)
         except ValidationError as exc:
             result.errors.append(RowError(ORG_SHEET, number, _messages(exc)))
@@ -323,11 +357,15 @@ def _apply_orgs(access, rows, result):
             _set_path(org)
             result.orgs_created += 1
         else:
-            if existing.kind != kind and existing.children.exists():
-                result.errors.append(
-                    RowError(ORG_SHEET, number, "该组织已有下级组织，不能更改类型。")
-                )
-                continue
+            if existing.kind != kind:
+                problem = None
+                if not (access.is_operator or (parent and access.can_manage_org(parent))):
+                    problem = "只有上级组织的管理员可以更改组织类型。"
+                elif existing.memberships.exclude(role__in=ROLES_FOR_KIND[kind]).exists():
+                    problem = "该组织现有人员的角色与新类型不符，请先调整这些人员的角色。"
+                if problem:
+                    result.errors.append(RowError(ORG_SHEET, number, problem))
+                    continue
             for key, value in data.items():
                 setattr(existing, key, value)
             existing.save()

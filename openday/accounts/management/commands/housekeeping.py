@@ -13,7 +13,8 @@ class Command(BaseCommand):
         if now:
             result = housekeeping.call()
             self.stdout.write(
-                f"已清理：会话 {result['sessions']} 个，登录限制记录 {result['throttles']} 条。"
+                f"已清理：会话 {result['sessions']} 个，登录限制记录 {result['throttles']} 条，"
+                f"后台任务结果 {result['task_results']} 条。"
             )
         else:
             result = housekeeping.enqueue()

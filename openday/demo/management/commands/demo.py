@@ -29,9 +29,13 @@ class Command(BaseCommand):
 
         self.stdout.write("\n演示账户（登录地址 /staff/login/）：")
         if accounts is None:
-            accounts = [
-                (u, n, o or "全部（系统运维）", r, None) for u, n, o, r, _t in seed_data.ACCOUNTS
-            ]
+            from openday.accounts.models import User
+
+            existing = set(User.objects.values_list("username", flat=True))
+            accounts = [(u, n, o or "全部（系统运维）", r, None)
+                        for u, n, o, r, _t in seed_data.ACCOUNTS if u in existing]  # fmt: skip
+            if not accounts:
+                return
         shown = False
         for username, _full_name, where, role, password in accounts:
             secret = password or "（首次运行时已打印）"
