@@ -245,3 +245,37 @@ def test_a_unit_admin_cannot_claim_someone_elses_account(client, world, bob):
     })  # fmt: skip
     assert "已被其他单位使用" in response.content.decode()
     assert not Membership.objects.filter(user__username="kf-office", org=world.housing).exists()
+
+
+def test_people_keep_their_own_profile(client, world, bob):
+    client.force_login(bob)
+    bad = client.post("/staff/account/", {"full_name": "鲍勃", "phone": "0731-84390197"})
+    assert "手机号格式不正确" in bad.content.decode() and 'value="鲍勃"' in bad.content.decode()
+    client.post("/staff/account/", {"full_name": "鲍勃", "phone": "+86 138 1234 5678"})
+    bob.refresh_from_db()
+    assert bob.phone == "13812345678" and bob.full_name == "鲍勃"
+    entry = AuditEntry.objects.get(action="user.updated", actor=bob)
+    # The audit log never holds the full number.
+    assert entry.changes["phone"] == ["", "138****5678"] and entry.org == world.housing
+
+
+def test_someone_whose_roles_were_all_revoked_can_be_added_back_by_their_unit(client, world, bob):
+    carol = world.staff_membership.user
+    services.revoke_role(bob, world.staff_membership)
+    assert Access(bob).can_manage_user(carol)
+    assert not Access(world.users["nm_office"]).can_manage_user(carol)
+    client.force_login(bob)
+    client.post(f"/staff/orgs/{world.housing.pk}/members/add/", {
+        "username": carol.username, "role": "unit_staff",
+    })  # fmt: skip
+    assert Membership.objects.filter(user=carol, org=world.housing).exists()
+
+
+def test_an_office_admin_edits_the_office_region_without_owning_its_parent(world, alice):
+    county = Region.objects.get(code="430105")
+    services.save_region(alice, instance=county, name="开福区", code="430105", level="county",
+                         parent=county.parent)  # fmt: skip
+    city = county.parent
+    with pytest.raises(PermissionDenied):
+        services.save_region(alice, instance=city, name="长沙", code="430100", level="city",
+                             parent=city.parent)  # fmt: skip

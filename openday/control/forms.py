@@ -5,6 +5,21 @@ from openday.lib import personal_data
 from openday.orgs.models import Org, Region, Role, region_paths
 
 
+class MobileField(forms.CharField):
+    """An optional personal mobile number, normalized (spaces, dashes, +86 removed)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "手机号")
+        super().__init__(max_length=20, required=False, **kwargs)
+        self.widget.input_type = "tel"
+
+    def clean(self, value):
+        value = super().clean(value).strip()
+        if value and not personal_data.is_mobile(value):
+            raise forms.ValidationError("手机号格式不正确，请填写 11 位手机号。")
+        return personal_data.normalize_phone(value)
+
+
 class LoginForm(forms.Form):
     username = forms.CharField(label="用户名", max_length=150,
                                widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))  # fmt: skip
@@ -63,19 +78,13 @@ class AddMemberForm(forms.Form):
                                help_text="已有账户填其用户名；新账户将自动生成一次性初始密码。")  # fmt: skip
     full_name = forms.CharField(label="姓名", max_length=64, required=False,
                                 help_text="新建账户时必填。")  # fmt: skip
-    phone = forms.CharField(label="手机号", max_length=20, required=False)
+    phone = MobileField()
     role = forms.ChoiceField(label="角色", choices=Role.choices)
     title = forms.CharField(label="职务", max_length=64, required=False)
 
     def __init__(self, *args, roles=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = [(r, Role(r).label) for r in roles]
-
-    def clean_phone(self):
-        phone = self.cleaned_data["phone"].strip()
-        if phone and not personal_data.is_mobile(phone):
-            raise forms.ValidationError("手机号格式不正确，请填写 11 位手机号。")
-        return personal_data.normalize_phone(phone)
 
 
 class MembershipForm(forms.Form):
@@ -89,15 +98,9 @@ class MembershipForm(forms.Form):
 
 class ProfileForm(forms.Form):
     full_name = forms.CharField(label="姓名", max_length=64)
-    phone = forms.CharField(label="手机号", max_length=20, required=False)
+    phone = MobileField()
     email = forms.EmailField(label="电子邮箱", required=False,
                              error_messages={"invalid": "电子邮箱格式不正确。"})  # fmt: skip
-
-    def clean_phone(self):
-        phone = self.cleaned_data["phone"].strip()
-        if phone and not personal_data.is_mobile(phone):
-            raise forms.ValidationError("手机号格式不正确，请填写 11 位手机号。")
-        return personal_data.normalize_phone(phone)
 
 
 class PasswordChangeForm(forms.Form):

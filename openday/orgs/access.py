@@ -125,7 +125,26 @@ class Access:
         if target.is_superuser:
             return False
         orgs = [m.org for m in target.memberships.select_related("org")]
+        if not orgs:
+            # Someone whose last role was revoked still belongs where they were last placed.
+            orgs = [org for org in [self._last_home(target)] if org is not None]
         return bool(orgs) and all(self.can_manage_org(org) for org in orgs)
+
+    @staticmethod
+    def _last_home(target):
+        from openday.audit.models import AuditEntry
+
+        entry = (
+            AuditEntry.objects.filter(
+                Q(action="user.created", object_type="accounts.user", object_id=str(target.pk))
+                | Q(action="membership.revoked", changes__user__0=target.username)
+            )
+            .exclude(org=None)
+            .select_related("org")
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        return entry.org if entry else None
 
     def can_see_full_phone(self, org):
         return self.can_manage_org(org)

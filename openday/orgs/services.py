@@ -107,7 +107,8 @@ def check_region_access(access, *, instance, parent):
         raise PermissionDenied(f"“{instance.name}”不在本办所辖区划范围内，不能修改。")
     if parent is None and not access.is_operator and (instance is None or instance.parent_id):
         raise PermissionDenied("只有系统运维人员可以新增或调整顶级区划。")
-    if parent is not None and not access.can_manage_region(parent):
+    moving = instance is None or parent != instance.parent
+    if moving and parent is not None and not access.can_manage_region(parent):
         raise PermissionDenied(f"上级区划“{parent.name}”不在本办所辖范围内。")
 
 
