@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     "openday.accounts",
     "openday.audit",
     "openday.orgs",
+    "openday.messaging",
+    "openday.campaigns",
     "openday.control",
     "openday.portal",
     "openday.api",
@@ -222,6 +224,9 @@ if REDIS_URL:
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# Where email and SMS go: the default writes them to the log (see openday/messaging/senders.py).
+OPENDAY_SENDER = os.environ.get("OPENDAY_SENDER", "openday.messaging.senders.LogSender")
 
 TASKS = {
     "default": {

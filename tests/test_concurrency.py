@@ -41,3 +41,37 @@ def test_concurrent_failed_sign_ins_are_each_counted_once():
     # One more failure reaches the limit exactly once.
     Client().post("/staff/login/", {"username": "kf-office", "password": "wrong"})
     assert AuditEntry.objects.filter(action="auth.locked").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_notices_get_distinct_numbers():
+    from openday.campaigns import services
+    from openday.campaigns.models import Campaign
+    from openday.orgs.models import Org
+
+    load_demo()
+    office = Org.objects.get(name="开福区政务公开政务服务工作领导小组办公室")
+    ids = [
+        services.create_campaign(None, office, **services.preset_fields("theme_day", office, 2031)).pk
+        for _ in range(4)
+    ]
+    barrier = threading.Barrier(len(ids))
+    errors = []
+
+    def issue(campaign_id):
+        try:
+            barrier.wait()
+            services.issue_notice(None, Campaign.objects.get(pk=campaign_id))
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=issue, args=(i,)) for i in ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    numbers = sorted(Campaign.objects.filter(pk__in=ids).values_list("doc_seq", flat=True))
+    assert numbers == [1, 2, 3, 4]

@@ -22,6 +22,36 @@ TOWN_SEE = {"operator", "nm_office", "town_admin"}
 TOWN_DEPT_SEE = TOWN_SEE | {"town_handler"}
 
 
+def campaign_pages(w):
+    from openday.campaigns.models import Campaign
+    from openday.demo.services import load_demo_campaigns
+
+    load_demo_campaigns()
+    c = Campaign.objects.get(office=w.kaifu, year=2023)
+    n = Campaign.objects.get(office=w.naiman, year=2023)
+    d = c.declarations.get(unit=w.housing)
+    units = {"unit_admin", "unit_staff", "handler"}
+    see_c = KAIFU_SEE | units
+    declare = {"operator", "kf_office", "unit_admin", "unit_staff"}
+    return [
+        ("campaign_list", "/staff/campaigns/", ALL_STAFF),
+        ("campaign_create", "/staff/campaigns/new/", OFFICE_ADMINS),
+        ("campaign_detail", f"/staff/campaigns/{c.pk}/", see_c),
+        ("campaign_detail", f"/staff/campaigns/{n.pk}/", TOWN_DEPT_SEE),
+        ("campaign_edit", f"/staff/campaigns/{c.pk}/edit/", {"operator", "kf_office"}),
+        ("campaign_notice_docx", f"/staff/campaigns/{c.pk}/notice.docx", see_c),
+        ("campaign_board", f"/staff/campaigns/{c.pk}/board/", KAIFU_SEE),
+        ("campaign_import", f"/staff/campaigns/{c.pk}/import/", {"operator", "kf_office"}),
+        ("campaign_plan", f"/staff/campaigns/{c.pk}/plan/", see_c),
+        ("campaign_plan_xlsx", f"/staff/campaigns/{c.pk}/plan.xlsx", see_c),
+        ("campaign_plan_docx", f"/staff/campaigns/{c.pk}/plan.docx", see_c),
+        ("declaration_edit", f"/staff/campaigns/{c.pk}/declare/{w.housing.pk}/", declare),
+        ("declaration_edit", f"/staff/campaigns/{c.pk}/declare/{w.street.pk}/", {"operator", "kf_office"}),
+        ("declaration_template", f"/staff/campaigns/{c.pk}/declare/{w.housing.pk}/template.xlsx", declare),
+        ("declaration_review", f"/staff/declarations/{d.pk}/", see_c),
+    ]
+
+
 def staff_pages(w):
     region = Region.objects.get(code="430105")
     town_region = Region.objects.get(name="沙日浩来镇")
@@ -55,11 +85,13 @@ def staff_pages(w):
         ("audit_log", "/staff/audit/", MANAGERS),
         ("account", "/staff/account/", ALL_STAFF),
         ("password_change", "/staff/account/password/", ALL_STAFF),
+        *campaign_pages(w),
     ]
 
 
 # POST-only endpoints, checked one persona at a time because they change state.
-POST_ENDPOINTS = ["membership_remove", "user_action", "token_revoke"]
+POST_ENDPOINTS = ["membership_remove", "user_action", "token_revoke", "campaign_issue",
+                  "campaign_remind"]
 PUBLIC = {"login", "logout"}
 
 
@@ -152,3 +184,51 @@ def test_only_the_owner_revokes_a_token(world, client):
     token.refresh_from_db()
     assert token.revoked_at is not None
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}).status_code == 401
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_issuing_and_reminding_as(world, client, persona):
+    from openday.campaigns import services
+    from openday.campaigns.models import Campaign, Reminder
+
+    fields = services.preset_fields("theme_day", world.kaifu, 2030)
+    campaign = services.create_campaign(world.users["kf_office"], world.kaifu, **fields)
+    c = world.client_for(client, persona)
+    expected = _expected(persona, {"operator", "kf_office"})
+    response = c.post(f"/staff/campaigns/{campaign.pk}/issue/")
+    assert response.status_code == (302 if expected == 200 else expected)
+    campaign.refresh_from_db()
+    assert (campaign.status == Campaign.Status.OPEN) is (expected == 200)
+    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.OPEN)
+    response = c.post(f"/staff/campaigns/{campaign.pk}/remind/")
+    assert response.status_code == (302 if expected == 200 else expected)
+    assert Reminder.objects.filter(campaign=campaign).exists() is (expected == 200)
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_reviewing_a_declaration_as(world, client, persona):
+    from openday.campaigns import services
+    from openday.campaigns.models import Declaration
+
+    fields = services.preset_fields("theme_day", world.kaifu, 2030)
+    campaign = services.issue_notice(
+        world.users["kf_office"],
+        services.create_campaign(world.users["kf_office"], world.kaifu, **fields),
+    )
+    declaration = services.save_declaration(
+        world.users["unit_admin"], services.declaration_for(campaign, world.housing),
+        {"contact_name": "张三", "contact_phone": "0731-84390000"},
+        [{"theme": "主题", "month": 6, "forms": ["座谈交流"], "intro": "介" * 40}], submit=True,
+    )  # fmt: skip
+    response = world.client_for(client, persona).post(
+        f"/staff/declarations/{declaration.pk}/", {"approve": "1"}
+    )
+    runs = persona in ("operator", "kf_office")
+    if persona == "anonymous":
+        assert response.status_code == 302
+    elif runs:
+        assert response.status_code == 302
+    else:
+        assert response.status_code == 403
+    declaration.refresh_from_db()
+    assert (declaration.status == Declaration.Status.APPROVED) is runs

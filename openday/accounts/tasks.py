@@ -24,4 +24,8 @@ def housekeeping():
     # Finished task results are kept a week for inspection, then dropped.
     week_ago = now - timedelta(days=7)
     results, _ = DBTaskResult.objects.finished().filter(finished_at__lt=week_ago).delete()
-    return {"sessions": sessions, "throttles": throttles, "task_results": results}
+    from openday.campaigns.services import send_due_reminders
+
+    reminders = send_due_reminders()
+    return {"sessions": sessions, "throttles": throttles, "task_results": results,
+            "reminders": reminders}  # fmt: skip

@@ -202,3 +202,8 @@ def get_org(request, org_id: int):
     if not request.access.can_see_org(org):
         raise PermissionDenied("无权查看该组织。")
     return _org_out(org)
+
+
+from .campaigns import router as campaigns_router  # noqa: E402 - the routers need `api` first
+
+api.add_router("/", campaigns_router)

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import campaign_views as cv
 from . import views
 
 app_name = "control"
@@ -28,4 +29,31 @@ urlpatterns = [
     path("regions/new/", views.region_form, name="region_create"),
     path("regions/<int:region_id>/edit/", views.region_form, name="region_edit"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("campaigns/", cv.campaign_list, name="campaign_list"),
+    path("campaigns/new/", cv.campaign_create, name="campaign_create"),
+    path("campaigns/<int:campaign_id>/", cv.campaign_detail, name="campaign_detail"),
+    path("campaigns/<int:campaign_id>/edit/", cv.campaign_edit, name="campaign_edit"),
+    path("campaigns/<int:campaign_id>/issue/", cv.campaign_issue, name="campaign_issue"),
+    path(
+        "campaigns/<int:campaign_id>/notice.docx",
+        cv.campaign_notice_docx,
+        name="campaign_notice_docx",
+    ),
+    path("campaigns/<int:campaign_id>/board/", cv.campaign_board, name="campaign_board"),
+    path("campaigns/<int:campaign_id>/remind/", cv.campaign_remind, name="campaign_remind"),
+    path("campaigns/<int:campaign_id>/import/", cv.campaign_import, name="campaign_import"),
+    path("campaigns/<int:campaign_id>/plan/", cv.campaign_plan, name="campaign_plan"),
+    path("campaigns/<int:campaign_id>/plan.xlsx", cv.campaign_plan_xlsx, name="campaign_plan_xlsx"),
+    path("campaigns/<int:campaign_id>/plan.docx", cv.campaign_plan_docx, name="campaign_plan_docx"),
+    path(
+        "campaigns/<int:campaign_id>/declare/<int:unit_id>/",
+        cv.declaration_edit,
+        name="declaration_edit",
+    ),
+    path(
+        "campaigns/<int:campaign_id>/declare/<int:unit_id>/template.xlsx",
+        cv.declaration_template,
+        name="declaration_template",
+    ),
+    path("declarations/<int:declaration_id>/", cv.declaration_review, name="declaration_review"),
 ]

@@ -119,10 +119,23 @@ def dashboard(request):
                 .count()
             )
         cards.append(card)
+    from openday.campaigns.access import visible_campaigns
+    from openday.messaging.models import Notification
+
+    orgs_ids = [m.org_id for m in access.memberships]
+    notices = Notification.objects.filter(org_id__in=orgs_ids).select_related("org")[:8]
+    campaigns = (
+        visible_campaigns(access)
+        .exclude(status="closed")
+        .select_related("office")
+        .order_by("-year", "office__path")[:5]
+    )
     recent = None
     if access.can_view_audit:
         recent = AuditEntry.objects.filter(access.audit_scope_q()).select_related("actor")[:8]
-    return render(request, "control/dashboard.html", {"cards": cards, "recent": recent})
+    return render(request, "control/dashboard.html", {
+        "cards": cards, "recent": recent, "notices": notices, "campaigns": campaigns,
+    })  # fmt: skip
 
 
 # --- Organizations -----------------------------------------------------------------------

@@ -81,3 +81,99 @@ def load_demo(reset_passwords=False):
                 where = org.name
             accounts.append((username, full_name, where, role, password))
     return accounts
+
+
+def load_demo_campaigns():
+    """Both seeds' 2023 campaigns, with declarations in every state and published plans."""
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from openday.campaigns import services as campaigns
+    from openday.campaigns.models import Campaign, Declaration, DeclarationEvent
+
+    from . import campaign_data as data
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    kaifu = Org.objects.get(name=seed.KAIFU_OFFICE)
+    naiman = Org.objects.get(name=seed.NAIMAN_OFFICE)
+    office_user = User.objects.filter(username="kf-office").first()
+    if not Campaign.objects.filter(office=kaifu, year=2023).exists():
+        fields = campaigns.preset_fields("theme_day", kaifu, 2023)
+        fields.update(
+            declaration_deadline=date(2023, 4, 3),
+            upper_documents="《湖南省政务公开政务服务领导小组办公室关于印发〈湖南省“政务公开主题日”活动实施方案〉的通知》"
+            "（湘政务公开办发〔2023〕1号）\n《关于印发〈长沙市2023年“政务公开主题日”活动实施方案〉的通知》",
+        )  # fmt: skip
+        campaign = campaigns.create_campaign(office_user, kaifu, **fields)
+        campaign = campaigns.issue_notice(office_user, campaign)
+        Campaign.objects.filter(pk=campaign.pk).update(
+            notice_issued_on=date(2023, 3, 28),
+            notice_published_at=datetime(2023, 3, 28, 10, 0, tzinfo=shanghai),
+        )
+        campaign.refresh_from_db()
+        streets = list(seed.KAIFU_STREETS)
+        for unit in campaigns.units_of(campaign):
+            if unit.name == data.SILENT_UNIT:
+                continue
+            if unit.name in data.KAIFU_THEMES:
+                theme, month, forms, area, intro = data.KAIFU_THEMES[unit.name]
+            else:
+                i = streets.index(unit.name) if unit.name in streets else 0
+                topic, area, forms = data.STREET_TOPICS[i % len(data.STREET_TOPICS)]
+                theme = f"{unit.name}{topic}开放日"
+                month = 4 + (i * 5) % 8
+                intro = (f"邀请辖区人大代表、政协委员和居民代表走进{unit.name}，围绕{topic}介绍工作举措和成效，"
+                         f"现场观摩并座谈交流，收集居民对{topic}的意见建议。")  # fmt: skip
+            declaration = campaigns.declaration_for(campaign, unit)
+            fields = {"contact_name": "", "contact_phone": "0731-8439" + f"{unit.pk:04d}"[-4:],
+                      "seal_note": ""}  # fmt: skip
+            fields["contact_name"] = "办公室"
+            rows = [
+                {"theme": theme, "month": month, "forms": forms, "topic_area": area, "intro": intro}
+            ]
+            campaigns.save_declaration(office_user, declaration, fields, rows, submit=True)
+            late = unit.name == data.LATE_UNIT
+            submitted = datetime(2023, 4, 6 if late else 3, 9, unit.pk % 50, tzinfo=shanghai)
+            Declaration.objects.filter(pk=declaration.pk).update(
+                submitted_at=submitted, is_late=late
+            )
+            if unit.name == data.RETURNED_UNIT:
+                campaigns.review_declaration(office_user, declaration, approve=False,
+                                             comment=data.RETURN_COMMENT)  # fmt: skip
+            else:
+                campaigns.review_declaration(office_user, declaration, approve=True)
+        DeclarationEvent.objects.filter(declaration__campaign=campaign).update(
+            created_at=datetime(2023, 4, 7, 15, 0, tzinfo=shanghai)
+        )
+        campaigns.generate_plan(office_user, campaign)
+        campaigns.publish_plan(office_user, campaign)
+        Campaign.objects.filter(pk=campaign.pk).update(
+            plan_published_at=datetime(2023, 4, 12, 9, 0, tzinfo=shanghai)
+        )
+    naiman_user = User.objects.filter(username="nm-office").first()
+    if not Campaign.objects.filter(office=naiman, year=2023).exists():
+        fields = campaigns.preset_fields("open_day", naiman, 2023)
+        fields.update(declaration_deadline=date(2023, 5, 20), window_start_month=6, window_end_month=10,
+                      contact_name="", contact_phone="", contact_email="")  # fmt: skip
+        campaign = campaigns.create_campaign(naiman_user, naiman, **fields)
+        campaign = campaigns.issue_notice(naiman_user, campaign)
+        # Seed 000 implements 奈政办字〔2023〕5号.
+        Campaign.objects.filter(pk=campaign.pk).update(notice_issued_on=date(2023, 5, 8), doc_seq=5)
+        campaign.refresh_from_db()
+        town = Org.objects.get(name=seed.TOWN)
+        declaration = campaigns.declaration_for(campaign, town)
+        theme, month, forms, area, intro = data.TOWN_DECLARATION
+        campaigns.save_declaration(
+            naiman_user, declaration, {"contact_name": "党政综合办公室", "contact_phone": "0475-4600000"},
+            [{"theme": theme, "month": month, "forms": forms, "topic_area": area, "intro": intro}],
+            submit=True,
+        )  # fmt: skip
+        Declaration.objects.filter(pk=declaration.pk).update(
+            submitted_at=datetime(2023, 5, 15, 10, 0, tzinfo=shanghai)
+        )
+        campaigns.review_declaration(naiman_user, declaration, approve=True)
+        campaigns.generate_plan(naiman_user, campaign)
+        entry = campaign.plan_entries.get()
+        # Seed 000: the town's open day is on 2023-06-06, in the week of Monday 6 June.
+        campaigns.move_entry(naiman_user, entry, date(2023, 6, 5))
+        campaigns.publish_plan(naiman_user, campaign)

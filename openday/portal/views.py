@@ -4,6 +4,8 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from openday.campaigns import documents, scheduler
+from openday.campaigns.models import Campaign
 from openday.orgs.models import Org
 
 from .context import CARE_COOKIE
@@ -21,7 +23,34 @@ def home(request):
         .filter(unit_count__gt=0)
         .order_by("path")
     )
-    return render(request, "portal/home.html", {"offices": offices})
+    campaigns = _published().order_by("-year", "office__path")[:6]
+    return render(request, "portal/home.html", {"offices": offices, "campaigns": campaigns})
+
+
+def _published():
+    return Campaign.objects.exclude(status=Campaign.Status.DRAFT).select_related("office")
+
+
+def campaign_list(request):
+    campaigns = _published().order_by("-year", "office__path")
+    return render(request, "portal/campaign_list.html", {"campaigns": campaigns})
+
+
+def campaign_detail(request, campaign_id):
+    from django.shortcuts import get_object_or_404
+
+    campaign = get_object_or_404(_published(), pk=campaign_id)
+    months = []
+    if campaign.status in (Campaign.Status.PLAN_PUBLISHED, Campaign.Status.CLOSED):
+        entries = list(campaign.plan_entries.select_related("unit"))
+        for m in campaign.months:
+            weeks = [{"monday": w, "entries": [e for e in entries if e.week == w]}
+                     for w in scheduler.weeks_of_month(campaign.year, m)]  # fmt: skip
+            months.append({"month": m, "weeks": weeks,
+                           "count": sum(len(w["entries"]) for w in weeks)})  # fmt: skip
+    return render(request, "portal/campaign_detail.html", {
+        "campaign": campaign, "months": months, "body": documents.filled_body(campaign),
+    })  # fmt: skip
 
 
 def privacy(request):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from openday.demo.services import load_demo
+from openday.demo.services import load_demo, load_demo_campaigns
 from openday.orgs.models import Org, Role
 
 ROLE_LABELS = {**dict(Role.choices), "operator": "系统运维"}
@@ -21,6 +21,7 @@ class Command(BaseCommand):
             self._print()
             return
         accounts = load_demo(reset_passwords=reset_passwords)
+        load_demo_campaigns()
         self.stdout.write(self.style.SUCCESS("演示数据已就绪。"))
         self._print(accounts)
 

@@ -1,0 +1,87 @@
+"""Who may do what with a campaign, along the organization tree."""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+
+from openday.orgs.models import Role
+
+from .models import Campaign, Declaration
+
+
+def runs_campaign(access, campaign):
+    """The office's own admins run its campaign (an upper office only looks)."""
+    return access.is_operator or any(
+        m.role == Role.OFFICE_ADMIN and m.org_id == campaign.office_id for m in access.memberships
+    )
+
+
+def can_view_campaign(access, campaign):
+    office = campaign.office
+    return (
+        access.is_operator
+        or access.can_see_org(office)
+        or any(m.org.path.startswith(office.path) for m in access.memberships)
+    )
+
+
+def can_declare(access, campaign, unit):
+    """A unit's admins and staff fill its 申报表; the office may fill it on the unit's behalf."""
+    if unit.parent_id != campaign.office_id:
+        return False
+    if runs_campaign(access, campaign):
+        return True
+    return any(
+        m.role in (Role.UNIT_ADMIN, Role.UNIT_STAFF) and unit.path.startswith(m.org.path)
+        for m in access.memberships
+    )
+
+
+def can_view_declaration(access, declaration):
+    return (
+        can_declare(access, declaration.campaign, declaration.unit)
+        or runs_campaign(access, declaration.campaign)
+        or access.can_see_org(declaration.unit)
+    )
+
+
+def visible_campaigns(access):
+    if access.is_operator:
+        return Campaign.objects.all()
+    q = Q(pk__in=[])
+    for m in access.memberships:
+        # Campaigns of offices in my subtree, and of the office my org sits under.
+        q |= Q(office__path__startswith=m.org.path)
+        for part in m.org.ancestor_ids():
+            q |= Q(office_id=part)
+    return Campaign.objects.filter(q).distinct()
+
+
+def access_campaign(request, campaign_id, *, run=False):
+    campaign = get_object_or_404(
+        Campaign.objects.select_related("office", "parent"), pk=campaign_id
+    )
+    allowed = (
+        runs_campaign(request.access, campaign)
+        if run
+        else can_view_campaign(request.access, campaign)
+    )
+    if not allowed:
+        raise PermissionDenied(
+            "您无权访问该活动。" if not run else "只有本级政务公开办管理员可以操作。"
+        )
+    return campaign
+
+
+def access_declaration(request, declaration_id, *, review=False):
+    declaration = get_object_or_404(
+        Declaration.objects.select_related("campaign", "campaign__office", "unit"),
+        pk=declaration_id,
+    )
+    if review:
+        allowed = runs_campaign(request.access, declaration.campaign)
+    else:
+        allowed = can_view_declaration(request.access, declaration)
+    if not allowed:
+        raise PermissionDenied("您无权查看或审核该申报表。")
+    return declaration
