@@ -490,28 +490,31 @@ def generate_plan(actor, campaign, *, month_capacity=None, request=None):
         for p in plan.problems:
             problems.setdefault(p.item_id, []).append(p.message)
         campaign.plan_entries.exclude(row_id__in=list(by_item)).exclude(row=None).delete()
+        to_create, to_update = [], []
         for item in items:
             slot = plan.slots[item.id]
+            found = problems.get(item.id, [])
             if item.id < 0:
-                PlanEntry.objects.filter(pk=-item.id).update(month=slot.month, week=slot.week,
-                                                             problems=problems.get(item.id, []))  # fmt: skip
+                entry = next(e for e in manual if e.pk == -item.id)
+            elif row_entry := existing.get(item.id):
+                entry = row_entry
+            else:
+                row = by_item[item.id]
+                d = row.declaration
+                to_create.append(PlanEntry(
+                    campaign=campaign, row=row, unit_id=d.unit_id, theme=row.theme,
+                    topic_area=row.topic_area, forms=row.forms, intro=row.intro,
+                    contact_name=d.contact_name, contact_phone_encrypted=d.contact_phone_encrypted,
+                    requested_month=row.month or None, month=slot.month, week=slot.week,
+                    problems=found,
+                ))  # fmt: skip
                 continue
-            row = by_item[item.id]
-            d = row.declaration
-            entry = existing.get(row.pk) or PlanEntry(campaign=campaign, row=row)
-            entry.unit_id = d.unit_id
-            entry.theme, entry.topic_area, entry.forms, entry.intro = (
-                row.theme,
-                row.topic_area,
-                row.forms,
-                row.intro,
-            )
-            entry.contact_name = d.contact_name
-            entry.contact_phone_encrypted = d.contact_phone_encrypted
-            entry.requested_month = row.month or None
-            entry.month, entry.week = slot.month, slot.week
-            entry.problems = problems.get(item.id, [])
-            entry.save()
+            # An approved theme no longer changes, so only its place and notes are rewritten.
+            if (entry.month, entry.week, entry.problems) != (slot.month, slot.week, found):
+                entry.month, entry.week, entry.problems = slot.month, slot.week, found
+                to_update.append(entry)
+        PlanEntry.objects.bulk_create(to_create, batch_size=500)
+        PlanEntry.objects.bulk_update(to_update, ["month", "week", "problems"], batch_size=200)
         campaign.month_capacity = month_capacity or campaign.month_capacity
         campaign.save(update_fields=["month_capacity", "updated_at"])
         record("plan.generated", actor=actor, obj=campaign,

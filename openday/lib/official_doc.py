@@ -27,6 +27,7 @@ Usage::
 
 from __future__ import annotations
 
+import copy
 import io
 import math
 import re
@@ -40,6 +41,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
+from docx.table import _Cell
 
 # Fonts named by GB/T 9704-2012 (as installed on Chinese government desktops).
 FANGSONG = "仿宋_GB2312"
@@ -428,7 +430,11 @@ class OfficialDocument:
         scale = min(1.0, total_mm / sum(widths_mm))
         widths = [Mm(w * scale) for w in widths_mm]
 
-        table = self.doc.add_table(rows=1 + len(rows) + blank_rows, cols=len(headers))
+        # Python-docx spends ~10 ms per row building elements; beyond the first data row,
+        # rows are deep copies of that formatted row with their texts replaced.
+        texts = [[str(v) for v in r] for r in rows]
+        built = [list(headers), *texts[:1]] + [[""] * len(headers)] * blank_rows
+        table = self.doc.add_table(rows=len(built), cols=len(headers))
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
         tbl_pr = table._tbl.tblPr
@@ -442,24 +448,43 @@ class OfficialDocument:
 
         header_tr = table.rows[0]._tr.get_or_add_trPr()
         header_tr.append(OxmlElement("w:tblHeader"))
-        data = [list(headers), *[[str(v) for v in r] for r in rows]]
-        data += [[""] * len(headers)] * blank_rows
-        for r, (row, values) in enumerate(zip(table.rows, data, strict=True)):
-            if r > len(rows):
+        n_data = min(len(texts), 1)
+        for r, (row, values) in enumerate(zip(table.rows, built, strict=True)):
+            if r > n_data:
                 row.height = Mm(blank_row_mm)
                 row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
-            for c, (cell, value) in enumerate(zip(row.cells, values, strict=False)):
+            # row.cells rebuilds the whole table grid on each call (quadratic in rows);
+            # wrapping this row's own <w:tc> elements is linear.
+            cells = [_Cell(tc, table) for tc in row._tr.tc_lst]
+            for c, (cell, value) in enumerate(zip(cells, values, strict=False)):
                 cell.width = widths[c]
                 cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
                 p = cell.paragraphs[0]
-                short = text_units(value) * font_pt <= widths[c].pt - 12
-                p.alignment = WD_ALIGN_PARAGRAPH.CENTER if r == 0 or short else _ALIGN["justify"]
+                p.alignment = self._cell_align(r == 0, value, widths[c], font_pt)
                 fmt = p.paragraph_format
                 fmt.space_before = fmt.space_after = Pt(2)
                 fmt.first_line_indent = Pt(0)
-                if value:
+                # The template data row gets a run in every cell, so copies can reuse it.
+                if value or r == 1:
                     set_run_font(p.add_run(value), FANGSONG, font_pt, bold=r == 0)
+        if len(texts) > 1:
+            template = table.rows[1]._tr
+            last = template
+            for values in texts[1:]:
+                tr = copy.deepcopy(template)
+                for c, (tc, value) in enumerate(zip(tr.tc_lst, values, strict=False)):
+                    paragraph = tc.p_lst[0]
+                    paragraph.xpath("./w:r/w:t")[0].text = value
+                    align = self._cell_align(False, value, widths[c], font_pt)
+                    paragraph.get_or_add_pPr().get_or_add_jc().val = align
+                last.addnext(tr)
+                last = tr
         self._space_before_pending = 0.0
+
+    @staticmethod
+    def _cell_align(header, value, width, font_pt):
+        short = text_units(value) * font_pt <= width.pt - 12
+        return WD_ALIGN_PARAGRAPH.CENTER if header or short else _ALIGN["justify"]
 
     # ---------------------------------------------------------------- output
     def to_bytes(self) -> bytes:
