@@ -76,13 +76,13 @@ def test_bad_campaign_settings_are_explained(world, change, field, words):
 
 def test_issuing_numbers_the_notice_per_office_and_year(campaign, world, alice):
     issued = services.issue_notice(alice, campaign)
-    assert issued.doc_number == f"开政务公开办发〔{NEXT_YEAR}〕1号"
+    assert issued.doc_number == f"开政务公开办发〔{NEXT_YEAR - 1}〕1号"
     assert issued.status == Campaign.Status.OPEN
     again = services.issue_notice(alice, issued)  # a double click changes nothing
     assert again.doc_number == issued.doc_number
     fields = services.preset_fields("open_day", world.kaifu, NEXT_YEAR)
     second = services.issue_notice(alice, services.create_campaign(alice, world.kaifu, **fields))
-    assert second.doc_number == f"开政务公开办发〔{NEXT_YEAR}〕2号"
+    assert second.doc_number == f"开政务公开办发〔{NEXT_YEAR - 1}〕2号"
     # Every unit is told to declare.
     assert Notification.objects.filter(org=world.housing, title__startswith="请申报").count() == 2
 
@@ -163,7 +163,9 @@ def test_drafts_are_lenient_and_submitting_is_strict(issued, world, bob):
     declaration.refresh_from_db()
     assert declaration.status == Declaration.Status.DRAFT and declaration.rows.count() == 1
     with pytest.raises(services.DeclarationInvalid) as exc:
-        services.save_declaration(bob, declaration, CONTACT, [good_row(intro="未写完")], submit=True)
+        services.save_declaration(
+            bob, declaration, CONTACT, [good_row(intro="未写完")], submit=True
+        )
     assert 0 in exc.value.errors["row_errors"]
     services.save_declaration(bob, declaration, CONTACT, [good_row()], submit=True)
     declaration.refresh_from_db()
@@ -180,7 +182,9 @@ def test_nobody_declares_before_the_notice(campaign, world, bob):
 
 
 def test_late_declarations_are_accepted_and_marked(issued, world, bob):
-    Campaign.objects.filter(pk=issued.pk).update(declaration_deadline=timezone.localdate() - timedelta(days=1))
+    Campaign.objects.filter(pk=issued.pk).update(
+        declaration_deadline=timezone.localdate() - timedelta(days=1)
+    )
     issued.refresh_from_db()
     declaration = submit(world.housing, issued, bob)
     assert declaration.status == Declaration.Status.SUBMITTED and declaration.is_late
@@ -195,7 +199,9 @@ def test_return_with_a_comment_then_resubmit_then_approve(issued, world, alice, 
     assert declaration.status == Declaration.Status.RETURNED
     note = Notification.objects.filter(org=world.housing, title__startswith="申报被退回").get()
     assert "请补充活动地点" in note.body
-    services.save_declaration(bob, declaration, CONTACT, [good_row(theme="改后的主题")], submit=True)
+    services.save_declaration(
+        bob, declaration, CONTACT, [good_row(theme="改后的主题")], submit=True
+    )
     services.review_declaration(alice, Declaration.objects.get(pk=declaration.pk), approve=True)
     actions = list(declaration.events.values_list("action", flat=True))
     assert actions == ["submitted", "returned", "submitted", "approved"]
@@ -239,7 +245,10 @@ def test_the_xlsx_template_round_trips(issued, world):
     data = workbooks.declaration_template(issued, world.housing)
     parsed = workbooks.parse_declaration(issued, _fill_template(data))
     assert parsed.errors == []
-    assert parsed.fields["contact_name"] == "李四" and parsed.fields["contact_phone"] == "0731-84391234"
+    assert (
+        parsed.fields["contact_name"] == "李四"
+        and parsed.fields["contact_phone"] == "0731-84391234"
+    )
     assert parsed.rows[0]["month"] == 6 and parsed.rows[0]["forms"] == ["现场观摩", "问卷调查"]
 
 
@@ -264,7 +273,9 @@ def test_a_good_upload_becomes_a_draft(client, issued, world, bob):
     client.force_login(bob)
     upload = io.BytesIO(_fill_template(workbooks.declaration_template(issued, world.housing)))
     upload.name = "申报表.xlsx"
-    client.post(f"/staff/campaigns/{issued.pk}/declare/{world.housing.pk}/", {"upload": "1", "file": upload})
+    client.post(
+        f"/staff/campaigns/{issued.pk}/declare/{world.housing.pk}/", {"upload": "1", "file": upload}
+    )
     declaration = Declaration.objects.get(campaign=issued, unit=world.housing)
     assert declaration.status == "draft" and declaration.rows.get().theme == "社区养老服务开放体验"
 
@@ -305,7 +316,9 @@ def test_importing_a_sheet_is_all_or_nothing(issued, alice):
 # --- Reminders ---------------------------------------------------------------------------
 
 
-def test_reminders_go_once_a_day_to_units_that_have_not_declared(issued, world, alice, bob, settings):
+def test_reminders_go_once_a_day_to_units_that_have_not_declared(
+    issued, world, alice, bob, settings
+):
     settings.OPENDAY_SENDER = "openday.messaging.senders.MemorySender"
     MemorySender.outbox.clear()
     Org.objects.filter(pk=world.street.pk).update(email="sifangping@example.com")
@@ -325,14 +338,18 @@ def test_reminders_go_once_a_day_to_units_that_have_not_declared(issued, world, 
 
 def test_automatic_reminders_start_within_the_reminder_days(issued, world):
     assert services.send_due_reminders() == 0  # ten days before the deadline
-    Campaign.objects.filter(pk=issued.pk).update(declaration_deadline=timezone.localdate() + timedelta(days=2))
+    Campaign.objects.filter(pk=issued.pk).update(
+        declaration_deadline=timezone.localdate() + timedelta(days=2)
+    )
     assert services.send_due_reminders() == len(services.units_of(issued))
     assert services.send_due_reminders() == 0
 
 
 def test_the_board_shows_every_unit_and_its_state(client, issued, world, alice, bob):
     submit(world.housing, issued, bob)
-    services.save_declaration(alice, services.declaration_for(issued, world.street), {}, [good_row()])
+    services.save_declaration(
+        alice, services.declaration_for(issued, world.street), {}, [good_row()]
+    )
     rows = {r["unit"].name: r for r in services.board(issued)}
     assert len(rows) == len(services.units_of(issued))
     assert rows["开福区住房和城乡建设局"]["state"] == "submitted"
@@ -404,9 +421,13 @@ def test_plan_exports_in_the_official_forms(client, issued, world, alice):
 
     approved_plan(issued, world, alice)
     client.force_login(alice)
-    ws = load_workbook(io.BytesIO(client.get(f"/staff/campaigns/{issued.pk}/plan.xlsx").content)).active
+    ws = load_workbook(
+        io.BytesIO(client.get(f"/staff/campaigns/{issued.pk}/plan.xlsx").content)
+    ).active
     assert ws.cell(row=3, column=8).value == "0731-84390000"
-    document = docx.Document(io.BytesIO(client.get(f"/staff/campaigns/{issued.pk}/plan.docx").content))
+    document = docx.Document(
+        io.BytesIO(client.get(f"/staff/campaigns/{issued.pk}/plan.docx").content)
+    )
     assert len(document.tables[0].rows) == 1 + 12
     section = document.sections[-1]
     assert section.page_width > section.page_height
@@ -417,7 +438,9 @@ def test_an_upper_office_sees_a_roll_up(world, issued, alice, client):
     city = world.kaifu.parent
     Org.objects.filter(pk=city.pk).update(doc_code="长政务公开办发")
     city.refresh_from_db()
-    upper = services.create_campaign(ops, city, **services.preset_fields("theme_day", city, NEXT_YEAR))
+    upper = services.create_campaign(
+        ops, city, **services.preset_fields("theme_day", city, NEXT_YEAR)
+    )
     services.update_campaign(alice, issued, parent=upper)
     client.force_login(ops)
     page = client.get(f"/staff/campaigns/{upper.pk}/").content.decode()
@@ -435,3 +458,56 @@ def test_plan_entries_are_ordered_by_time(issued, world, alice):
     approved_plan(issued, world, alice)
     weeks = list(PlanEntry.objects.filter(campaign=issued).values_list("week", flat=True))
     assert weeks == sorted(weeks)
+
+
+def test_units_do_not_see_a_draft(client, campaign, world, bob, alice):
+    client.force_login(bob)
+    assert client.get(f"/staff/campaigns/{campaign.pk}/").status_code == 403
+    assert campaign.title not in client.get("/staff/campaigns/").content.decode()
+    services.issue_notice(alice, campaign)
+    assert client.get(f"/staff/campaigns/{campaign.pk}/").status_code == 200
+
+
+def test_opening_the_declaration_page_creates_nothing(client, issued, world, bob):
+    client.force_login(bob)
+    assert (
+        client.get(f"/staff/campaigns/{issued.pk}/declare/{world.housing.pk}/").status_code == 200
+    )
+    assert not Declaration.objects.filter(campaign=issued).exists()
+
+
+def test_the_doc_number_uses_the_year_of_issue(campaign, alice):
+    issued = services.issue_notice(alice, campaign)
+    year = timezone.localdate().year
+    assert issued.doc_number == f"开政务公开办发〔{year}〕1号" and issued.year == year + 1
+
+
+def test_the_month_cap_can_go_back_to_automatic(issued, world, alice):
+    approved_plan(issued, world, alice)
+    assert services.generate_plan(alice, issued, month_capacity=2).month_capacity == 2
+    assert services.generate_plan(alice, issued).month_capacity == 2  # default for 12 items
+    issued.refresh_from_db()
+    assert issued.month_capacity is None
+    plan = services.generate_plan(alice, issued, month_capacity=5)
+    assert plan.month_capacity == 5
+
+
+def test_an_import_without_contact_columns_uses_the_units_contact(issued, alice, world):
+    Org.objects.filter(pk=world.housing.pk).update(
+        contact_name="住建办", contact_phone="0731-84390111"
+    )
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["单位", "活动主题", "活动时间（月份）", "活动形式", "活动简介"])
+    ws.append(["开福区住房和城乡建设局", "老旧小区改造", "6月", "现场观摩", INTRO])
+    ws.append(["开福区财政局", "预算公开", "6月", "座谈交流", INTRO])
+    buf = io.BytesIO()
+    wb.save(buf)
+    errors, count = workbooks.import_sheet(alice, issued, buf.getvalue())
+    assert count == 0 and {e.row for e in errors} == {3}
+    assert all(e.reason.startswith("开福区财政局：请填写联系") for e in errors)
+    Org.objects.filter(name="开福区财政局").update(
+        contact_name="财政办", contact_phone="0731-84390222"
+    )
+    errors, count = workbooks.import_sheet(alice, issued, buf.getvalue())
+    assert errors == [] and count == 2

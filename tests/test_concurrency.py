@@ -52,7 +52,9 @@ def test_concurrent_notices_get_distinct_numbers():
     load_demo()
     office = Org.objects.get(name="开福区政务公开政务服务工作领导小组办公室")
     ids = [
-        services.create_campaign(None, office, **services.preset_fields("theme_day", office, 2031)).pk
+        services.create_campaign(
+            None, office, **services.preset_fields("theme_day", office, 2031)
+        ).pk
         for _ in range(4)
     ]
     barrier = threading.Barrier(len(ids))

@@ -46,8 +46,16 @@ def campaign_pages(w):
         ("campaign_plan_xlsx", f"/staff/campaigns/{c.pk}/plan.xlsx", see_c),
         ("campaign_plan_docx", f"/staff/campaigns/{c.pk}/plan.docx", see_c),
         ("declaration_edit", f"/staff/campaigns/{c.pk}/declare/{w.housing.pk}/", declare),
-        ("declaration_edit", f"/staff/campaigns/{c.pk}/declare/{w.street.pk}/", {"operator", "kf_office"}),
-        ("declaration_template", f"/staff/campaigns/{c.pk}/declare/{w.housing.pk}/template.xlsx", declare),
+        (
+            "declaration_edit",
+            f"/staff/campaigns/{c.pk}/declare/{w.street.pk}/",
+            {"operator", "kf_office"},
+        ),
+        (
+            "declaration_template",
+            f"/staff/campaigns/{c.pk}/declare/{w.housing.pk}/template.xlsx",
+            declare,
+        ),
         ("declaration_review", f"/staff/declarations/{d.pk}/", see_c),
     ]
 
@@ -90,8 +98,13 @@ def staff_pages(w):
 
 
 # POST-only endpoints, checked one persona at a time because they change state.
-POST_ENDPOINTS = ["membership_remove", "user_action", "token_revoke", "campaign_issue",
-                  "campaign_remind"]
+POST_ENDPOINTS = [
+    "membership_remove",
+    "user_action",
+    "token_revoke",
+    "campaign_issue",
+    "campaign_remind",
+]
 PUBLIC = {"login", "logout"}
 
 

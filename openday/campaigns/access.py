@@ -17,12 +17,13 @@ def runs_campaign(access, campaign):
 
 
 def can_view_campaign(access, campaign):
+    """The office's people and those above it see drafts; its units once the notice is out."""
     office = campaign.office
-    return (
-        access.is_operator
-        or access.can_see_org(office)
-        or any(m.org.path.startswith(office.path) for m in access.memberships)
-    )
+    if access.is_operator or access.can_see_org(office):
+        return True
+    if campaign.status == campaign.Status.DRAFT:
+        return False
+    return any(m.org.path.startswith(office.path) for m in access.memberships)
 
 
 def can_declare(access, campaign, unit):
@@ -50,10 +51,10 @@ def visible_campaigns(access):
         return Campaign.objects.all()
     q = Q(pk__in=[])
     for m in access.memberships:
-        # Campaigns of offices in my subtree, and of the office my org sits under.
+        # Campaigns of offices in my subtree, and, once issued, of the offices above my org.
         q |= Q(office__path__startswith=m.org.path)
-        for part in m.org.ancestor_ids():
-            q |= Q(office_id=part)
+        above = [part for part in m.org.ancestor_ids() if part != m.org_id]
+        q |= Q(office_id__in=above) & ~Q(status=Campaign.Status.DRAFT)
     return Campaign.objects.filter(q).distinct()
 
 

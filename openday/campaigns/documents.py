@@ -20,7 +20,7 @@ def notice_docx(campaign):
     office = campaign.office
     doc = OfficialDocument()
     doc.red_header(
-        f"{office.name}文件", campaign.doc_number or f"{office.doc_code}〔{campaign.year}〕  号"
+        f"{office.name}文件", campaign.doc_number or f"{office.doc_code}〔{_today().year}〕  号"
     )
     doc.title(f"关于印发《{campaign.title}》的通知")
     doc.recipients(campaign.recipients)

@@ -56,7 +56,7 @@ class CampaignForm(forms.Form):
     forbidden_names = ListField(label="禁止使用的名称", required=False)
     body = forms.CharField(label="实施方案正文", widget=forms.Textarea(attrs={"rows": 16}),
                            help_text="“一、”开头的行是一级标题，“（一）”开头的行是二级标题。{place} {year} "
-                                     "{deadline} {office} {contact} {phone} {window} 等会在印发时替换。")  # fmt: skip
+                                     "{deadline} {office} {contact} {phone} {window} 等在显示和下载时按当前设置替换。")  # fmt: skip
 
     def __init__(self, *args, parents=None, **kwargs):
         super().__init__(*args, **kwargs)

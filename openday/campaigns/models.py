@@ -29,7 +29,9 @@ class Campaign(models.Model):
     upper_documents = models.TextField("依据的上级文件", blank=True)
     recipients = models.CharField("主送", max_length=200, default="区属各单位、各街道：")
     body = models.TextField("实施方案正文", blank=True)
-    # 发文字号 sequence, assigned when the notice is issued: 开政务公开办发〔2023〕1号.
+    # 发文字号, assigned when the notice is issued: 开政务公开办发〔2023〕1号 is the office's
+    # first document of the year it was issued in (which may precede the campaign year).
+    doc_year = models.PositiveIntegerField(null=True, blank=True, editable=False)
     doc_seq = models.PositiveIntegerField(null=True, blank=True, editable=False)
     topic_areas = models.JSONField("主题领域", default=list)
     activity_forms = models.JSONField("活动形式", default=list)
@@ -59,7 +61,9 @@ class Campaign(models.Model):
     class Meta:
         ordering = ["-year", "office__path"]
         constraints = [
-            models.UniqueConstraint(fields=["office", "year", "doc_seq"], name="doc_number_unique"),
+            models.UniqueConstraint(
+                fields=["office", "doc_year", "doc_seq"], name="doc_number_unique"
+            ),
         ]
 
     def __str__(self):
@@ -73,7 +77,7 @@ class Campaign(models.Model):
     def doc_number(self):
         if self.doc_seq is None or not self.office.doc_code:
             return ""
-        return f"{self.office.doc_code}〔{self.year}〕{self.doc_seq}号"
+        return f"{self.office.doc_code}〔{self.doc_year}〕{self.doc_seq}号"
 
     @property
     def months(self):

@@ -14,7 +14,9 @@ from django.db.models import Max
 from django.utils import timezone
 
 from openday.audit.services import diff, record
-from openday.lib.personal_data import is_phone, normalize_phone
+from openday.lib.masking import mask_phone
+from openday.lib.official_doc import chinese_date
+from openday.lib.personal_data import is_mobile, is_phone, normalize_phone
 from openday.messaging.models import OutboundMessage
 from openday.messaging.services import notify_org, queue_message
 from openday.orgs.models import Org
@@ -138,6 +140,8 @@ def _snapshot(campaign):
     for f in CAMPAIGN_FIELDS:
         value = getattr(campaign, f)
         out[f] = str(value) if isinstance(value, date | Campaign) else value
+    if is_mobile(out["contact_phone"]):
+        out["contact_phone"] = mask_phone(out["contact_phone"])
     return out
 
 
@@ -174,12 +178,14 @@ def issue_notice(actor, campaign, *, request=None):
             return campaign
         if not campaign.office.doc_code:
             raise ValidationError("请先在组织架构中为本办设置发文字号代字，再印发通知。")
-        last = Campaign.objects.filter(office=campaign.office, year=campaign.year).aggregate(
+        issued_on = today()
+        last = Campaign.objects.filter(office=campaign.office, doc_year=issued_on.year).aggregate(
             m=Max("doc_seq")
         )["m"]
+        campaign.doc_year = issued_on.year
         campaign.doc_seq = (last or 0) + 1
         campaign.status = Campaign.Status.OPEN
-        campaign.notice_issued_on = today()
+        campaign.notice_issued_on = issued_on
         campaign.notice_published_at = timezone.now()
         campaign.save()
         record("campaign.notice_issued", actor=actor, obj=campaign,
@@ -190,7 +196,7 @@ def issue_notice(actor, campaign, *, request=None):
                 unit,
                 f"请申报：{campaign.title}",
                 f"{campaign.office.name}已印发{campaign.doc_number}，请于"
-                f"{deadline:%Y年%m月%d日}前填写并提交活动主题申报表。",
+                f"{chinese_date(deadline)}前填写并提交活动主题申报表。",
                 link=f"/staff/campaigns/{campaign.pk}/declare/{unit.pk}/",
             )
     return campaign
@@ -420,7 +426,7 @@ def remind_units(actor, campaign, units=None, *, automatic=False):
             if not created:
                 continue
             text = (f"{campaign.office.name}提醒：{campaign.title}的活动主题申报截止日期为"
-                    f"{deadline:%Y年%m月%d日}，贵单位尚未提交申报表，请及时登录开放日系统填报。")  # fmt: skip
+                    f"{chinese_date(deadline)}，贵单位尚未提交申报表，请及时登录开放日系统填报。")  # fmt: skip
             notify_org(unit, f"申报提醒：{campaign.title}", text,
                        link=f"/staff/campaigns/{campaign.pk}/declare/{unit.pk}/")  # fmt: skip
             if unit.email:
@@ -483,7 +489,7 @@ def generate_plan(actor, campaign, *, month_capacity=None, request=None):
             items.append(scheduler.Item(id=key, unit_id=entry.unit_id, topic_area=entry.topic_area,
                                         requested_month=entry.requested_month,
                                         pinned_week=entry.week if entry.pinned else None))  # fmt: skip
-        capacity = month_capacity or campaign.month_capacity or None
+        capacity = month_capacity or None
         plan = scheduler.schedule(items, year=campaign.year, start_month=campaign.window_start_month,
                                   end_month=campaign.window_end_month, month_capacity=capacity)  # fmt: skip
         problems = {}
@@ -515,7 +521,7 @@ def generate_plan(actor, campaign, *, month_capacity=None, request=None):
                 to_update.append(entry)
         PlanEntry.objects.bulk_create(to_create, batch_size=500)
         PlanEntry.objects.bulk_update(to_update, ["month", "week", "problems"], batch_size=200)
-        campaign.month_capacity = month_capacity or campaign.month_capacity
+        campaign.month_capacity = month_capacity or None
         campaign.save(update_fields=["month_capacity", "updated_at"])
         record("plan.generated", actor=actor, obj=campaign,
                changes={"entries": len(items), "capacity": plan.month_capacity,

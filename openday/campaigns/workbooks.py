@@ -280,6 +280,10 @@ def import_sheet(actor, campaign, data, request=None):
                               "forms": split_forms(get("活动形式")), "intro": get("活动简介"),
                               "topic_area": get("主题领域"), "_line": number})  # fmt: skip
     for group in grouped.values():
+        # Without contact columns, the unit's own contact in the org tree is used.
+        unit = group["unit"]
+        group["fields"]["contact_name"] = group["fields"]["contact_name"] or unit.contact_name
+        group["fields"]["contact_phone"] = group["fields"]["contact_phone"] or unit.contact_phone
         found, _filled = services.check_declaration(campaign, group["fields"], group["rows"])
         unit_name = group["unit"].name
         first_line = group["rows"][0]["_line"]

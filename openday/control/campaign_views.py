@@ -204,6 +204,8 @@ def _rows_from(row_forms):
 
 
 def _initial_rows(declaration):
+    if declaration.pk is None:
+        return []
     return [{"theme": r.theme, "month": r.month or None, "activity_forms": r.forms,
              "topic_area": r.topic_area, "intro": r.intro} for r in declaration.rows.all()]  # fmt: skip
 
@@ -226,7 +228,10 @@ def declaration_edit(request, campaign_id, unit_id):
     unit = get_object_or_404(Org, pk=unit_id)
     if not can_declare(request.access, campaign, unit):
         raise PermissionDenied("您无权为该单位填报申报表。")
-    declaration = services.declaration_for(campaign, unit)
+    declaration = campaign.declarations.filter(unit=unit).first()
+    if request.method == "POST" and declaration is None:
+        declaration = services.declaration_for(campaign, unit)
+    declaration = declaration or Declaration(campaign=campaign, unit=unit)
     editable = campaign.status != Campaign.Status.DRAFT and declaration.status in (
         Declaration.Status.DRAFT,
         Declaration.Status.RETURNED,
@@ -281,7 +286,7 @@ def declaration_edit(request, campaign_id, unit_id):
     return render(request, "control/campaigns/declaration.html", {
         "campaign": campaign, "unit": unit, "declaration": declaration, "form": form,
         "row_forms": row_forms, "editable": editable, "upload_errors": upload_errors,
-        "events": declaration.events.select_related("actor"),
+        "events": declaration.events.select_related("actor") if declaration.pk else [],
         "past_deadline": timezone.localdate() > campaign.declaration_deadline,
     }, status=400 if has_errors else 200)  # fmt: skip
 

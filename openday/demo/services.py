@@ -107,6 +107,8 @@ def load_demo_campaigns():
         campaign = campaigns.create_campaign(office_user, kaifu, **fields)
         campaign = campaigns.issue_notice(office_user, campaign)
         Campaign.objects.filter(pk=campaign.pk).update(
+            doc_year=2023,
+            doc_seq=1,
             notice_issued_on=date(2023, 3, 28),
             notice_published_at=datetime(2023, 3, 28, 10, 0, tzinfo=shanghai),
         )
@@ -158,7 +160,9 @@ def load_demo_campaigns():
         campaign = campaigns.create_campaign(naiman_user, naiman, **fields)
         campaign = campaigns.issue_notice(naiman_user, campaign)
         # Seed 000 implements 奈政办字〔2023〕5号.
-        Campaign.objects.filter(pk=campaign.pk).update(notice_issued_on=date(2023, 5, 8), doc_seq=5)
+        Campaign.objects.filter(pk=campaign.pk).update(
+            notice_issued_on=date(2023, 5, 8), doc_year=2023, doc_seq=5
+        )
         campaign.refresh_from_db()
         town = Org.objects.get(name=seed.TOWN)
         declaration = campaigns.declaration_for(campaign, town)

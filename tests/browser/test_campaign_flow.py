@@ -118,7 +118,6 @@ def test_declaration_loop_from_notice_to_public_plan(
     unit = Org.objects.get(name=UNIT)
     detail_url = f"{base}/staff/campaigns/{campaign.pk}/"
     declare_url = f"{base}/staff/campaigns/{campaign.pk}/declare/{unit.pk}/"
-    year = campaign.year
 
     # --- The office admin issues the notice -------------------------------------------
     office = desktop_page
@@ -127,7 +126,9 @@ def test_declaration_loop_from_notice_to_public_plan(
     expect(office.get_by_role("heading", level=1)).to_contain_text(campaign.title)
     office.on("dialog", lambda d: d.accept())
     office.get_by_role("button", name="印发通知").click()
-    doc_number = re.compile(rf"开政务公开办发〔{year}〕\d+号")
+    # The 发文字号 carries the year the notice is issued in, not the campaign's year.
+    issue_year = timezone.localdate().year
+    doc_number = re.compile(rf"开政务公开办发〔{issue_year}〕\d+号")
     expect(office.get_by_role("heading", level=1)).to_contain_text("申报中")
     expect(office.locator("dl.facts")).to_contain_text(doc_number)
     expect(office.get_by_text(re.compile(r"通知已印发（开政务公开办发"))).to_be_visible()
