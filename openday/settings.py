@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "openday.orgs",
     "openday.messaging",
     "openday.campaigns",
+    "openday.events",
     "openday.control",
     "openday.portal",
     "openday.api",

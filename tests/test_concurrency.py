@@ -77,3 +77,60 @@ def test_concurrent_notices_get_distinct_numbers():
     assert errors == []
     numbers = sorted(Campaign.objects.filter(pk__in=ids).values_list("doc_seq", flat=True))
     assert numbers == [1, 2, 3, 4]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_registrations_never_oversell_or_double_count():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from openday.events import services
+    from openday.events.models import Registration
+    from openday.orgs.models import Org
+
+    load_demo()
+    unit = Org.objects.get(name="开福区住房和城乡建设局")
+    start = timezone.now() + timedelta(days=3)
+    event = services.create_event(
+        None, unit, title="并发测试", starts_at=start, ends_at=start + timedelta(hours=1),
+        venues=[{"name": "会场"}], capacity=10, quotas={"public": 7, "deputy": 3},
+        waitlist_limit=5, publish=True,
+    )  # fmt: skip
+    people = [(n, "deputy" if n % 4 == 0 else "public") for n in range(24)]
+    # Each of the first six people also double-clicks: the same phone sent twice at once.
+    attempts = people + people[:6]
+    barrier = threading.Barrier(len(attempts))
+    outcomes, errors = [], []
+
+    def attempt(n, category):
+        try:
+            barrier.wait()
+            r = services.register(event.pk, name=f"人{n}", phone=f"1370000{n:04d}",
+                                  category=category, consent=True)  # fmt: skip
+            outcomes.append((n, r.status))
+        except services.Refused as exc:
+            outcomes.append((n, exc.code))
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=a) for a in attempts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    active = Registration.objects.filter(event=event, status__in=Registration.ACTIVE)
+    confirmed = active.filter(status="confirmed")
+    assert confirmed.count() == 10
+    assert confirmed.filter(category="public").count() == 7
+    assert confirmed.filter(category="deputy").count() == 3
+    assert active.filter(status="waitlisted").count() == 5
+    assert active.values("phone_hash").distinct().count() == active.count()
+    # A double click yields one registration and one "duplicate" (or two refusals when full).
+    for n, _category in people[:6]:
+        mine = sorted(code for who, code in outcomes if who == n)
+        held = active.filter(name=f"人{n}").count()
+        assert (held, mine.count("duplicate")) in ((1, 1), (0, 0)), (n, mine)

@@ -60,6 +60,29 @@ def campaign_pages(w):
     ]
 
 
+def event_pages(w):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from openday.events import services
+
+    start = timezone.now() + timedelta(days=5)
+    e = services.create_event(
+        w.users["unit_admin"], w.housing, title="权限测试活动", starts_at=start,
+        ends_at=start + timedelta(hours=1), venues=[{"name": "会场"}], capacity=5, publish=True,
+    )  # fmt: skip
+    runs = {"operator", "kf_office", "unit_admin", "unit_staff"}
+    runners = {"operator", "kf_office", "unit_admin", "unit_staff", "nm_office", "town_admin"}
+    return [
+        ("event_list", "/staff/events/", ALL_STAFF),
+        ("event_create", "/staff/events/new/", runners),
+        ("event_detail", f"/staff/events/{e.pk}/", runs),
+        ("event_edit", f"/staff/events/{e.pk}/edit/", runs),
+        ("event_checkin", f"/staff/events/{e.pk}/checkin/", runs),
+    ]
+
+
 def staff_pages(w):
     region = Region.objects.get(code="430105")
     town_region = Region.objects.get(name="沙日浩来镇")
@@ -94,6 +117,7 @@ def staff_pages(w):
         ("account", "/staff/account/", ALL_STAFF),
         ("password_change", "/staff/account/password/", ALL_STAFF),
         *campaign_pages(w),
+        *event_pages(w),
     ]
 
 
@@ -104,6 +128,7 @@ POST_ENDPOINTS = [
     "token_revoke",
     "campaign_issue",
     "campaign_remind",
+    "event_action",
 ]
 PUBLIC = {"login", "logout"}
 
@@ -245,3 +270,27 @@ def test_reviewing_a_declaration_as(world, client, persona):
         assert response.status_code == 403
     declaration.refresh_from_db()
     assert (declaration.status == Declaration.Status.APPROVED) is runs
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_event_actions_as(world, client, persona):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from openday.events import services
+    from openday.events.models import Event
+
+    start = timezone.now() + timedelta(days=5)
+    event = services.create_event(
+        world.users["unit_admin"], world.housing, title="权限测试活动", starts_at=start,
+        ends_at=start + timedelta(hours=1), venues=[{"name": "会场"}], capacity=5,
+    )  # fmt: skip
+    r = client
+    world.client_for(r, persona)
+    response = r.post(f"/staff/events/{event.pk}/publish/")
+    allowed = persona in ("operator", "kf_office", "unit_admin", "unit_staff")
+    expected = 302 if (allowed or persona == "anonymous") else 403
+    assert response.status_code == expected
+    event.refresh_from_db()
+    assert (event.status == Event.Status.OPEN) is allowed

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import campaign_views as cv
+from . import event_views as ev
 from . import views
 
 app_name = "control"
@@ -56,4 +57,10 @@ urlpatterns = [
         name="declaration_template",
     ),
     path("declarations/<int:declaration_id>/", cv.declaration_review, name="declaration_review"),
+    path("events/", ev.event_list, name="event_list"),
+    path("events/new/", ev.event_create, name="event_create"),
+    path("events/<int:event_id>/", ev.event_detail, name="event_detail"),
+    path("events/<int:event_id>/edit/", ev.event_edit, name="event_edit"),
+    path("events/<int:event_id>/checkin/", ev.event_checkin, name="event_checkin"),
+    path("events/<int:event_id>/<slug:action>/", ev.event_action, name="event_action"),
 ]

@@ -181,3 +181,72 @@ def load_demo_campaigns():
         # Seed 000: the town's open day is on 2023-06-06, in the week of Monday 6 June.
         campaigns.move_entry(naiman_user, entry, date(2023, 6, 5))
         campaigns.publish_plan(naiman_user, campaign)
+
+
+DEMO_SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+DEMO_GIVEN = ["建国", "秀兰", "志强", "桂英", "海燕", "国华", "敏", "静", "磊", "丽娟", "宝音", "其其格",
+              "巴特尔", "晓东", "春梅", "德胜", "玉兰", "文博", "娜仁", "永刚"]  # fmt: skip
+
+
+def load_demo_events():
+    """沙日浩来镇's open day (seed 000) with registrations and check-ins; a 开福区 event."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from openday.campaigns.models import Campaign, PlanEntry
+    from openday.events import services as events
+    from openday.events.models import Event, Registration
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    town = Org.objects.get(name=seed.TOWN)
+    town_admin = User.objects.filter(username="shrhl-admin").first()
+    if not Event.objects.filter(unit=town).exists():
+        campaign = Campaign.objects.filter(office=town.parent, year=2023).first()
+        entry = PlanEntry.objects.filter(campaign=campaign, unit=town).first() if campaign else None
+        quotas = {"deputy": 6, "member": 4, "model": 2, "media": 3, "business": 4, "trader": 4,
+                  "public": 17}  # fmt: skip
+        event = events.create_event(
+            town_admin, town, title="沙日浩来镇2023年“政府开放日”活动", theme="共同参与，以开放促发展",
+            topic_area="政府自身建设", forms=["浏览介绍", "实地观摩", "座谈交流"],
+            summary="让群众走进政府机关，了解政府运行，监督政府工作。",
+            starts_at=datetime(2023, 6, 6, 8, 30, tzinfo=shanghai),
+            ends_at=datetime(2023, 6, 6, 11, 30, tzinfo=shanghai),
+            venues=[{"name": "沙日浩来镇政府综合服务大厅", "address": "沙日浩来镇政府"},
+                    {"name": "孟和杭沙尔村低水高调工程项目区", "address": "孟和杭沙尔村"}],
+            agenda=[{"time": "08:30", "form": "浏览介绍", "place": "综合服务大厅",
+                     "host": "党政综合办公室"},
+                    {"time": "09:30", "form": "实地观摩", "place": "孟和杭沙尔村低水高调工程项目区",
+                     "host": "经济发展办公室"},
+                    {"time": "10:30", "form": "座谈交流", "place": "镇政府会议室",
+                     "host": "镇主要负责同志"}],
+            capacity=40, quotas=quotas, campaign=campaign, plan_entry=entry, publish=True,
+        )  # fmt: skip
+        categories = [c for c, n in quotas.items() for _ in range(min(n, 3))]
+        for i, category in enumerate(categories):
+            name = DEMO_SURNAMES[i % len(DEMO_SURNAMES)] + DEMO_GIVEN[i % len(DEMO_GIVEN)]
+            r = events.register(event.pk, name=name, phone=f"1390475{i:04d}", category=category,
+                                consent=True, source=Registration.Source.STAFF, actor=town_admin)  # fmt: skip
+            if i % 5 != 4:
+                events.check_in(town_admin, event, r.ticket_code)
+        Registration.objects.filter(event=event).update(
+            created_at=datetime(2023, 6, 1, 9, 0, tzinfo=shanghai),
+            consent_at=datetime(2023, 6, 1, 9, 0, tzinfo=shanghai),
+        )
+        Registration.objects.filter(event=event).exclude(checked_in_at=None).update(
+            checked_in_at=datetime(2023, 6, 6, 8, 20, tzinfo=shanghai)
+        )
+        events.set_status(town_admin, event, Event.Status.HELD)
+    housing = Org.objects.get(name="开福区住房和城乡建设局")
+    unit_admin = User.objects.filter(username="kf-unit-admin").first()
+    entry = PlanEntry.objects.filter(unit=housing, event=None, campaign__year=2023).first()
+    if entry and not Event.objects.filter(unit=housing).exists():
+        monday = entry.week
+        events.create_event(
+            unit_admin, housing, title="开福区住房和城乡建设局2023年“政务公开主题日”活动暨老旧小区改造现场观摩",
+            theme=entry.theme, topic_area=entry.topic_area, forms=entry.forms, summary=entry.intro,
+            starts_at=datetime(monday.year, monday.month, monday.day, 9, 0, tzinfo=shanghai),
+            ends_at=datetime(monday.year, monday.month, monday.day, 11, 30, tzinfo=shanghai),
+            venues=[{"name": "开福区老旧小区改造项目现场", "address": "长沙市开福区"}],
+            capacity=30, quotas={"deputy": 5, "member": 5, "media": 4, "public": 16},
+            campaign=entry.campaign, plan_entry=entry,
+        )  # fmt: skip

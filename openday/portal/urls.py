@@ -1,12 +1,16 @@
 from django.urls import path
 
-from . import views
+from . import event_views, views
 
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("privacy/", views.privacy, name="privacy"),
     path("care/", views.toggle_care, name="toggle_care"),
+    path("events/", event_views.event_list, name="event_list"),
+    path("events/<int:event_id>/", event_views.event_detail, name="event_detail"),
+    path("tickets/<str:ticket_code>/", event_views.ticket, name="ticket"),
+    path("tickets/<str:ticket_code>/cancel/", event_views.ticket_cancel, name="ticket_cancel"),
     path("campaigns/", views.campaign_list, name="campaign_list"),
     path("campaigns/<int:campaign_id>/", views.campaign_detail, name="campaign_detail"),
 ]

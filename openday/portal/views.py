@@ -24,7 +24,19 @@ def home(request):
         .order_by("path")
     )
     campaigns = _published().order_by("-year", "office__path")[:6]
-    return render(request, "portal/home.html", {"offices": offices, "campaigns": campaigns})
+    from django.utils import timezone
+
+    from openday.events.models import Event
+
+    events = (
+        Event.objects.filter(status__in=[Event.Status.OPEN, Event.Status.CLOSED],
+                             ends_at__gte=timezone.now())
+        .select_related("unit")
+        .order_by("starts_at")[:6]
+    )  # fmt: skip
+    return render(request, "portal/home.html", {
+        "offices": offices, "campaigns": campaigns, "events": events,
+    })  # fmt: skip
 
 
 def _published():

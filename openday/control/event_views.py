@@ -1,0 +1,215 @@
+"""Staff pages for events: create from the plan or standalone, registrations, check-in."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from openday.campaigns.models import PlanEntry
+from openday.events import services
+from openday.events.access import access_event, can_run_event_for, managed_events
+from openday.events.forms import CheckinForm, EventForm, RegistrationForm, initial_from
+from openday.events.models import Event, Registration
+from openday.orgs.models import Org
+
+from .views import _apply_errors, staff_required
+
+
+def _units_for(access):
+    units = access.visible_orgs().filter(
+        kind__in=[Org.Kind.UNIT, Org.Kind.DEPARTMENT, Org.Kind.OFFICE]
+    )
+    return [u for u in units.order_by("path") if can_run_event_for(access, u)]
+
+
+@staff_required
+def event_list(request):
+    events = (
+        managed_events(request.access)
+        .select_related("unit")
+        .annotate(confirmed=Count("registrations", filter=Q(registrations__status="confirmed")),
+                  arrived=Count("registrations", filter=~Q(registrations__checked_in_at=None)))
+        .order_by("-starts_at")
+    )  # fmt: skip
+    entries = (
+        PlanEntry.objects.filter(event=None, unit__in=_units_for(request.access))
+        .select_related("unit", "campaign")
+        .order_by("week")[:20]
+    )
+    return render(request, "control/events/list.html", {
+        "events": events, "entries": entries, "can_create": bool(_units_for(request.access)),
+    })  # fmt: skip
+
+
+@staff_required
+def event_create(request):
+    access = request.access
+    entry = None
+    if request.GET.get("plan_entry"):
+        entry = get_object_or_404(PlanEntry.objects.select_related("unit", "campaign"),
+                                  pk=request.GET["plan_entry"])  # fmt: skip
+        if not can_run_event_for(access, entry.unit):
+            raise PermissionDenied("您无权为该单位创建活动。")
+        units = [entry.unit]
+    else:
+        units = _units_for(access)
+        if not units:
+            raise PermissionDenied("只有单位管理员、单位工作人员和政务公开办管理员可以创建活动。")
+    unit = units[0]
+    if request.GET.get("unit"):
+        unit = next((u for u in units if str(u.pk) == request.GET["unit"]), None)
+        if unit is None:
+            raise PermissionDenied("您无权为该单位创建活动。")
+    initial = {"registration_mode": "open", "waitlist_limit": 50, "capacity": 50,
+               "consent_text": services.DEFAULT_CONSENT}  # fmt: skip
+    if entry is not None:
+        from openday.events.naming_rule import suggest_title
+
+        patterns = entry.campaign.name_patterns
+        initial.update(
+            title=suggest_title(patterns[0], unit_name=unit.name, year=entry.campaign.year)
+            if patterns else entry.theme,
+            theme=entry.theme, topic_area=entry.topic_area, activity_forms=entry.forms,
+            summary=entry.intro,
+        )  # fmt: skip
+    form = EventForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        fields, quotas = form.event_fields()
+        if entry is not None:
+            fields.update(campaign=entry.campaign, plan_entry=entry)
+        try:
+            event = services.create_event(
+                request.user, unit, quotas=quotas, request=request, **fields
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "活动已创建（草稿）。检查无误后点“发布并开放报名”。")
+            return redirect("control:event_detail", event.pk)
+    return render(request, "control/events/form.html", {
+        "form": form, "event": None, "unit": unit, "units": units, "entry": entry,
+    }, status=400 if form.errors else 200)  # fmt: skip
+
+
+@staff_required
+def event_edit(request, event_id):
+    event = access_event(request, event_id, manage=True)
+    form = EventForm(request.POST or None, initial=initial_from(event))
+    if request.method == "POST" and form.is_valid():
+        fields, quotas = form.event_fields()
+        try:
+            services.update_event(request.user, event, quotas=quotas, request=request, **fields)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "已保存。")
+            return redirect("control:event_detail", event.pk)
+    return render(request, "control/events/form.html", {"form": form, "event": event,
+                                                         "unit": event.unit}, status=400 if form.errors else 200)  # fmt: skip
+
+
+@staff_required
+def event_detail(request, event_id):
+    event = access_event(request, event_id, manage=True)
+    regs = event.registrations.all()
+    status = request.GET.get("status", "")
+    if status in Registration.Status.values:
+        regs = regs.filter(status=status)
+    form = RegistrationForm(categories=services.categories(event))
+    return render(request, "control/events/detail.html", {
+        "event": event, "registrations": regs, "status": status,
+        "statuses": Registration.Status.choices, "counters": services.counters(event),
+        "categories": services.categories(event), "seats_left": services.seats_left(event),
+        "walkin_form": form,
+    })  # fmt: skip
+
+
+@staff_required
+@require_POST
+def event_action(request, event_id, action):
+    event = access_event(request, event_id, manage=True)
+    if action == "publish":
+        services.publish_event(request.user, event, request=request)
+        messages.success(request, "活动已发布，公众可以报名。")
+    elif action in ("close", "held", "reopen"):
+        status = {"close": Event.Status.CLOSED, "held": Event.Status.HELD,
+                  "reopen": Event.Status.OPEN}[action]  # fmt: skip
+        services.set_status(request.user, event, status, request=request)
+        messages.success(request, f"活动状态已改为“{Event.Status(status).label}”。")
+    elif action == "walkin":
+        form = RegistrationForm(request.POST, categories=services.categories(event))
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                r = services.register(event.pk, name=d["name"], phone=d["phone"], category=d["category"],
+                                      organization=d["organization"], consent=d["consent"],
+                                      source=Registration.Source.STAFF, actor=request.user,
+                                      request=request)  # fmt: skip
+            except ValidationError as exc:
+                messages.error(request, "；".join(m for v in exc.message_dict.values() for m in v))
+            except services.Refused as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(
+                    request,
+                    f"已代为报名：{r.masked_name}，{r.get_status_display()}，票号 {r.ticket_code}。",
+                )
+        else:
+            messages.error(
+                request,
+                "代报名信息不完整：" + "；".join(e for errs in form.errors.values() for e in errs),
+            )
+    elif action in ("approve", "reject"):
+        registration = get_object_or_404(event.registrations, pk=request.POST.get("registration"))
+        try:
+            services.review(
+                request.user, registration, approve=action == "approve", request=request
+            )
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(
+                request, f"{registration.masked_name}：{registration.get_status_display()}。"
+            )
+    elif action == "cancel":
+        registration = get_object_or_404(event.registrations, pk=request.POST.get("registration"))
+        try:
+            services.cancel(registration.ticket_code, actor=request.user, request=request)
+        except services.Refused as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"已取消 {registration.masked_name} 的报名。")
+    else:
+        raise PermissionDenied("未知操作。")
+    return redirect("control:event_detail", event.pk)
+
+
+@staff_required
+def event_checkin(request, event_id):
+    """A phone page: find a ticket by code, name or the last four digits, and check it in."""
+    event = access_event(request, event_id, manage=True)
+    form = CheckinForm(request.GET or None)
+    found = []
+    if request.method == "POST":
+        try:
+            r = services.check_in(
+                request.user, event, request.POST.get("ticket_code", ""), request=request
+            )
+        except services.Refused as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"签到成功：{r.masked_name}（{r.get_category_display()}）。")
+        return redirect("control:event_checkin", event.pk)
+    if form.is_valid():
+        q = form.cleaned_data["q"].strip()
+        regs = event.registrations.filter(status=Registration.Status.CONFIRMED)
+        if q.isdigit() and len(q) == 4:
+            found = list(regs.filter(phone_last4=q))
+        else:
+            found = list(regs.filter(Q(ticket_code=q.upper()) | Q(name__contains=q))[:20])
+    return render(request, "control/events/checkin.html", {
+        "event": event, "form": form, "found": found, "counters": services.counters(event),
+        "now": timezone.now(),
+    })  # fmt: skip

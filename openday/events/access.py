@@ -1,0 +1,43 @@
+"""Who may run which events: the unit's admins and staff, and the office above it."""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+
+from openday.orgs.models import Role
+
+from .models import Event
+
+RUNNING_ROLES = {Role.OFFICE_ADMIN, Role.UNIT_ADMIN, Role.UNIT_STAFF}
+
+
+def can_run_event_for(access, org):
+    """Unit admins and staff of org (or above it), office admins above it, operators."""
+    return access.is_operator or any(
+        m.role in RUNNING_ROLES and org.path.startswith(m.org.path) for m in access.memberships
+    )
+
+
+def can_manage_event(access, event):
+    return can_run_event_for(access, event.unit)
+
+
+def can_see_event(access, event):
+    return event.is_public or can_manage_event(access, event) or access.can_see_org(event.unit)
+
+
+def managed_events(access):
+    if access.is_operator:
+        return Event.objects.all()
+    q = Q(pk__in=[])
+    for m in access.memberships:
+        q |= Q(unit__path__startswith=m.org.path)
+    return Event.objects.filter(q)
+
+
+def access_event(request, event_id, *, manage=False):
+    event = get_object_or_404(Event.objects.select_related("unit", "campaign"), pk=event_id)
+    allowed = (can_manage_event if manage else can_see_event)(request.access, event)
+    if not allowed:
+        raise PermissionDenied("您无权管理该活动。" if manage else "您无权查看该活动。")
+    return event

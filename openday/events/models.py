@@ -1,0 +1,176 @@
+from django.conf import settings
+from django.db import models
+
+from openday.lib import personal_data
+from openday.lib.masking import mask_name, mask_phone
+
+# The seed's guest categories; an event sets a quota per category it invites.
+GUEST_CATEGORIES = [
+    ("deputy", "人大代表"),
+    ("member", "政协委员"),
+    ("expert", "专家学者"),
+    ("media", "新闻媒体"),
+    ("business", "企业"),
+    ("trader", "个体工商户"),
+    ("model", "劳模道德模范"),
+    ("public", "普通群众"),
+]
+CATEGORY_NAMES = dict(GUEST_CATEGORIES)
+
+
+class Event(models.Model):
+    """One open day or theme-day event: its 会标, time, venues, agenda and seats."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        PUBLISHED = "published", "已发布"
+        OPEN = "open", "报名中"
+        CLOSED = "closed", "报名已截止"
+        HELD = "held", "已举办"
+        SUMMARIZED = "summarized", "已总结"
+
+    class Mode(models.TextChoices):
+        OPEN = "open", "公开报名"
+        APPROVAL = "approval", "报名需审核"
+        INVITATION = "invitation", "仅限受邀"
+
+    unit = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="events")
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="events",
+    )
+    plan_entry = models.OneToOneField(
+        "campaigns.PlanEntry",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="event",
+    )
+    title = models.CharField("会标（活动名称）", max_length=200)
+    theme = models.CharField("活动主题", max_length=200, blank=True)
+    topic_area = models.CharField("主题领域", max_length=32, blank=True)
+    forms = models.JSONField("活动形式", default=list, blank=True)
+    summary = models.TextField("活动简介", blank=True)
+    starts_at = models.DateTimeField("开始时间")
+    ends_at = models.DateTimeField("结束时间")
+    venues = models.JSONField("活动地点", default=list, blank=True)
+    agenda = models.JSONField("活动议程", default=list, blank=True)
+    capacity = models.PositiveIntegerField("总名额")
+    waitlist_limit = models.PositiveIntegerField("候补名额", default=50)
+    registration_mode = models.CharField(
+        "报名方式", max_length=16, choices=Mode.choices, default=Mode.OPEN
+    )
+    registration_opens_at = models.DateTimeField("报名开始", null=True, blank=True)
+    registration_closes_at = models.DateTimeField("报名截止", null=True, blank=True)
+    consent_text = models.TextField("个人信息告知", blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-starts_at", "id"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def audit_org(self):
+        return self.unit
+
+    @property
+    def is_public(self):
+        return self.status != self.Status.DRAFT
+
+
+class Quota(models.Model):
+    """Seats reserved for one guest category; confirmed registrations of it count against it."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="quotas")
+    category = models.CharField(max_length=16, choices=GUEST_CATEGORIES)
+    seats = models.PositiveIntegerField("名额")
+
+    class Meta:
+        ordering = ["event", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "category"], name="one_quota_per_category")
+        ]
+
+    def __str__(self):
+        return f"{self.get_category_display()} {self.seats}"
+
+
+class Registration(models.Model):
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", "报名成功"
+        WAITLISTED = "waitlisted", "候补"
+        PENDING = "pending", "待审核"
+        CANCELLED = "cancelled", "已取消"
+        REJECTED = "rejected", "未通过"
+
+    ACTIVE = (Status.CONFIRMED, Status.WAITLISTED, Status.PENDING)
+
+    class Source(models.TextChoices):
+        ONLINE = "online", "网上报名"
+        API = "api", "接口"
+        STAFF = "staff", "工作人员代报"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="registrations")
+    name = models.CharField("姓名", max_length=64)
+    phone_encrypted = models.TextField(editable=False)
+    phone_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    phone_last4 = models.CharField(max_length=4, db_index=True, editable=False)
+    category = models.CharField("类别", max_length=16, choices=GUEST_CATEGORIES)
+    organization = models.CharField("单位/职务", max_length=100, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.ONLINE)
+    ticket_code = models.CharField(max_length=16, unique=True)
+    consent_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            # One active registration per phone and event: a double click cannot make two.
+            models.UniqueConstraint(
+                fields=["event", "phone_hash"],
+                condition=models.Q(status__in=["confirmed", "waitlisted", "pending"]),
+                name="one_active_registration_per_phone",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.masked_name} {self.ticket_code}"
+
+    @property
+    def audit_org(self):
+        return self.event.unit
+
+    @property
+    def phone(self):
+        return personal_data.decrypt(self.phone_encrypted)
+
+    @phone.setter
+    def phone(self, value):
+        value = personal_data.normalize_phone(value)
+        self.phone_encrypted = personal_data.encrypt(value)
+        self.phone_hash = personal_data.lookup_hash(value)
+        self.phone_last4 = value[-4:]
+
+    @property
+    def masked_phone(self):
+        return mask_phone(self.phone)
+
+    @property
+    def masked_name(self):
+        return mask_name(self.name)

@@ -1,0 +1,402 @@
+"""Write paths for events and registrations.
+
+Capacity rule (pretix's, not Indico's): lock the event row, recount confirmed seats from the
+database, then insert. Never check-then-insert without the lock.
+"""
+
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from openday.audit.services import record
+from openday.lib.personal_data import is_mobile, lookup_hash, normalize_phone
+from openday.messaging.models import OutboundMessage
+from openday.messaging.services import queue_message
+
+from .models import CATEGORY_NAMES, Event, Quota, Registration
+from .naming_rule import check_title
+
+TICKET_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud over the phone
+DEFAULT_CONSENT = (
+    "为办理本次活动的报名、签到、通知和回访，我们将收集您的姓名、手机号、参加人类别和单位。"
+    "手机号加密保存，活动结束后按规定期限删除或匿名化，不用于其他用途。"
+)
+
+
+class Refused(Exception):
+    """A registration the rules do not allow; code is one of the API's error codes."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+# --- Events ------------------------------------------------------------------------------
+
+
+def title_problems(title, unit, campaign):
+    if campaign is None:
+        return []
+    names = [n for n in (unit.name, unit.short_name) if n]
+    result = check_title(title, patterns=campaign.name_patterns, forbidden=campaign.forbidden_names,
+                         unit_names=names, year=campaign.year)  # fmt: skip
+    return [] if result.ok else result.reasons
+
+
+def check_event(unit, fields):
+    errors = {}
+    title = (fields.get("title") or "").strip()
+    if not title:
+        errors["title"] = "请填写会标（活动名称）。"
+    else:
+        problems = title_problems(title, unit, fields.get("campaign"))
+        if problems:
+            errors["title"] = " ".join(problems)
+    starts, ends = fields.get("starts_at"), fields.get("ends_at")
+    if not starts:
+        errors["starts_at"] = "请填写开始时间。"
+    if not ends:
+        errors["ends_at"] = "请填写结束时间。"
+    elif starts and ends <= starts:
+        errors["ends_at"] = "结束时间须晚于开始时间。"
+    capacity = fields.get("capacity")
+    if capacity is None or capacity < 1:
+        errors["capacity"] = "总名额至少为 1。"
+    quotas = fields.get("quotas") or {}
+    unknown = [c for c in quotas if c not in CATEGORY_NAMES]
+    if unknown:
+        errors["quotas"] = f"未知的参加人类别：{'、'.join(unknown)}。"
+    elif capacity and sum(quotas.values()) > capacity:
+        errors["quotas"] = f"各类别名额之和（{sum(quotas.values())}）超过了总名额（{capacity}）。"
+    elif any(v < 0 for v in quotas.values()):
+        errors["quotas"] = "类别名额不能为负数。"
+    if not fields.get("venues"):
+        errors["venues"] = "请至少填写一个活动地点。"
+    if fields.get("registration_mode") not in Event.Mode.values:
+        errors["registration_mode"] = "报名方式须为：公开报名、报名需审核、仅限受邀之一。"
+    opens, closes = fields.get("registration_opens_at"), fields.get("registration_closes_at")
+    if opens and closes and closes <= opens:
+        errors["registration_closes_at"] = "报名截止时间须晚于报名开始时间。"
+    if closes and starts and closes > starts:
+        errors["registration_closes_at"] = "报名截止时间不能晚于活动开始时间。"
+    if errors:
+        raise ValidationError(errors)
+
+
+EVENT_FIELDS = ["title", "theme", "topic_area", "forms", "summary", "starts_at", "ends_at", "venues",
+                "agenda", "capacity", "waitlist_limit", "registration_mode",
+                "registration_opens_at", "registration_closes_at", "consent_text", "campaign",
+                "plan_entry"]  # fmt: skip
+
+
+def create_event(actor, unit, *, quotas=None, publish=False, request=None, **fields):
+    fields.setdefault("registration_mode", Event.Mode.OPEN)
+    check_event(unit, {**fields, "quotas": quotas})
+    with transaction.atomic():
+        data = {k: v for k, v in fields.items() if k in EVENT_FIELDS}
+        data.setdefault("consent_text", DEFAULT_CONSENT)
+        event = Event.objects.create(unit=unit, created_by=actor, **data)
+        for code, seats in (quotas or {}).items():
+            Quota.objects.create(event=event, category=code, seats=seats)
+        record("event.created", actor=actor, obj=event,
+               changes={"title": [None, event.title], "capacity": [None, event.capacity]},
+               request=request)  # fmt: skip
+        if publish:
+            event = publish_event(actor, event, request=request)
+    return event
+
+
+def update_event(actor, event, *, quotas=None, request=None, **fields):
+    merged = {f: getattr(event, f) for f in EVENT_FIELDS}
+    merged.update(fields)
+    if quotas is None:
+        quotas = {q.category: q.seats for q in event.quotas.all()}
+    check_event(event.unit, {**merged, "quotas": quotas})
+    with transaction.atomic():
+        event = Event.objects.select_for_update().get(pk=event.pk)
+        confirmed = event.registrations.filter(status=Registration.Status.CONFIRMED).count()
+        if merged["capacity"] < confirmed:
+            raise ValidationError(
+                {"capacity": f"已有 {confirmed} 人报名成功，总名额不能少于此数。"}
+            )
+        before = {"title": event.title, "capacity": event.capacity}
+        for key, value in merged.items():
+            setattr(event, key, value)
+        event.save()
+        event.quotas.exclude(category__in=list(quotas)).delete()
+        for code, seats in quotas.items():
+            Quota.objects.update_or_create(event=event, category=code, defaults={"seats": seats})
+        record("event.updated", actor=actor, obj=event,
+               changes={"title": [before["title"], event.title],
+                        "capacity": [before["capacity"], event.capacity]},
+               request=request)  # fmt: skip
+    return event
+
+
+def publish_event(actor, event, *, request=None):
+    """Publish and open registration (now, or when its window opens)."""
+    with transaction.atomic():
+        event = Event.objects.select_for_update().get(pk=event.pk)
+        if event.status in (Event.Status.DRAFT, Event.Status.PUBLISHED):
+            event.status = Event.Status.OPEN
+            event.save(update_fields=["status", "updated_at"])
+            record("event.published", actor=actor, obj=event, request=request)
+    return event
+
+
+def set_status(actor, event, status, *, request=None):
+    with transaction.atomic():
+        old = event.status
+        Event.objects.filter(pk=event.pk).update(status=status)
+        event.status = status
+        record("event.status", actor=actor, obj=event, changes={"status": [old, status]},
+               request=request)  # fmt: skip
+    return event
+
+
+# --- Seats -------------------------------------------------------------------------------
+
+
+def categories(event):
+    """[{code, name, quota, left}] for the categories the event invites (all if none set)."""
+    confirmed = dict(
+        event.registrations.filter(status=Registration.Status.CONFIRMED)
+        .values_list("category")
+        .annotate(n=Count("id"))
+    )
+    total_left = max(event.capacity - sum(confirmed.values()), 0)
+    quotas = {q.category: q.seats for q in event.quotas.all()}
+    if not quotas:
+        return [{"code": c, "name": n, "quota": None, "left": total_left}
+                for c, n in CATEGORY_NAMES.items()]  # fmt: skip
+    return [
+        {"code": c, "name": CATEGORY_NAMES[c], "quota": seats,
+         "left": min(max(seats - confirmed.get(c, 0), 0), total_left)}
+        for c, seats in quotas.items()
+    ]  # fmt: skip
+
+
+def seats_left(event):
+    confirmed = event.registrations.filter(status=Registration.Status.CONFIRMED).count()
+    return max(event.capacity - confirmed, 0)
+
+
+def _fits(event, category, quotas):
+    """Whether one more confirmed seat of category fits; call while holding the event lock."""
+    counts = event.registrations.filter(status=Registration.Status.CONFIRMED).aggregate(
+        total=Count("id"), mine=Count("id", filter=Q(category=category))
+    )
+    if counts["total"] >= event.capacity:
+        return False, "full"
+    if category in quotas and counts["mine"] >= quotas[category]:
+        return False, "quota_full"
+    return True, ""
+
+
+def _new_ticket():
+    return "".join(secrets.choice(TICKET_ALPHABET) for _ in range(10))
+
+
+def check_registration(event, *, name, phone, category, consent):
+    errors = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = "请填写姓名。"
+    elif len(name) > 64:
+        errors["name"] = "姓名不能超过 64 个字。"
+    phone = normalize_phone(phone or "")
+    if not phone:
+        errors["phone"] = "请填写手机号。"
+    elif not is_mobile(phone):
+        errors["phone"] = "手机号格式不正确，请填写 11 位手机号。"
+    allowed = [c["code"] for c in categories(event)]
+    if category not in allowed:
+        names = "、".join(CATEGORY_NAMES[c] for c in allowed)
+        errors["category"] = f"请选择参加人类别（本活动邀请：{names}）。"
+    if consent is not True:
+        errors["consent"] = "请阅读并同意个人信息告知后再报名。"
+    if errors:
+        raise ValidationError(errors)
+    return name, phone
+
+
+def register(event_id, *, name, phone, category, organization="", consent=False,
+             source=Registration.Source.ONLINE, actor=None, request=None):  # fmt: skip
+    """Register one person. Raises ValidationError (bad input) or Refused (rules)."""
+    event = Event.objects.get(pk=event_id)
+    name, phone = check_registration(event, name=name, phone=phone, category=category,
+                                     consent=consent)  # fmt: skip
+    now = timezone.now()
+    staff = source == Registration.Source.STAFF
+    try:
+        with transaction.atomic():
+            # The lock on the event row serializes every seat decision for this event.
+            event = Event.objects.select_for_update().get(pk=event_id)
+            if event.status != Event.Status.OPEN and not (staff and event.status in (
+                    Event.Status.PUBLISHED, Event.Status.CLOSED)):  # fmt: skip
+                raise Refused("closed", "本活动当前不接受报名。")
+            if not staff:
+                if event.registration_opens_at and now < event.registration_opens_at:
+                    raise Refused("closed", "报名尚未开始。")
+                if event.registration_closes_at and now > event.registration_closes_at:
+                    raise Refused("closed", "报名已截止。")
+                if event.registration_mode == Event.Mode.INVITATION:
+                    raise Refused("closed", "本活动仅限受邀人员参加，请使用邀请函中的链接报名。")
+            if event.registrations.filter(
+                phone_hash=lookup_hash(phone), status__in=Registration.ACTIVE
+            ).exists():
+                raise Refused("duplicate", "该手机号已报名本活动，请勿重复报名。")
+            quotas = {q.category: q.seats for q in event.quotas.all()}
+            if event.registration_mode == Event.Mode.APPROVAL and not staff:
+                status = Registration.Status.PENDING
+            else:
+                fits, why = _fits(event, category, quotas)
+                if fits:
+                    status = Registration.Status.CONFIRMED
+                else:
+                    waiting = event.registrations.filter(
+                        status=Registration.Status.WAITLISTED
+                    ).count()
+                    if waiting >= event.waitlist_limit:
+                        message = ("名额已满，候补也已满。" if why == "full"
+                                   else f"“{CATEGORY_NAMES[category]}”类别的名额已满，候补也已满。")  # fmt: skip
+                        raise Refused(why, message)
+                    status = Registration.Status.WAITLISTED
+            registration = Registration(
+                event=event, name=name, category=category, organization=(organization or "")[:100],
+                status=status, source=source, ticket_code=_new_ticket(), consent_at=now,
+            )  # fmt: skip
+            registration.phone = phone
+            registration.save()
+            record("registration.created", actor=actor, obj=registration,
+                   changes={"status": [None, status], "source": source}, request=request)  # fmt: skip
+    except IntegrityError as exc:
+        # The partial unique index caught a concurrent duplicate from the same phone.
+        raise Refused("duplicate", "该手机号已报名本活动，请勿重复报名。") from exc
+    if status == Registration.Status.CONFIRMED:
+        _tell(registration, f"您已成功报名“{event.title}”，电子票号 {registration.ticket_code}。")
+    return registration
+
+
+def _tell(registration, text):
+    transaction.on_commit(
+        lambda: queue_message(OutboundMessage.Channel.SMS, registration.phone, "", text)
+    )
+
+
+def _promote(event, quotas):
+    """Fill freed seats from the waitlist in order of registration; call under the lock."""
+    promoted = []
+    for waiting in event.registrations.filter(status=Registration.Status.WAITLISTED).order_by(
+        "created_at", "id"
+    ):
+        fits, why = _fits(event, waiting.category, quotas)
+        if not fits and why == "full":
+            break
+        if fits:
+            Registration.objects.filter(pk=waiting.pk).update(status=Registration.Status.CONFIRMED)
+            waiting.status = Registration.Status.CONFIRMED
+            record(
+                "registration.promoted",
+                obj=waiting,
+                changes={"status": ["waitlisted", "confirmed"]},
+            )
+            _tell(
+                waiting,
+                f"您候补的“{event.title}”已有空位，现已报名成功，电子票号 {waiting.ticket_code}。",
+            )
+            promoted.append(waiting)
+    return promoted
+
+
+def cancel(ticket_code, *, actor=None, request=None):
+    """Cancel by ticket; a freed seat goes to the first who fits on the waitlist. Idempotent."""
+    with transaction.atomic():
+        registration = Registration.objects.select_related("event").get(ticket_code=ticket_code)
+        event = Event.objects.select_for_update().get(pk=registration.event_id)
+        registration.refresh_from_db()
+        if registration.status not in Registration.ACTIVE:
+            return registration, []
+        if registration.checked_in_at:
+            raise Refused("checked_in", "已签到的报名不能取消。")
+        old = registration.status
+        registration.status = Registration.Status.CANCELLED
+        registration.cancelled_at = timezone.now()
+        registration.save(update_fields=["status", "cancelled_at"])
+        record("registration.cancelled", actor=actor, obj=registration,
+               changes={"status": [old, "cancelled"]}, request=request)  # fmt: skip
+        promoted = []
+        if old == Registration.Status.CONFIRMED:
+            promoted = _promote(event, {q.category: q.seats for q in event.quotas.all()})
+    return registration, promoted
+
+
+def review(actor, registration, *, approve, request=None):
+    """Decide a pending registration: approved ones take a seat, or the waitlist if full."""
+    with transaction.atomic():
+        event = Event.objects.select_for_update().get(pk=registration.event_id)
+        registration.refresh_from_db()
+        if registration.status != Registration.Status.PENDING:
+            raise ValidationError("只能审核待审核的报名。")
+        if approve:
+            fits, _why = _fits(event, registration.category,
+                               {q.category: q.seats for q in event.quotas.all()})  # fmt: skip
+            status = Registration.Status.CONFIRMED if fits else Registration.Status.WAITLISTED
+        else:
+            status = Registration.Status.REJECTED
+        Registration.objects.filter(pk=registration.pk).update(status=status)
+        registration.status = status
+        record("registration.reviewed", actor=actor, obj=registration,
+               changes={"status": ["pending", status]}, request=request)  # fmt: skip
+        text = {
+            Registration.Status.CONFIRMED: f"您报名的“{event.title}”已通过审核，电子票号 {registration.ticket_code}。",
+            Registration.Status.WAITLISTED: f"您报名的“{event.title}”已通过审核，目前名额已满，已列入候补。",
+            Registration.Status.REJECTED: f"很抱歉，您报名的“{event.title}”未通过审核。",
+        }[status]
+        _tell(registration, text)
+    return registration
+
+
+class AlreadyCheckedIn(Refused):
+    def __init__(self, registration):
+        local = timezone.localtime(registration.checked_in_at)
+        super().__init__(
+            "already_checked_in", f"{registration.masked_name} 已于 {local:%H:%M} 签到。"
+        )
+        self.registration = registration
+
+
+def check_in(actor, event, ticket_code, *, request=None):
+    """Mark a confirmed ticket as arrived; the conditional update makes retries harmless."""
+    ticket_code = (ticket_code or "").strip().upper()
+    registration = event.registrations.filter(ticket_code=ticket_code).first()
+    if registration is None:
+        raise Refused("not_found", "票号不存在或不属于本活动。")
+    if registration.status != Registration.Status.CONFIRMED:
+        raise Refused(
+            "not_confirmed", f"该报名状态为“{registration.get_status_display()}”，不能签到。"
+        )
+    now = timezone.now()
+    claimed = Registration.objects.filter(pk=registration.pk, checked_in_at=None).update(
+        checked_in_at=now, checked_in_by=actor if actor and actor.is_authenticated else None
+    )
+    registration.refresh_from_db()
+    if not claimed:
+        raise AlreadyCheckedIn(registration)
+    record("registration.checked_in", actor=actor, obj=registration, request=request)
+    return registration
+
+
+def counters(event):
+    """Registered and arrived per category, for the check-in page."""
+    rows = (
+        event.registrations.filter(status=Registration.Status.CONFIRMED)
+        .values("category")
+        .annotate(registered=Count("id"), arrived=Count("id", filter=~Q(checked_in_at=None)))
+        .order_by("category")
+    )
+    return [{"name": CATEGORY_NAMES[r["category"]], **r} for r in rows]

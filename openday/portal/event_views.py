@@ -1,0 +1,67 @@
+"""Public event pages: the event, registration on a phone, the e-ticket, cancelling."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from openday.events import services
+from openday.events.forms import RegistrationForm
+from openday.events.models import Event, Registration
+from openday.events.tickets import qr_svg
+
+
+def _public():
+    return Event.objects.exclude(status=Event.Status.DRAFT).select_related("unit", "campaign")
+
+
+def event_list(request):
+    return render(request, "portal/event_list.html", {"events": _public().order_by("-starts_at")})
+
+
+def event_detail(request, event_id):
+    event = get_object_or_404(_public(), pk=event_id)
+    cats = services.categories(event)
+    form = RegistrationForm(request.POST or None, categories=cats)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            registration = services.register(
+                event.pk, name=d["name"], phone=d["phone"], category=d["category"],
+                organization=d["organization"], consent=d["consent"], request=request,
+            )  # fmt: skip
+        except ValidationError as exc:
+            for field, errs in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errs)
+        except services.Refused as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("portal:ticket", registration.ticket_code)
+    return render(request, "portal/event_detail.html", {
+        "event": event, "form": form, "categories": cats,
+        "seats_left": services.seats_left(event),
+        "open": event.status == Event.Status.OPEN and event.registration_mode != Event.Mode.INVITATION,
+    }, status=400 if form.errors else 200)  # fmt: skip
+
+
+def ticket(request, ticket_code):
+    registration = get_object_or_404(
+        Registration.objects.select_related("event", "event__unit"), ticket_code=ticket_code
+    )
+    return render(request, "portal/ticket.html", {
+        "r": registration, "event": registration.event,
+        "qr": qr_svg(registration.ticket_code)
+        if registration.status == Registration.Status.CONFIRMED else "",
+    })  # fmt: skip
+
+
+@require_POST
+def ticket_cancel(request, ticket_code):
+    get_object_or_404(Registration, ticket_code=ticket_code)
+    try:
+        services.cancel(ticket_code, request=request)
+    except services.Refused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "报名已取消。感谢告知，名额将让给候补的群众。")
+    return redirect("portal:ticket", ticket_code)

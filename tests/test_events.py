@@ -1,0 +1,290 @@
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from openday.accounts.services import create_token
+from openday.audit.models import AuditEntry
+from openday.campaigns import services as campaigns
+from openday.events import services
+from openday.events.models import Event, Registration
+from openday.messaging.models import OutboundMessage
+
+
+def make_event(world, *, capacity=3, quotas=None, mode="open", waitlist=5, publish=True,
+               title="开福区住房和城乡建设局测试活动", **extra):  # fmt: skip
+    start = timezone.now() + timedelta(days=7)
+    extra.setdefault("venues", [{"name": "项目现场", "address": "开福区"}])
+    return services.create_event(
+        world.users["unit_admin"], world.housing, title=title,
+        starts_at=start, ends_at=start + timedelta(hours=2), capacity=capacity,
+        quotas=quotas if quotas is not None else {"public": 2, "deputy": 1},
+        registration_mode=mode, waitlist_limit=waitlist, publish=publish, **extra,
+    )  # fmt: skip
+
+
+def reg(event, n, category="public", **extra):
+    return services.register(event.pk, name=f"群众{n}", phone=f"1390000{n:04d}", category=category,
+                             consent=True, **extra)  # fmt: skip
+
+
+def test_the_title_must_follow_the_campaign_rule(world):
+    fields = campaigns.preset_fields("theme_day", world.kaifu, 2023)
+    campaign = campaigns.create_campaign(world.users["kf_office"], world.kaifu, **fields)
+    with pytest.raises(ValidationError) as exc:
+        make_event(world, campaign=campaign, title="开福区住房和城乡建设局政务服务开放日")
+    assert "政务服务开放日" in exc.value.message_dict["title"][0]
+    event = make_event(world, campaign=campaign,
+                       title="开福区住房和城乡建设局2023年“政务公开主题日”活动暨老旧小区改造现场观摩")  # fmt: skip
+    assert event.status == Event.Status.OPEN
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        ({"capacity": 0}, "capacity", "至少为 1"),
+        ({"quotas": {"public": 5}}, "quotas", "超过了总名额"),
+        ({"quotas": {"alien": 1}}, "quotas", "未知的参加人类别"),
+        ({"venues": []}, "venues", "至少填写一个活动地点"),
+    ],
+)
+def test_bad_event_settings_are_explained(world, change, field, words):
+    with pytest.raises(ValidationError) as exc:
+        make_event(world, **change)
+    assert words in exc.value.message_dict[field][0]
+
+
+def test_seats_and_quotas_then_the_waitlist(world):
+    event = make_event(world)  # capacity 3: public 2, deputy 1
+    assert [reg(event, i).status for i in range(3)] == ["confirmed", "confirmed", "waitlisted"]
+    assert reg(event, 10, "deputy").status == "confirmed"
+    categories = {c["code"]: c for c in services.categories(event)}
+    assert categories["public"]["left"] == 0 and categories["deputy"]["left"] == 0
+    assert services.seats_left(event) == 0
+    # A category the event does not invite is refused with the list of invited ones.
+    with pytest.raises(ValidationError, match="人大代表"):
+        reg(event, 11, "media")
+
+
+def test_a_full_waitlist_refuses_with_the_reason(world):
+    event = make_event(world, capacity=1, quotas={}, waitlist=1)
+    reg(event, 1)
+    assert reg(event, 2).status == "waitlisted"
+    with pytest.raises(services.Refused) as exc:
+        reg(event, 3)
+    assert exc.value.code == "full" and "候补也已满" in exc.value.message
+
+
+def test_the_same_phone_cannot_register_twice(world):
+    event = make_event(world)
+    reg(event, 1)
+    with pytest.raises(services.Refused) as exc:
+        services.register(event.pk, name="另一个名字", phone="139 0000 0001", category="public",
+                          consent=True)  # fmt: skip
+    assert exc.value.code == "duplicate"
+    assert Registration.objects.filter(event=event).count() == 1
+
+
+def test_cancelling_promotes_the_first_who_fits_and_tells_them(
+    world, django_capture_on_commit_callbacks
+):
+    event = make_event(world)
+    first, _second = reg(event, 1), reg(event, 2)
+    waiting = reg(event, 3)
+    with django_capture_on_commit_callbacks(execute=True):
+        cancelled, promoted = services.cancel(first.ticket_code)
+    assert cancelled.status == "cancelled" and [p.pk for p in promoted] == [waiting.pk]
+    waiting.refresh_from_db()
+    assert waiting.status == "confirmed"
+    assert services.cancel(first.ticket_code)[1] == []  # repeating changes nothing
+    texts = list(OutboundMessage.objects.values_list("body", flat=True))
+    assert any("已有空位" in t for t in texts)
+    assert AuditEntry.objects.filter(action="registration.promoted").count() == 1
+
+
+def test_input_is_checked_in_chinese(world):
+    event = make_event(world)
+    with pytest.raises(ValidationError) as exc:
+        services.register(event.pk, name="", phone="12345", category="public", consent=False)
+    errors = exc.value.message_dict
+    assert "请填写姓名" in errors["name"][0] and "手机号格式不正确" in errors["phone"][0]
+    assert "同意个人信息告知" in errors["consent"][0]
+
+
+def test_draft_and_invitation_only_events_refuse_online_registration(world):
+    draft = make_event(world, publish=False)
+    with pytest.raises(services.Refused) as exc:
+        reg(draft, 1)
+    assert exc.value.code == "closed"
+    invited = make_event(world, mode="invitation")
+    with pytest.raises(services.Refused, match="仅限受邀"):
+        reg(invited, 1)
+    # Staff may still register people who phone in.
+    assert reg(invited, 2, source=Registration.Source.STAFF).status == "confirmed"
+
+
+def test_approval_mode_holds_registrations_until_reviewed(world):
+    event = make_event(world, mode="approval", capacity=1, quotas={})
+    a, b = reg(event, 1), reg(event, 2)
+    assert a.status == b.status == "pending"
+    assert services.review(world.users["unit_admin"], a, approve=True).status == "confirmed"
+    assert services.review(world.users["unit_admin"], b, approve=True).status == "waitlisted"
+    with pytest.raises(ValidationError):
+        services.review(world.users["unit_admin"], a, approve=False)
+
+
+def test_check_in_counts_once(world):
+    event = make_event(world)
+    r = reg(event, 1)
+    staff = world.users["unit_staff"]
+    assert services.check_in(staff, event, r.ticket_code.lower()).checked_in_at is not None
+    with pytest.raises(services.AlreadyCheckedIn):
+        services.check_in(staff, event, r.ticket_code)
+    waiting = [reg(event, i) for i in (2, 3)][-1]
+    with pytest.raises(services.Refused, match="候补"):
+        services.check_in(staff, event, waiting.ticket_code)
+    with pytest.raises(services.Refused):
+        services.cancel(r.ticket_code)
+    assert services.counters(event) == [
+        {"name": "普通群众", "category": "public", "registered": 2, "arrived": 1}
+    ]
+
+
+OPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("register"), st.integers(0, 11), st.sampled_from(["public", "deputy"])),
+        st.tuples(st.just("cancel"), st.integers(0, 11), st.just("")),
+    ),
+    max_size=25,
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(ops=OPS, capacity=st.integers(1, 5), public_quota=st.integers(0, 4))
+def test_no_sequence_of_registrations_and_cancellations_breaks_the_rules(world, ops, capacity,
+                                                                        public_quota):  # fmt: skip
+    public_quota = min(public_quota, capacity)
+    event = make_event(world, capacity=capacity, quotas={"public": public_quota,
+                       "deputy": capacity - public_quota}, waitlist=3)  # fmt: skip
+    tickets = {}
+    for op, n, category in ops:
+        if op == "register":
+            try:
+                tickets[n] = reg(event, n, category).ticket_code
+            except services.Refused as exc:
+                assert exc.code in ("duplicate", "full", "quota_full")
+        elif n in tickets:
+            services.cancel(tickets[n])
+        active = Registration.objects.filter(event=event, status__in=Registration.ACTIVE)
+        confirmed = active.filter(status="confirmed")
+        assert confirmed.count() <= capacity
+        assert confirmed.filter(category="public").count() <= public_quota
+        assert confirmed.filter(category="deputy").count() <= capacity - public_quota
+        assert active.filter(status="waitlisted").count() <= 3
+        # Nobody waits for a seat they could have: the waitlist is always tight.
+        for waiting in active.filter(status="waitlisted"):
+            quota = public_quota if waiting.category == "public" else capacity - public_quota
+            assert (
+                confirmed.count() >= capacity
+                or confirmed.filter(category=waiting.category).count() >= quota
+            )
+        phones = list(active.values_list("phone_hash", flat=True))
+        assert len(phones) == len(set(phones))
+
+
+# --- Pages and API -----------------------------------------------------------------------
+
+
+def test_the_public_registers_on_the_event_page_and_gets_a_ticket(client, world):
+    event = make_event(world)
+    url = f"/events/{event.pk}/"
+    page = client.get(url).content.decode()
+    assert "个人信息告知" in page and "普通群众（余 2 个名额）" in page
+    bad = client.post(url, {"name": "王五", "phone": "13900001234", "category": "public"})
+    assert bad.status_code == 400 and "同意个人信息告知" in bad.content.decode()
+    assert 'value="王五"' in bad.content.decode()
+    response = client.post(url, {"name": "王五", "phone": "13900001234", "category": "public",
+                                 "consent": "on"})  # fmt: skip
+    r = Registration.objects.get(event=event)
+    assert response["Location"] == f"/tickets/{r.ticket_code}/"
+    ticket = client.get(response["Location"]).content.decode()
+    assert "报名成功" in ticket and "<svg" in ticket and r.ticket_code in ticket
+    assert "王*" in ticket and "139****1234" in ticket and "13900001234" not in ticket
+    client.post(f"/tickets/{r.ticket_code}/cancel/")
+    r.refresh_from_db()
+    assert r.status == "cancelled"
+
+
+def _auth(raw):
+    return {"Authorization": f"Bearer {raw}"}
+
+
+def test_the_registration_api_contract(client, world):
+    event = make_event(world, capacity=2, quotas={"public": 1, "deputy": 1}, waitlist=0)
+    detail = client.get(f"/api/v1/events/{event.pk}").json()
+    assert detail["capacity"] == 2 and detail["seats_left"] == 2
+    assert {c["code"]: c["left"] for c in detail["categories"]} == {"public": 1, "deputy": 1}
+    url = f"/api/v1/events/{event.pk}/registrations"
+    body = {"name": "张三", "phone": "13900000001", "category": "public", "consent": True}
+    created = client.post(url, body, content_type="application/json")
+    assert created.status_code == 201 and created.json()["status"] == "confirmed"
+    again = client.post(url, body, content_type="application/json")
+    assert again.status_code == 409 and again.json()["error"]["code"] == "duplicate"
+    full = client.post(url, {**body, "phone": "13900000002"}, content_type="application/json")
+    assert full.status_code == 409 and full.json()["error"]["code"] == "quota_full"
+    invalid = client.post(url, {**body, "phone": "1"}, content_type="application/json")
+    assert invalid.status_code == 422 and invalid.json()["error"]["details"][0]["field"] == "phone"
+    ticket = created.json()["ticket_code"]
+    cancelled = client.delete(f"/api/v1/registrations/{ticket}")
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert client.delete("/api/v1/registrations/NOPE").status_code == 404
+
+
+def test_staff_create_events_list_registrations_and_check_in_by_api(client, world):
+    _t, raw = create_token(world.users["unit_admin"])
+    start = (timezone.now() + timedelta(days=3)).replace(microsecond=0)
+    payload = {"title": "住建局开放日", "unit_id": world.housing.pk, "starts_at": start.isoformat(),
+               "ends_at": (start + timedelta(hours=2)).isoformat(), "venue": "项目现场",
+               "capacity": 10, "quotas": {"public": 8}, "registration_mode": "open", "publish": True}  # fmt: skip
+    created = client.post(
+        "/api/v1/events", payload, content_type="application/json", headers=_auth(raw)
+    )
+    assert created.status_code == 201 and created.json()["status"] == "open"
+    event_id = created.json()["id"]
+    other = client.post("/api/v1/events", {**payload, "unit_id": world.street.pk},
+                        content_type="application/json", headers=_auth(raw))  # fmt: skip
+    assert other.status_code == 403
+    r = services.register(
+        event_id, name="李四", phone="13900000009", category="public", consent=True
+    )
+    listed = client.get(f"/api/v1/events/{event_id}/registrations", headers=_auth(raw)).json()
+    assert listed[0]["name"] == "李*" and listed[0]["phone"] == "139****0009"
+    url = f"/api/v1/events/{event_id}/checkins"
+    first = client.post(url, {"ticket_code": r.ticket_code}, content_type="application/json",
+                        headers=_auth(raw))  # fmt: skip
+    second = client.post(url, {"ticket_code": r.ticket_code}, content_type="application/json",
+                         headers=_auth(raw))  # fmt: skip
+    assert first.status_code == 201
+    assert second.status_code == 409 and second.json()["error"]["code"] == "already_checked_in"
+    _t, outsider = create_token(world.users["nm_office"])
+    assert client.get(f"/api/v1/events/{event_id}/registrations",
+                      headers=_auth(outsider)).status_code == 403  # fmt: skip
+
+
+def test_staff_pages_walk_in_and_check_in(client, world):
+    event = make_event(world)
+    client.force_login(world.users["unit_staff"])
+    client.post(f"/staff/events/{event.pk}/walkin/", {"name": "赵六", "phone": "13900000077",
+                                                      "category": "public", "consent": "on"})  # fmt: skip
+    r = Registration.objects.get(event=event)
+    assert r.source == "staff" and r.status == "confirmed"
+    found = client.get(f"/staff/events/{event.pk}/checkin/", {"q": "0077"}).content.decode()
+    assert "赵*" in found and "13900000077" not in found
+    client.post(f"/staff/events/{event.pk}/checkin/", {"ticket_code": r.ticket_code})
+    r.refresh_from_db()
+    assert r.checked_in_at is not None and r.checked_in_by == world.users["unit_staff"]
