@@ -288,3 +288,50 @@ def test_staff_pages_walk_in_and_check_in(client, world):
     client.post(f"/staff/events/{event.pk}/checkin/", {"ticket_code": r.ticket_code})
     r.refresh_from_db()
     assert r.checked_in_at is not None and r.checked_in_by == world.users["unit_staff"]
+
+
+def test_a_reminder_goes_the_day_before_once(world, django_capture_on_commit_callbacks):
+    start = timezone.now() + timedelta(hours=20)
+    event = services.create_event(
+        world.users["unit_admin"], world.housing, title="明天的活动", starts_at=start,
+        ends_at=start + timedelta(hours=2), venues=[{"name": "会场"}], capacity=5, publish=True,
+    )  # fmt: skip
+    reg(event, 1)
+    later = make_event(world)  # a week away: not yet
+    reg(later, 2)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.send_day_before_reminders() == 1
+        assert services.send_day_before_reminders() == 0
+    body = OutboundMessage.objects.filter(body__startswith="提醒").get().body
+    assert "明天的活动" in body and "会场" in body
+
+
+def test_paper_for_the_day(client, world):
+    import io
+
+    import docx
+    from openpyxl import load_workbook
+
+    event = make_event(world)
+    r = reg(event, 1)
+    services.check_in(world.users["unit_staff"], event, r.ticket_code)
+    client.force_login(world.users["unit_staff"])
+    ws = load_workbook(
+        io.BytesIO(client.get(f"/staff/events/{event.pk}/signin.xlsx").content)
+    ).active
+    assert [c.value for c in ws[3]] == [
+        "序号",
+        "姓名",
+        "类别",
+        "单位/职务",
+        "手机号后四位",
+        "签到时间",
+        "签名",
+    ]
+    assert ws.cell(row=4, column=2).value == "群众1" and ws.cell(row=4, column=5).value == "0001"
+    table = docx.Document(
+        io.BytesIO(client.get(f"/staff/events/{event.pk}/signin.docx").content)
+    ).tables[0]
+    assert table.rows[1].cells[1].text == "群众1"
+    cards = docx.Document(io.BytesIO(client.get(f"/staff/events/{event.pk}/cards.docx").content))
+    assert "群众1" in [p.text for p in cards.paragraphs]

@@ -80,6 +80,9 @@ def event_pages(w):
         ("event_detail", f"/staff/events/{e.pk}/", runs),
         ("event_edit", f"/staff/events/{e.pk}/edit/", runs),
         ("event_checkin", f"/staff/events/{e.pk}/checkin/", runs),
+        ("event_paper", f"/staff/events/{e.pk}/signin.xlsx", runs),
+        ("event_paper", f"/staff/events/{e.pk}/signin.docx", runs),
+        ("event_paper", f"/staff/events/{e.pk}/cards.docx", runs),
     ]
 
 

@@ -27,14 +27,26 @@ def test_the_worker_runs_queued_tasks_from_the_database(settings):
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload")
     done = DBTaskResult.objects.get(id=result.id)
     assert done.status == "SUCCESSFUL", done.exception_class_path
-    assert done.return_value == {"sessions": 1, "throttles": 1, "task_results": 0, "reminders": 0}
+    assert done.return_value == {
+        "sessions": 1,
+        "throttles": 1,
+        "task_results": 0,
+        "reminders": 0,
+        "event_reminders": 0,
+    }
     assert not Session.objects.filter(session_key="x" * 32).exists()
 
 
 def test_housekeeping_is_idempotent(db):
     first = housekeeping.call()
     assert housekeeping.call() == first
-    assert first == {"sessions": 0, "throttles": 0, "task_results": 0, "reminders": 0}
+    assert first == {
+        "sessions": 0,
+        "throttles": 0,
+        "task_results": 0,
+        "reminders": 0,
+        "event_reminders": 0,
+    }
 
 
 def test_the_demo_is_idempotent_and_prints_passwords_once(db, capsys):

@@ -27,5 +27,8 @@ def housekeeping():
     from openday.campaigns.services import send_due_reminders
 
     reminders = send_due_reminders()
+    from openday.events.services import send_day_before_reminders
+
+    event_reminders = send_day_before_reminders()
     return {"sessions": sessions, "throttles": throttles, "task_results": results,
-            "reminders": reminders}  # fmt: skip
+            "reminders": reminders, "event_reminders": event_reminders}  # fmt: skip

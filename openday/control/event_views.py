@@ -213,3 +213,19 @@ def event_checkin(request, event_id):
         "event": event, "form": form, "found": found, "counters": services.counters(event),
         "now": timezone.now(),
     })  # fmt: skip
+
+
+@staff_required
+def event_paper(request, event_id, kind):
+    """签到表 (xlsx/docx) and 桌签 for those who prefer paper on the day."""
+    from openday.events import documents
+
+    from .campaign_views import DOCX, _download
+    from .views import XLSX
+
+    event = access_event(request, event_id, manage=True)
+    if kind == "signin.xlsx":
+        return _download(documents.signin_xlsx(event), XLSX, f"{event.title}-签到表.xlsx")
+    if kind == "signin.docx":
+        return _download(documents.signin_docx(event), DOCX, f"{event.title}-签到表.docx")
+    return _download(documents.name_cards_docx(event), DOCX, f"{event.title}-桌签.docx")

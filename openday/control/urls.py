@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import campaign_views as cv
 from . import event_views as ev
@@ -62,5 +62,10 @@ urlpatterns = [
     path("events/<int:event_id>/", ev.event_detail, name="event_detail"),
     path("events/<int:event_id>/edit/", ev.event_edit, name="event_edit"),
     path("events/<int:event_id>/checkin/", ev.event_checkin, name="event_checkin"),
+    re_path(
+        r"^events/(?P<event_id>\d+)/(?P<kind>signin\.xlsx|signin\.docx|cards\.docx)$",
+        ev.event_paper,
+        name="event_paper",
+    ),
     path("events/<int:event_id>/<slug:action>/", ev.event_action, name="event_action"),
 ]

@@ -133,6 +133,7 @@ class Registration(models.Model):
     consent_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
     checked_in_at = models.DateTimeField(null=True, blank=True)
     checked_in_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

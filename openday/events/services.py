@@ -5,6 +5,7 @@ database, then insert. Never check-then-insert without the lock.
 """
 
 import secrets
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -400,3 +401,33 @@ def counters(event):
         .order_by("category")
     )
     return [{"name": CATEGORY_NAMES[r["category"]], **r} for r in rows]
+
+
+def send_day_before_reminders():
+    """SMS every confirmed registrant of an event starting within 36 hours, once each."""
+    now = timezone.now()
+    sent = 0
+    due = Registration.objects.filter(
+        status=Registration.Status.CONFIRMED,
+        reminded_at=None,
+        event__status__in=[Event.Status.OPEN, Event.Status.CLOSED],
+        event__starts_at__gt=now,
+        event__starts_at__lte=now + timedelta(hours=36),
+    ).select_related("event")
+    for registration in due:
+        # Claim the row first: two workers running this at once still send one message.
+        if not Registration.objects.filter(pk=registration.pk, reminded_at=None).update(
+            reminded_at=now
+        ):
+            continue
+        event = registration.event
+        local = timezone.localtime(event.starts_at)
+        place = "、".join(v.get("name", "") for v in event.venues)
+        with transaction.atomic():
+            queue_message(
+                OutboundMessage.Channel.SMS, registration.phone, "",
+                f"提醒：您报名的“{event.title}”将于{local.month}月{local.day}日 {local:%H:%M} 在{place}举行，"
+                f"请携带电子票（票号 {registration.ticket_code}）按时参加。如不能参加，请用电子票取消报名。",
+            )  # fmt: skip
+        sent += 1
+    return sent
