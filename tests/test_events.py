@@ -178,6 +178,9 @@ def test_no_sequence_of_registrations_and_cancellations_breaks_the_rules(world, 
                 tickets[n] = reg(event, n, category).ticket_code
             except services.Refused as exc:
                 assert exc.code in ("duplicate", "full", "quota_full")
+            except ValidationError:
+                # A category with no seats is not invited at all.
+                assert (public_quota if category == "public" else capacity - public_quota) == 0
         elif n in tickets:
             services.cancel(tickets[n])
         active = Registration.objects.filter(event=event, status__in=Registration.ACTIVE)
@@ -335,3 +338,94 @@ def test_paper_for_the_day(client, world):
     assert table.rows[1].cells[1].text == "群众1"
     cards = docx.Document(io.BytesIO(client.get(f"/staff/events/{event.pk}/cards.docx").content))
     assert "群众1" in [p.text for p in cards.paragraphs]
+
+
+def test_more_seats_go_to_the_waitlist_before_newcomers(world):
+    event = make_event(world, capacity=1, quotas={})
+    reg(event, 1)
+    waiting = reg(event, 2)
+    services.update_event(world.users["unit_admin"], event, capacity=2, quotas={})
+    waiting.refresh_from_db()
+    assert waiting.status == "confirmed"
+
+
+def test_nothing_is_cancelled_after_the_event_is_held(world):
+    event = make_event(world)
+    r = reg(event, 1)
+    services.set_status(world.users["unit_admin"], event, Event.Status.HELD)
+    with pytest.raises(services.Refused, match="已举办"):
+        services.cancel(r.ticket_code)
+
+
+def test_a_plan_entry_makes_one_event(client, world, alice):
+    from openday.campaigns.models import PlanEntry
+    from openday.demo.services import load_demo_campaigns
+
+    load_demo_campaigns()
+    entry = PlanEntry.objects.filter(unit=world.housing).first()
+    client.force_login(world.users["unit_admin"])
+    page = client.get("/staff/events/new/", {"plan_entry": entry.pk}).content.decode()
+    assert "开福区住房和城乡建设局2023年“政务公开主题日”活动" in page
+    event = services.create_event(
+        world.users["unit_admin"], world.housing, title="开福区住房和城乡建设局2023年“政务公开主题日”活动",
+        starts_at=timezone.now() + timedelta(days=2), ends_at=timezone.now() + timedelta(days=2, hours=1),
+        venues=[{"name": "会场"}], capacity=5, campaign=entry.campaign, plan_entry=entry,
+    )  # fmt: skip
+    again = client.get("/staff/events/new/", {"plan_entry": entry.pk})
+    assert again.status_code == 302 and again["Location"] == f"/staff/events/{event.pk}/"
+
+
+def test_invitations_import_send_accept_and_decline(
+    client, world, django_capture_on_commit_callbacks
+):
+    import io
+
+    from openpyxl import Workbook
+
+    from openday.events import invitations
+    from openday.events.models import Invitation
+
+    event = make_event(world, mode="invitation", capacity=4, quotas={"deputy": 2, "public": 2})
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["姓名", "手机号", "类别", "单位/职务"])
+    ws.append(["王代表", "13900000101", "人大代表", "区人大代表"])
+    ws.append(["李群众", "13900000102", "普通群众", ""])
+    ws.append(["坏行", "123", "外宾", ""])
+    ws.append(["重复", "13900000101", "普通群众", ""])
+    buf = io.BytesIO()
+    wb.save(buf)
+    errors, count = invitations.import_invitees(None, event, buf.getvalue())
+    assert count == 0 and [row for row, _ in errors] == [4, 5]
+    assert "格式不正确" in errors[0][1] and "外宾" in errors[0][1] and "第 2 行" in errors[1][1]
+    ws.delete_rows(4, 2)
+    buf = io.BytesIO()
+    wb.save(buf)
+    assert invitations.import_invitees(None, event, buf.getvalue()) == ([], 2)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert invitations.send(None, event, "http://testserver") == 2
+        assert invitations.send(None, event, "http://testserver") == 0
+    from openday.messaging.models import OutboundMessage
+
+    assert OutboundMessage.objects.filter(body__contains="?invite=").count() == 2
+    wang = Invitation.objects.get(name="王代表")
+    # Without the code an invitation-only event refuses; with it the guest registers as invited.
+    with pytest.raises(services.Refused):
+        reg(event, 7)
+    r = services.register(event.pk, name="王代表", phone="13900000101", category="public",
+                          consent=True, invitation_code=wang.code.lower())  # fmt: skip
+    wang.refresh_from_db()
+    assert r.category == "deputy" and wang.status == "accepted" and wang.registration == r
+    li = Invitation.objects.get(name="李群众")
+    page = client.get(f"/events/{event.pk}/", {"invite": li.code}).content.decode()
+    assert 'value="李群众"' in page and "谢绝邀请" in page
+    client.post(f"/invitations/{li.code}/decline/")
+    li.refresh_from_db()
+    assert li.status == "declined"
+    assert invitations.remind(None, event, "http://testserver") == 0  # nobody left unanswered
+    client.force_login(world.users["unit_admin"])
+    letters = client.get(f"/staff/events/{event.pk}/invitations/", {"letters": "1"})
+    import docx
+
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(letters.content)).paragraphs)
+    assert "尊敬的王代表" in text and "邀 请 函" in text

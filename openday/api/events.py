@@ -96,7 +96,7 @@ def create_registration(request, event_id: int, payload: RegistrationIn):
         registration = services.register(
             event_id, name=payload.name, phone=payload.phone, category=payload.category,
             organization=payload.organization, consent=payload.consent,
-            source=Registration.Source.API, request=request,
+            source=Registration.Source.API, invitation_code=payload.invitation_code, request=request,
         )  # fmt: skip
     except ValidationError as exc:
         details = [{"field": k, "reason": "；".join(v)} for k, v in exc.message_dict.items()]
@@ -110,6 +110,7 @@ def create_registration(request, event_id: int, payload: RegistrationIn):
 @router.delete("/registrations/{ticket_code}", auth=None, response={200: RegistrationOut})
 def cancel_registration(request, ticket_code: str):
     """Cancel with the ticket code; a freed seat goes to the waitlist. Repeating is harmless."""
+    ticket_code = ticket_code.strip().upper()
     get_object_or_404(Registration, ticket_code=ticket_code)
     try:
         registration, _promoted = services.cancel(ticket_code, request=request)
@@ -148,6 +149,8 @@ def create_event(request, payload: EventIn):
         from openday.campaigns.models import Campaign
 
         campaign = get_object_or_404(Campaign, pk=payload.campaign_id)
+        if not unit.path.startswith(campaign.office.path):
+            raise PermissionDenied("该单位不属于这个年度活动的政务公开办。")
     try:
         event = services.create_event(
             request.user, unit, title=payload.title, theme=payload.theme,

@@ -52,6 +52,10 @@ def event_create(request):
                                   pk=request.GET["plan_entry"])  # fmt: skip
         if not can_run_event_for(access, entry.unit):
             raise PermissionDenied("您无权为该单位创建活动。")
+        existing = Event.objects.filter(plan_entry=entry).first()
+        if existing is not None:
+            messages.info(request, "计划安排表中的这项活动已经创建过，下面是已创建的活动。")
+            return redirect("control:event_detail", existing.pk)
         units = [entry.unit]
     else:
         units = _units_for(access)
@@ -229,3 +233,52 @@ def event_paper(request, event_id, kind):
     if kind == "signin.docx":
         return _download(documents.signin_docx(event), DOCX, f"{event.title}-签到表.docx")
     return _download(documents.name_cards_docx(event), DOCX, f"{event.title}-桌签.docx")
+
+
+@staff_required
+def event_invitations(request, event_id):
+    """The invitee list: import it, send personal invitations, remind, print letters."""
+    from django.conf import settings
+
+    from openday.campaigns.forms import UploadForm
+    from openday.events import invitations
+
+    event = access_event(request, event_id, manage=True)
+    base = request.build_absolute_uri("/").rstrip("/")
+    form = UploadForm(request.POST or None, request.FILES or None)
+    errors = None
+    if request.method == "POST":
+        if "send" in request.POST:
+            n = invitations.send(request.user, event, base, request=request)
+            messages.success(request, f"已发送 {n} 份邀请。" if n else "没有未发送的邀请。")
+            return redirect("control:event_invitations", event.pk)
+        if "remind" in request.POST:
+            n = invitations.remind(request.user, event, base, request=request)
+            messages.success(
+                request,
+                f"已提醒 {n} 位未回复的受邀人。"
+                if n
+                else "没有需要提醒的人（今天已提醒过的不会重复提醒）。",
+            )
+            return redirect("control:event_invitations", event.pk)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            if not upload.name.lower().endswith(".xlsx") or upload.size > settings.IMPORT_MAX_BYTES:
+                form.add_error("file", "请上传不超过 5 MB 的 .xlsx 文件。")
+            else:
+                errors, count = invitations.import_invitees(request.user, event, upload.read(),
+                                                            request=request)  # fmt: skip
+                if not errors:
+                    messages.success(request, f"已导入 {count} 位受邀人。")
+                    return redirect("control:event_invitations", event.pk)
+    if request.GET.get("letters"):
+        from .campaign_views import DOCX, _download
+
+        return _download(invitations.letters_docx(event, base), DOCX, f"{event.title}-邀请函.docx")
+    rows = event.invitations.all()
+    counts = {
+        label: rows.filter(status=value).count() for value, label in rows.model.Status.choices
+    }
+    return render(request, "control/events/invitations.html", {
+        "event": event, "invitations": rows, "form": form, "errors": errors, "counts": counts,
+    }, status=400 if (errors or form.errors) else 200)  # fmt: skip

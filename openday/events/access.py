@@ -31,7 +31,8 @@ def managed_events(access):
         return Event.objects.all()
     q = Q(pk__in=[])
     for m in access.memberships:
-        q |= Q(unit__path__startswith=m.org.path)
+        if m.role in RUNNING_ROLES:
+            q |= Q(unit__path__startswith=m.org.path)
     return Event.objects.filter(q)
 
 

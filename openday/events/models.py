@@ -151,7 +151,8 @@ class Registration(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.masked_name} {self.ticket_code}"
+        # Never the ticket code: it is enough to cancel, and audit readers should not hold it.
+        return f"{self.masked_name}（{self.event_id}号活动）"
 
     @property
     def audit_org(self):
@@ -167,6 +168,63 @@ class Registration(models.Model):
         self.phone_encrypted = personal_data.encrypt(value)
         self.phone_hash = personal_data.lookup_hash(value)
         self.phone_last4 = value[-4:]
+
+    @property
+    def masked_phone(self):
+        return mask_phone(self.phone)
+
+    @property
+    def masked_name(self):
+        return mask_name(self.name)
+
+
+class Invitation(models.Model):
+    """A personal invitation: sent by SMS or a printed letter, answered by registering or not."""
+
+    class Status(models.TextChoices):
+        NEW = "new", "未发送"
+        SENT = "sent", "已发送"
+        ACCEPTED = "accepted", "已报名"
+        DECLINED = "declined", "已谢绝"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="invitations")
+    name = models.CharField("姓名", max_length=64)
+    phone_encrypted = models.TextField(editable=False)
+    phone_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    category = models.CharField("类别", max_length=16, choices=GUEST_CATEGORIES)
+    organization = models.CharField("单位/职务", max_length=100, blank=True)
+    code = models.CharField(max_length=16, unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    registration = models.OneToOneField(
+        Registration, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitation"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["category", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "phone_hash"], name="one_invitation_per_phone")
+        ]
+
+    def __str__(self):
+        return f"{mask_name(self.name)} {self.get_status_display()}"
+
+    @property
+    def audit_org(self):
+        return self.event.unit
+
+    @property
+    def phone(self):
+        return personal_data.decrypt(self.phone_encrypted)
+
+    @phone.setter
+    def phone(self, value):
+        value = personal_data.normalize_phone(value)
+        self.phone_encrypted = personal_data.encrypt(value)
+        self.phone_hash = personal_data.lookup_hash(value)
 
     @property
     def masked_phone(self):

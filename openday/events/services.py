@@ -131,6 +131,8 @@ def update_event(actor, event, *, quotas=None, request=None, **fields):
         event.quotas.exclude(category__in=list(quotas)).delete()
         for code, seats in quotas.items():
             Quota.objects.update_or_create(event=event, category=code, defaults={"seats": seats})
+        # More seats (or a larger quota) go to the waitlist first, in order, not to newcomers.
+        _promote(event, quotas)
         record("event.updated", actor=actor, obj=event,
                changes={"title": [before["title"], event.title],
                         "capacity": [before["capacity"], event.capacity]},
@@ -170,7 +172,8 @@ def categories(event):
         .annotate(n=Count("id"))
     )
     total_left = max(event.capacity - sum(confirmed.values()), 0)
-    quotas = {q.category: q.seats for q in event.quotas.all()}
+    # A category with no seats is not invited (it would only ever wait).
+    quotas = {q.category: q.seats for q in event.quotas.all() if q.seats > 0}
     if not quotas:
         return [{"code": c, "name": n, "quota": None, "left": total_left}
                 for c, n in CATEGORY_NAMES.items()]  # fmt: skip
@@ -226,9 +229,19 @@ def check_registration(event, *, name, phone, category, consent):
 
 
 def register(event_id, *, name, phone, category, organization="", consent=False,
-             source=Registration.Source.ONLINE, actor=None, request=None):  # fmt: skip
+             source=Registration.Source.ONLINE, actor=None, invitation_code=None,
+             request=None):  # fmt: skip
     """Register one person. Raises ValidationError (bad input) or Refused (rules)."""
+    from .invitations import accept
+
     event = Event.objects.get(pk=event_id)
+    invitation = None
+    if invitation_code:
+        invitation = event.invitations.filter(code=invitation_code.strip().upper()).first()
+        if invitation is None:
+            raise Refused("closed", "邀请码无效，请核对邀请函中的链接。")
+        # An invited guest registers in the category they were invited as.
+        category = invitation.category
     name, phone = check_registration(event, name=name, phone=phone, category=category,
                                      consent=consent)  # fmt: skip
     now = timezone.now()
@@ -245,14 +258,14 @@ def register(event_id, *, name, phone, category, organization="", consent=False,
                     raise Refused("closed", "报名尚未开始。")
                 if event.registration_closes_at and now > event.registration_closes_at:
                     raise Refused("closed", "报名已截止。")
-                if event.registration_mode == Event.Mode.INVITATION:
+                if event.registration_mode == Event.Mode.INVITATION and invitation is None:
                     raise Refused("closed", "本活动仅限受邀人员参加，请使用邀请函中的链接报名。")
             if event.registrations.filter(
                 phone_hash=lookup_hash(phone), status__in=Registration.ACTIVE
             ).exists():
                 raise Refused("duplicate", "该手机号已报名本活动，请勿重复报名。")
             quotas = {q.category: q.seats for q in event.quotas.all()}
-            if event.registration_mode == Event.Mode.APPROVAL and not staff:
+            if event.registration_mode == Event.Mode.APPROVAL and not staff and invitation is None:
                 status = Registration.Status.PENDING
             else:
                 fits, why = _fits(event, category, quotas)
@@ -275,6 +288,8 @@ def register(event_id, *, name, phone, category, organization="", consent=False,
             registration.save()
             record("registration.created", actor=actor, obj=registration,
                    changes={"status": [None, status], "source": source}, request=request)  # fmt: skip
+            if invitation is not None:
+                accept(invitation, registration)
     except IntegrityError as exc:
         # The partial unique index caught a concurrent duplicate from the same phone.
         raise Refused("duplicate", "该手机号已报名本活动，请勿重复报名。") from exc
@@ -317,13 +332,17 @@ def _promote(event, quotas):
 def cancel(ticket_code, *, actor=None, request=None):
     """Cancel by ticket; a freed seat goes to the first who fits on the waitlist. Idempotent."""
     with transaction.atomic():
-        registration = Registration.objects.select_related("event").get(ticket_code=ticket_code)
+        registration = Registration.objects.select_related("event").get(
+            ticket_code=(ticket_code or "").strip().upper()
+        )
         event = Event.objects.select_for_update().get(pk=registration.event_id)
         registration.refresh_from_db()
         if registration.status not in Registration.ACTIVE:
             return registration, []
         if registration.checked_in_at:
             raise Refused("checked_in", "已签到的报名不能取消。")
+        if event.status in (Event.Status.HELD, Event.Status.SUMMARIZED):
+            raise Refused("closed", "活动已举办，报名不能再取消。")
         old = registration.status
         registration.status = Registration.Status.CANCELLED
         registration.cancelled_at = timezone.now()

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from openday.events import services
@@ -21,14 +22,20 @@ def event_list(request):
 
 def event_detail(request, event_id):
     event = get_object_or_404(_public(), pk=event_id)
+    now = timezone.now()
     cats = services.categories(event)
-    form = RegistrationForm(request.POST or None, categories=cats)
+    code = (request.POST.get("invite") or request.GET.get("invite") or "").strip().upper()
+    invitation = event.invitations.filter(code=code).first() if code else None
+    initial = {"name": invitation.name, "category": invitation.category,
+               "organization": invitation.organization} if invitation else {}  # fmt: skip
+    form = RegistrationForm(request.POST or None, categories=cats, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             registration = services.register(
                 event.pk, name=d["name"], phone=d["phone"], category=d["category"],
-                organization=d["organization"], consent=d["consent"], request=request,
+                organization=d["organization"], consent=d["consent"],
+                invitation_code=invitation.code if invitation else None, request=request,
             )  # fmt: skip
         except ValidationError as exc:
             for field, errs in exc.message_dict.items():
@@ -40,13 +47,19 @@ def event_detail(request, event_id):
     return render(request, "portal/event_detail.html", {
         "event": event, "form": form, "categories": cats,
         "seats_left": services.seats_left(event),
-        "open": event.status == Event.Status.OPEN and event.registration_mode != Event.Mode.INVITATION,
+        "open": event.status == Event.Status.OPEN
+        and (event.registration_mode != Event.Mode.INVITATION or invitation is not None)
+        and not (event.registration_opens_at and now < event.registration_opens_at)
+        and not (event.registration_closes_at and now > event.registration_closes_at),
+        "now": now,
+        "invitation": invitation,
     }, status=400 if form.errors else 200)  # fmt: skip
 
 
 def ticket(request, ticket_code):
     registration = get_object_or_404(
-        Registration.objects.select_related("event", "event__unit"), ticket_code=ticket_code
+        Registration.objects.select_related("event", "event__unit"),
+        ticket_code=ticket_code.strip().upper(),
     )
     return render(request, "portal/ticket.html", {
         "r": registration, "event": registration.event,
@@ -57,6 +70,7 @@ def ticket(request, ticket_code):
 
 @require_POST
 def ticket_cancel(request, ticket_code):
+    ticket_code = ticket_code.strip().upper()
     get_object_or_404(Registration, ticket_code=ticket_code)
     try:
         services.cancel(ticket_code, request=request)
@@ -65,3 +79,14 @@ def ticket_cancel(request, ticket_code):
     else:
         messages.success(request, "报名已取消。感谢告知，名额将让给候补的群众。")
     return redirect("portal:ticket", ticket_code)
+
+
+@require_POST
+def invitation_decline(request, code):
+    from openday.events.invitations import decline
+
+    invitation = decline(code)
+    if invitation is None:
+        return redirect("portal:home")
+    messages.success(request, "已收到您的答复，感谢告知。如改变主意，仍可通过邀请链接报名。")
+    return redirect(f"/events/{invitation.event_id}/?invite={invitation.code}")

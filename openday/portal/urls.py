@@ -10,6 +10,9 @@ urlpatterns = [
     path("events/", event_views.event_list, name="event_list"),
     path("events/<int:event_id>/", event_views.event_detail, name="event_detail"),
     path("tickets/<str:ticket_code>/", event_views.ticket, name="ticket"),
+    path(
+        "invitations/<str:code>/decline/", event_views.invitation_decline, name="invitation_decline"
+    ),
     path("tickets/<str:ticket_code>/cancel/", event_views.ticket_cancel, name="ticket_cancel"),
     path("campaigns/", views.campaign_list, name="campaign_list"),
     path("campaigns/<int:campaign_id>/", views.campaign_detail, name="campaign_detail"),

@@ -1,0 +1,210 @@
+"""Personal invitations: import the invitee list, send, remind, print letters, accept."""
+
+import io
+import zipfile
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from openday.audit.services import record
+from openday.lib.personal_data import is_mobile, lookup_hash, normalize_phone
+from openday.messaging.models import OutboundMessage
+from openday.messaging.services import queue_message
+
+from .models import CATEGORY_NAMES, Invitation
+from .services import TICKET_ALPHABET
+
+HEADERS = ["姓名", "手机号", "类别", "单位/职务"]
+CATEGORY_BY_NAME = {name: code for code, name in CATEGORY_NAMES.items()}
+CATEGORY_BY_NAME.update({"人大代表（旗级）": "deputy", "人大代表（镇级）": "deputy", "媒体记者": "media",
+                         "群众": "public", "劳模": "model", "道德模范": "model"})  # fmt: skip
+
+
+def _code():
+    import secrets
+
+    return "".join(secrets.choice(TICKET_ALPHABET) for _ in range(12))
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def import_invitees(actor, event, data, request=None):
+    """All or nothing: every bad row is listed, and nothing is saved if any row is bad."""
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError):
+        return [(0, "无法读取文件：请上传 .xlsx 文件（列：姓名、手机号、类别、单位/职务）。")], 0
+    lines = [[_cell(v) for v in row] for row in wb.worksheets[0].iter_rows(values_only=True)]
+    header_at = next(
+        (i for i, line in enumerate(lines) if "姓名" in line and "手机号" in line), None
+    )
+    if header_at is None:
+        return [(0, "找不到表头：需要“姓名”“手机号”“类别”列，“单位/职务”可选。")], 0
+    header = lines[header_at]
+    cols = {h: header.index(h) for h in HEADERS if h in header}
+    if "类别" not in cols:
+        return [(header_at + 1, "表头缺少列：类别。")], 0
+    existing = set(event.invitations.values_list("phone_hash", flat=True))
+    errors, rows, seen = [], [], {}
+    for number, line in enumerate(lines[header_at + 1 :], start=header_at + 2):
+        if not any(line):
+            continue
+        line = line + [""] * (len(header) - len(line))
+        name = line[cols["姓名"]]
+        phone = normalize_phone(line[cols["手机号"]])
+        category = CATEGORY_BY_NAME.get(line[cols["类别"]])
+        problems = []
+        if not name:
+            problems.append("请填写姓名")
+        if not is_mobile(phone):
+            problems.append(f"手机号“{line[cols['手机号']]}”格式不正确")
+        if category is None:
+            problems.append(
+                f"类别“{line[cols['类别']]}”不是规定的类别（{'、'.join(CATEGORY_NAMES.values())}）"
+            )
+        digest = lookup_hash(phone) if is_mobile(phone) else ""
+        if digest and digest in existing:
+            problems.append("该手机号已在本活动的邀请名单中")
+        if digest and digest in seen:
+            problems.append(f"与第 {seen[digest]} 行的手机号重复")
+        if problems:
+            errors.append((number, "；".join(problems) + "。"))
+            continue
+        seen[digest] = number
+        org = line[cols["单位/职务"]] if "单位/职务" in cols else ""
+        rows.append((name[:64], phone, category, org[:100]))
+    if not rows and not errors:
+        errors.append((0, "文件中没有数据行。"))
+    if errors:
+        return errors, 0
+    with transaction.atomic():
+        for name, phone, category, org in rows:
+            invitation = Invitation(event=event, name=name, category=category, organization=org,
+                                    code=_code())  # fmt: skip
+            invitation.phone = phone
+            invitation.save()
+        record("invitation.imported", actor=actor, obj=event, changes={"count": len(rows)},
+               request=request)  # fmt: skip
+    return [], len(rows)
+
+
+def _link(event, invitation, base_url):
+    return f"{base_url}/events/{event.pk}/?invite={invitation.code}"
+
+
+def send(actor, event, base_url, *, request=None):
+    """Send every invitation not yet sent; a second click sends nothing twice."""
+    now = timezone.now()
+    sent = 0
+    for invitation in event.invitations.filter(status=Invitation.Status.NEW):
+        claimed = Invitation.objects.filter(pk=invitation.pk, status=Invitation.Status.NEW).update(
+            status=Invitation.Status.SENT, sent_at=now
+        )
+        if not claimed:
+            continue
+        with transaction.atomic():
+            queue_message(
+                OutboundMessage.Channel.SMS, invitation.phone, "",
+                f"{invitation.name}您好，{event.unit.name}诚邀您参加“{event.title}”"
+                f"（{timezone.localtime(event.starts_at):%m月%d日 %H:%M}）。报名或谢绝请点击："
+                f"{_link(event, invitation, base_url)}",
+            )  # fmt: skip
+        sent += 1
+    if sent:
+        record("invitation.sent", actor=actor, obj=event, changes={"count": sent}, request=request)
+    return sent
+
+
+def remind(actor, event, base_url, *, request=None):
+    """Remind those who were sent an invitation and have not answered, once a day at most."""
+    now = timezone.now()
+    day_ago = now - timezone.timedelta(hours=20)
+    reminded = 0
+    for invitation in event.invitations.filter(status=Invitation.Status.SENT):
+        claimed = (
+            Invitation.objects.filter(pk=invitation.pk, status=Invitation.Status.SENT)
+            .exclude(reminded_at__gt=day_ago)
+            .update(reminded_at=now)
+        )
+        if not claimed:
+            continue
+        with transaction.atomic():
+            queue_message(
+                OutboundMessage.Channel.SMS, invitation.phone, "",
+                f"{invitation.name}您好，提醒您回复是否参加“{event.title}”：{_link(event, invitation, base_url)}",
+            )  # fmt: skip
+        reminded += 1
+    if reminded:
+        record("invitation.reminded", actor=actor, obj=event, changes={"count": reminded},
+               request=request)  # fmt: skip
+    return reminded
+
+
+def decline(code):
+    invitation = Invitation.objects.filter(code=code).first()
+    if invitation is None or invitation.status == Invitation.Status.ACCEPTED:
+        return invitation
+    Invitation.objects.filter(pk=invitation.pk).update(
+        status=Invitation.Status.DECLINED, answered_at=timezone.now()
+    )
+    invitation.refresh_from_db()
+    return invitation
+
+
+def letters_docx(event, base_url):
+    """One printable letter per invitee, with the QR code of their personal link."""
+    import segno
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+    from docx.shared import Mm
+
+    from openday.lib.official_doc import set_run_font
+
+    document = Document()
+    invitations = list(event.invitations.all())
+    local = timezone.localtime(event.starts_at)
+    place = "、".join(v.get("name", "") for v in event.venues)
+    for i, invitation in enumerate(invitations):
+        title = document.add_paragraph()
+        title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        set_run_font(title.add_run("邀 请 函"), "方正小标宋简体", 26)
+        greet = document.add_paragraph()
+        set_run_font(greet.add_run(f"尊敬的{invitation.name}："), "仿宋_GB2312", 16)
+        body = document.add_paragraph()
+        body.paragraph_format.first_line_indent = Mm(11)
+        set_run_font(body.add_run(
+            f"{event.unit.name}定于{local.year}年{local.month}月{local.day}日 {local:%H:%M}在{place}举办"
+            f"“{event.title}”，诚挚邀请您拨冗参加。请用手机扫描下方二维码报名或谢绝。"), "仿宋_GB2312", 16)  # fmt: skip
+        png = io.BytesIO()
+        segno.make(_link(event, invitation, base_url), error="m").save(png, kind="png", scale=6)
+        png.seek(0)
+        qr = document.add_paragraph()
+        qr.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        qr.add_run().add_picture(png, width=Mm(45))
+        sign = document.add_paragraph()
+        sign.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        set_run_font(sign.add_run(event.unit.name), "仿宋_GB2312", 16)
+        if i < len(invitations) - 1:
+            document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    if not invitations:
+        document.add_paragraph("邀请名单为空。")
+    buf = io.BytesIO()
+    document.save(buf)
+    return buf.getvalue()
+
+
+def accept(invitation, registration):
+    try:
+        Invitation.objects.filter(pk=invitation.pk).update(
+            status=Invitation.Status.ACCEPTED, answered_at=timezone.now(), registration=registration
+        )
+    except IntegrityError:
+        pass
