@@ -63,7 +63,7 @@ for i in range(have, {UNITS}):
 def wait_up(base, proc):
     for _ in range(100):
         if proc.poll() is not None:
-            raise SystemExit("server exited: " + proc.stderr.read().decode()[-2000:])
+            raise SystemExit("server exited; see its log: " + str(proc.log_path))
         try:
             urllib.request.urlopen(base + "/api/v1/health", timeout=1)
             return
@@ -132,8 +132,10 @@ def main():
         [str(BIN / "openday"), "serve"],
         env=dict(env, PORT=str(port), HOST="127.0.0.1", OPENDAY_LOG_LEVEL="warning"),
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        # A file, not a pipe: an unread pipe fills up and stalls the server mid-run.
+        stderr=open(Path(tmp) / "server.log", "wb"),
     )
+    server.log_path = Path(tmp) / "server.log"
     try:
         wait_up(base, server)
 

@@ -133,6 +133,7 @@ POST_ENDPOINTS = [
     "campaign_issue",
     "campaign_remind",
     "event_action",
+    "event_checkin_json",
 ]
 PUBLIC = {"login", "logout"}
 
@@ -298,3 +299,29 @@ def test_event_actions_as(world, client, persona):
     assert response.status_code == expected
     event.refresh_from_db()
     assert (event.status == Event.Status.OPEN) is allowed
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_checking_in_by_the_page_script_as(world, client, persona):
+    import json
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from openday.events import services
+
+    start = timezone.now() + timedelta(days=5)
+    event = services.create_event(
+        world.users["unit_admin"], world.housing, title="签到测试", starts_at=start,
+        ends_at=start + timedelta(hours=1), venues=[{"name": "会场"}], capacity=5, publish=True,
+    )  # fmt: skip
+    r = services.register(
+        event.pk, name="张三", phone="13900000001", category="public", consent=True
+    )
+    world.client_for(client, persona)
+    response = client.post(f"/staff/events/{event.pk}/checkin.json",
+                           json.dumps({"ticket_code": r.ticket_code}), content_type="application/json")  # fmt: skip
+    allowed = persona in ("operator", "kf_office", "unit_admin", "unit_staff")
+    assert response.status_code == (201 if allowed else 302 if persona == "anonymous" else 403)
+    r.refresh_from_db()
+    assert (r.checked_in_at is not None) is allowed

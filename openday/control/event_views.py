@@ -282,3 +282,26 @@ def event_invitations(request, event_id):
     return render(request, "control/events/invitations.html", {
         "event": event, "invitations": rows, "form": form, "errors": errors, "counts": counts,
     }, status=400 if (errors or form.errors) else 200)  # fmt: skip
+
+
+@staff_required
+@require_POST
+def event_checkin_json(request, event_id):
+    """The check-in page's script posts here (also from its offline queue)."""
+    import json
+
+    from django.http import JsonResponse
+
+    event = access_event(request, event_id, manage=True)
+    try:
+        code = json.loads(request.body or b"{}").get("ticket_code", "")
+    except (ValueError, AttributeError):
+        code = ""
+    try:
+        r = services.check_in(request.user, event, code, request=request)
+    except services.Refused as exc:
+        status = 404 if exc.code == "not_found" else 409
+        return JsonResponse({"code": exc.code, "message": exc.message,
+                             "counters": services.counters(event)}, status=status)  # fmt: skip
+    return JsonResponse({"code": "ok", "message": f"签到成功：{r.masked_name}（{r.get_category_display()}）。",
+                         "counters": services.counters(event)}, status=201)  # fmt: skip

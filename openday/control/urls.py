@@ -62,6 +62,7 @@ urlpatterns = [
     path("events/<int:event_id>/", ev.event_detail, name="event_detail"),
     path("events/<int:event_id>/edit/", ev.event_edit, name="event_edit"),
     path("events/<int:event_id>/checkin/", ev.event_checkin, name="event_checkin"),
+    path("events/<int:event_id>/checkin.json", ev.event_checkin_json, name="event_checkin_json"),
     path("events/<int:event_id>/invitations/", ev.event_invitations, name="event_invitations"),
     re_path(
         r"^events/(?P<event_id>\d+)/(?P<kind>signin\.xlsx|signin\.docx|cards\.docx)$",

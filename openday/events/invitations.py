@@ -184,7 +184,7 @@ def letters_docx(event, base_url):
             f"{event.unit.name}定于{local.year}年{local.month}月{local.day}日 {local:%H:%M}在{place}举办"
             f"“{event.title}”，诚挚邀请您拨冗参加。请用手机扫描下方二维码报名或谢绝。"), "仿宋_GB2312", 16)  # fmt: skip
         png = io.BytesIO()
-        segno.make(_link(event, invitation, base_url), error="m").save(png, kind="png", scale=6)
+        segno.make_qr(_link(event, invitation, base_url), error="m").save(png, kind="png", scale=6)
         png.seek(0)
         qr = document.add_paragraph()
         qr.alignment = WD_ALIGN_PARAGRAPH.CENTER

@@ -201,6 +201,32 @@ def _fits(event, category, quotas):
     return True, ""
 
 
+def _counts(event_id, category, phone_hash=""):
+    """Confirmed seats in all and in category, the waitlist, and (given a phone hash) that
+    phone's active registrations: one query over the event's active registrations."""
+    return Registration.objects.filter(event_id=event_id, status__in=Registration.ACTIVE).aggregate(
+        total=Count("id", filter=Q(status=Registration.Status.CONFIRMED)),
+        mine=Count("id", filter=Q(status=Registration.Status.CONFIRMED, category=category)),
+        waiting=Count("id", filter=Q(status=Registration.Status.WAITLISTED)),
+        same_phone=Count("id", filter=Q(phone_hash=phone_hash)),
+    )
+
+
+def _room(event, category, quotas, counts):
+    if counts["total"] >= event.capacity:
+        return False
+    return not (category in quotas and counts["mine"] >= quotas[category])
+
+
+def _refusal(event, category, quotas, counts):
+    """The Refused to raise when there is neither a seat nor room on the waitlist, else None."""
+    if _room(event, category, quotas, counts) or counts["waiting"] < event.waitlist_limit:
+        return None
+    if counts["total"] >= event.capacity:
+        return Refused("full", "名额已满，候补也已满。")
+    return Refused("quota_full", f"“{CATEGORY_NAMES[category]}”类别的名额已满，候补也已满。")
+
+
 def _new_ticket():
     return "".join(secrets.choice(TICKET_ALPHABET) for _ in range(10))
 
@@ -217,7 +243,8 @@ def check_registration(event, *, name, phone, category, consent):
         errors["phone"] = "请填写手机号。"
     elif not is_mobile(phone):
         errors["phone"] = "手机号格式不正确，请填写 11 位手机号。"
-    allowed = [c["code"] for c in categories(event)]
+    seats = {q.category: q.seats for q in event.quotas.all() if q.seats > 0}
+    allowed = list(seats) or list(CATEGORY_NAMES)
     if category not in allowed:
         names = "、".join(CATEGORY_NAMES[c] for c in allowed)
         errors["category"] = f"请选择参加人类别（本活动邀请：{names}）。"
@@ -234,7 +261,7 @@ def register(event_id, *, name, phone, category, organization="", consent=False,
     """Register one person. Raises ValidationError (bad input) or Refused (rules)."""
     from .invitations import accept
 
-    event = Event.objects.get(pk=event_id)
+    event = Event.objects.prefetch_related("quotas").get(pk=event_id)
     invitation = None
     if invitation_code:
         invitation = event.invitations.filter(code=invitation_code.strip().upper()).first()
@@ -246,6 +273,26 @@ def register(event_id, *, name, phone, category, organization="", consent=False,
                                      consent=consent)  # fmt: skip
     now = timezone.now()
     staff = source == Registration.Source.STAFF
+    # Everything that needs no seat decision happens before the lock, so the lock is held
+    # for as little as possible: the duplicate check (the partial unique index is the real
+    # guard), the quotas, encrypting the phone.
+    digest = lookup_hash(phone)
+    quotas = {q.category: q.seats for q in event.quotas.all() if q.seats > 0}
+    approval = event.registration_mode == Event.Mode.APPROVAL and not staff and invitation is None
+    registration = Registration(
+        event_id=event_id, name=name, category=category, organization=(organization or "")[:100],
+        source=source, ticket_code=_new_ticket(), consent_at=now,
+    )  # fmt: skip
+    registration.phone = phone
+    counts = _counts(event_id, category, digest)
+    if counts["same_phone"]:
+        raise Refused("duplicate", "该手机号已报名本活动，请勿重复报名。")
+    if not approval:
+        # A full event whose waitlist is full answers without queueing for the lock; seats
+        # only come back through a cancellation, which promotes from the waitlist first.
+        refusal = _refusal(event, category, quotas, counts)
+        if refusal:
+            raise refusal
     try:
         with transaction.atomic():
             # The lock on the event row serializes every seat decision for this event.
@@ -260,31 +307,19 @@ def register(event_id, *, name, phone, category, organization="", consent=False,
                     raise Refused("closed", "报名已截止。")
                 if event.registration_mode == Event.Mode.INVITATION and invitation is None:
                     raise Refused("closed", "本活动仅限受邀人员参加，请使用邀请函中的链接报名。")
-            if event.registrations.filter(
-                phone_hash=lookup_hash(phone), status__in=Registration.ACTIVE
-            ).exists():
-                raise Refused("duplicate", "该手机号已报名本活动，请勿重复报名。")
-            quotas = {q.category: q.seats for q in event.quotas.all()}
-            if event.registration_mode == Event.Mode.APPROVAL and not staff and invitation is None:
+            if approval:
                 status = Registration.Status.PENDING
             else:
-                fits, why = _fits(event, category, quotas)
-                if fits:
-                    status = Registration.Status.CONFIRMED
-                else:
-                    waiting = event.registrations.filter(
-                        status=Registration.Status.WAITLISTED
-                    ).count()
-                    if waiting >= event.waitlist_limit:
-                        message = ("名额已满，候补也已满。" if why == "full"
-                                   else f"“{CATEGORY_NAMES[category]}”类别的名额已满，候补也已满。")  # fmt: skip
-                        raise Refused(why, message)
-                    status = Registration.Status.WAITLISTED
-            registration = Registration(
-                event=event, name=name, category=category, organization=(organization or "")[:100],
-                status=status, source=source, ticket_code=_new_ticket(), consent_at=now,
-            )  # fmt: skip
-            registration.phone = phone
+                counts = _counts(event_id, category)  # recounted under the lock
+                refusal = _refusal(event, category, quotas, counts)
+                if refusal:
+                    raise refusal
+                status = (
+                    Registration.Status.CONFIRMED
+                    if _room(event, category, quotas, counts)
+                    else Registration.Status.WAITLISTED
+                )
+            registration.status = status
             registration.save()
             record("registration.created", actor=actor, obj=registration,
                    changes={"status": [None, status], "source": source}, request=request)  # fmt: skip
