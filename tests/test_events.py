@@ -429,3 +429,22 @@ def test_invitations_import_send_accept_and_decline(
 
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(letters.content)).paragraphs)
     assert "尊敬的王代表" in text and "邀 请 函" in text
+
+
+def test_a_sold_out_answer_is_cached_until_a_seat_comes_back(world):
+    from django.core.cache import cache
+
+    event = make_event(world, capacity=1, quotas={}, waitlist=0)
+    first = reg(event, 1)
+    with pytest.raises(services.Refused, match="名额已满"):
+        reg(event, 2)
+    assert cache.get(services._full_key(event.pk, "public"))
+    # A retry from the registered phone is still told it is a duplicate, not "full".
+    with pytest.raises(services.Refused) as exc:
+        reg(event, 1)
+    assert exc.value.code == "duplicate"
+    # Bad input is still explained, not answered from the cache.
+    with pytest.raises(ValidationError):
+        services.register(event.pk, name="", phone="1", category="public", consent=True)
+    services.cancel(first.ticket_code)
+    assert reg(event, 3).status == "confirmed"

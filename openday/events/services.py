@@ -7,6 +7,7 @@ database, then insert. Never check-then-insert without the lock.
 import secrets
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -133,6 +134,8 @@ def update_event(actor, event, *, quotas=None, request=None, **fields):
             Quota.objects.update_or_create(event=event, category=code, defaults={"seats": seats})
         # More seats (or a larger quota) go to the waitlist first, in order, not to newcomers.
         _promote(event, quotas)
+        _forget_full(event.pk)
+        transaction.on_commit(lambda: _forget_full(event.pk))
         record("event.updated", actor=actor, obj=event,
                changes={"title": [before["title"], event.title],
                         "capacity": [before["capacity"], event.capacity]},
@@ -156,6 +159,8 @@ def set_status(actor, event, status, *, request=None):
         old = event.status
         Event.objects.filter(pk=event.pk).update(status=status)
         event.status = status
+        _forget_full(event.pk)
+        transaction.on_commit(lambda: _forget_full(event.pk))
         record("event.status", actor=actor, obj=event, changes={"status": [old, status]},
                request=request)  # fmt: skip
     return event
@@ -227,6 +232,24 @@ def _refusal(event, category, quotas, counts):
     return Refused("quota_full", f"“{CATEGORY_NAMES[category]}”类别的名额已满，候补也已满。")
 
 
+# How long "sold out" is answered from the cache. Seats only come back by a cancellation or
+# an edit, which clear it at once in a shared cache (Redis); per-process caches may say
+# "full" for at most this long after that, which refuses a person but never oversells.
+FULL_SECONDS = 2
+
+
+def _full_key(event_id, category):
+    return f"openday:event:{event_id}:full:{category}"
+
+
+def _remember_full(event_id, category, refusal):
+    cache.set(_full_key(event_id, category), (refusal.code, refusal.message), FULL_SECONDS)
+
+
+def _forget_full(event_id):
+    cache.delete_many([_full_key(event_id, c) for c in CATEGORY_NAMES])
+
+
 def _new_ticket():
     return "".join(secrets.choice(TICKET_ALPHABET) for _ in range(10))
 
@@ -261,6 +284,19 @@ def register(event_id, *, name, phone, category, organization="", consent=False,
     """Register one person. Raises ValidationError (bad input) or Refused (rules)."""
     from .invitations import accept
 
+    staff = source == Registration.Source.STAFF
+    normalized = normalize_phone(phone or "")
+    well_formed = bool((name or "").strip()) and is_mobile(normalized) and consent is True
+    cached = cache.get(_full_key(event_id, category)) if well_formed else None
+    if cached and not staff and not invitation_code:
+        # Sold out a moment ago: answer from the cache, after the one check that must still
+        # win (a retry from someone already registered is told so, not "full"). Bad input
+        # takes the normal path, so it is still told what is wrong with it.
+        if Registration.objects.filter(
+            event_id=event_id, phone_hash=lookup_hash(normalized), status__in=Registration.ACTIVE
+        ).exists():
+            raise Refused("duplicate", "该手机号已报名本活动，请勿重复报名。")
+        raise Refused(*cached)
     event = Event.objects.prefetch_related("quotas").get(pk=event_id)
     invitation = None
     if invitation_code:
@@ -272,7 +308,6 @@ def register(event_id, *, name, phone, category, organization="", consent=False,
     name, phone = check_registration(event, name=name, phone=phone, category=category,
                                      consent=consent)  # fmt: skip
     now = timezone.now()
-    staff = source == Registration.Source.STAFF
     # Everything that needs no seat decision happens before the lock, so the lock is held
     # for as little as possible: the duplicate check (the partial unique index is the real
     # guard), the quotas, encrypting the phone.
@@ -292,6 +327,7 @@ def register(event_id, *, name, phone, category, organization="", consent=False,
         # only come back through a cancellation, which promotes from the waitlist first.
         refusal = _refusal(event, category, quotas, counts)
         if refusal:
+            _remember_full(event_id, category, refusal)
             raise refusal
     try:
         with transaction.atomic():
@@ -313,6 +349,7 @@ def register(event_id, *, name, phone, category, organization="", consent=False,
                 counts = _counts(event_id, category)  # recounted under the lock
                 refusal = _refusal(event, category, quotas, counts)
                 if refusal:
+                    _remember_full(event_id, category, refusal)
                     raise refusal
                 status = (
                     Registration.Status.CONFIRMED
@@ -384,6 +421,8 @@ def cancel(ticket_code, *, actor=None, request=None):
         registration.save(update_fields=["status", "cancelled_at"])
         record("registration.cancelled", actor=actor, obj=registration,
                changes={"status": [old, "cancelled"]}, request=request)  # fmt: skip
+        _forget_full(event.pk)
+        transaction.on_commit(lambda: _forget_full(event.pk))
         promoted = []
         if old == Registration.Status.CONFIRMED:
             promoted = _promote(event, {q.category: q.seats for q in event.quotas.all()})
