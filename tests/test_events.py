@@ -448,3 +448,18 @@ def test_a_sold_out_answer_is_cached_until_a_seat_comes_back(world):
         services.register(event.pk, name="", phone="1", category="public", consent=True)
     services.cancel(first.ticket_code)
     assert reg(event, 3).status == "confirmed"
+
+
+def test_the_banner_is_an_svg_with_the_title_and_details(client, world):
+    from xml.etree import ElementTree
+
+    event = make_event(
+        world, title="开福区住房和城乡建设局2023年“政务公开主题日”活动暨<老旧小区>改造"
+    )
+    client.force_login(world.users["unit_admin"])
+    response = client.get(f"/staff/events/{event.pk}/banner.svg")
+    assert response["Content-Type"].startswith("image/svg+xml")
+    root = ElementTree.fromstring(response.content)  # well-formed: the title is escaped
+    texts = ["".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert "开福区住房和城乡建设局2023年“政务公开主题日”活动" in texts
+    assert "暨<老旧小区>改造" in texts and any("项目现场" in t for t in texts)

@@ -83,6 +83,7 @@ def event_pages(w):
         ("event_paper", f"/staff/events/{e.pk}/signin.xlsx", runs),
         ("event_paper", f"/staff/events/{e.pk}/signin.docx", runs),
         ("event_paper", f"/staff/events/{e.pk}/cards.docx", runs),
+        ("event_paper", f"/staff/events/{e.pk}/banner.svg", runs),
         ("event_invitations", f"/staff/events/{e.pk}/invitations/", runs),
     ]
 

@@ -228,6 +228,14 @@ def event_paper(request, event_id, kind):
     from .views import XLSX
 
     event = access_event(request, event_id, manage=True)
+    if kind == "banner.svg":
+        from django.http import HttpResponse
+
+        from openday.events.banner import banner_svg
+
+        response = HttpResponse(banner_svg(event), content_type="image/svg+xml; charset=utf-8")
+        response["Content-Disposition"] = "inline; filename=banner.svg"
+        return response
     if kind == "signin.xlsx":
         return _download(documents.signin_xlsx(event), XLSX, f"{event.title}-签到表.xlsx")
     if kind == "signin.docx":

@@ -65,7 +65,7 @@ urlpatterns = [
     path("events/<int:event_id>/checkin.json", ev.event_checkin_json, name="event_checkin_json"),
     path("events/<int:event_id>/invitations/", ev.event_invitations, name="event_invitations"),
     re_path(
-        r"^events/(?P<event_id>\d+)/(?P<kind>signin\.xlsx|signin\.docx|cards\.docx)$",
+        r"^events/(?P<event_id>\d+)/(?P<kind>signin\.xlsx|signin\.docx|cards\.docx|banner\.svg)$",
         ev.event_paper,
         name="event_paper",
     ),
