@@ -106,3 +106,12 @@ def test_bad_filters_are_refused_with_the_invalid_code(client, world):
 def test_swagger_ui_is_served_locally(client, db):
     page = client.get("/api/v1/docs").content.decode()
     assert "cdn.jsdelivr.net" not in page and "/static/ninja/" in page
+
+
+def test_orgs_say_which_the_token_may_act_for(client, world):
+    _t, raw = create_token(world.users["kf_viewer"])
+    body = client.get("/api/v1/orgs", {"limit": 500}, headers=_auth(raw)).json()
+    assert body["count"] > 1 and not any(o["can_act"] for o in body["results"])
+    _t, raw = create_token(world.users["unit_admin"])
+    body = client.get("/api/v1/orgs", headers=_auth(raw)).json()
+    assert [o["can_act"] for o in body["results"]] == [True]

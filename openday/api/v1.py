@@ -166,6 +166,7 @@ class OrgOut(Schema):
     region_name: str
     doc_code: str
     is_active: bool
+    can_act: bool
 
 
 class OrgPage(Schema):
@@ -173,8 +174,11 @@ class OrgPage(Schema):
     results: list[OrgOut]
 
 
-def _org_out(o):
+def _org_out(o, access=None):
+    from openday.events.access import can_run_event_for
+
     return {
+        "can_act": bool(access and can_run_event_for(access, o)),
         "id": o.pk, "name": o.name, "short_name": o.short_name, "kind": o.kind,
         "parent_id": o.parent_id, "region_code": o.region.code if o.region else "",
         "region_name": o.region.name if o.region else "", "doc_code": o.doc_code,
@@ -184,7 +188,8 @@ def _org_out(o):
 
 @api.get("/orgs", response=OrgPage, tags=["组织"])
 def list_orgs(request, kind: str = "", offset: int = 0, limit: int = 100):
-    """Organizations the token's user may see, in tree order."""
+    """Organizations the token's user may see, in tree order; can_act says whether the user
+    may act for it (create events, register walk-ins)."""
     if limit < 1 or limit > 500 or offset < 0:
         raise HttpError(422, "limit 须在 1–500 之间，offset 不能为负数。")
     qs = request.access.visible_orgs().select_related("region").order_by("path")
@@ -193,7 +198,10 @@ def list_orgs(request, kind: str = "", offset: int = 0, limit: int = 100):
     if kind:
         qs = qs.filter(kind=kind)
     total = qs.count()
-    return {"count": total, "results": [_org_out(o) for o in qs[offset : offset + limit]]}
+    return {
+        "count": total,
+        "results": [_org_out(o, request.access) for o in qs[offset : offset + limit]],
+    }
 
 
 @api.get("/orgs/{org_id}", response=OrgOut, tags=["组织"])
@@ -201,7 +209,7 @@ def get_org(request, org_id: int):
     org = get_object_or_404(Org.objects.select_related("region"), pk=org_id)
     if not request.access.can_see_org(org):
         raise PermissionDenied("无权查看该组织。")
-    return _org_out(org)
+    return _org_out(org, request.access)
 
 
 from .campaigns import router as campaigns_router  # noqa: E402 - the routers need `api` first
