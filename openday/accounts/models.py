@@ -18,15 +18,7 @@ class User(AbstractUser):
     def __str__(self):
         return self.full_name or self.username
 
-    @property
-    def phone(self):
-        return personal_data.decrypt(self.phone_encrypted)
-
-    @phone.setter
-    def phone(self, value):
-        value = personal_data.normalize_phone(value or "")
-        self.phone_encrypted = personal_data.encrypt(value)
-        self.phone_hash = personal_data.lookup_hash(value)
+    phone = personal_data.encrypted_phone("phone_encrypted", hash_field="phone_hash")
 
     @property
     def masked_phone(self):

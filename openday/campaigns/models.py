@@ -131,15 +131,7 @@ class Declaration(models.Model):
     def audit_org(self):
         return self.unit
 
-    @property
-    def contact_phone(self):
-        return personal_data.decrypt(self.contact_phone_encrypted)
-
-    @contact_phone.setter
-    def contact_phone(self, value):
-        self.contact_phone_encrypted = personal_data.encrypt(
-            personal_data.normalize_phone(value or "")
-        )
+    contact_phone = personal_data.encrypted_phone("contact_phone_encrypted")
 
     @property
     def masked_contact_phone(self):
@@ -246,15 +238,7 @@ class PlanEntry(models.Model):
     def audit_org(self):
         return self.unit
 
-    @property
-    def contact_phone(self):
-        return personal_data.decrypt(self.contact_phone_encrypted)
-
-    @contact_phone.setter
-    def contact_phone(self, value):
-        self.contact_phone_encrypted = personal_data.encrypt(
-            personal_data.normalize_phone(value or "")
-        )
+    contact_phone = personal_data.encrypted_phone("contact_phone_encrypted")
 
     @property
     def forms_label(self):

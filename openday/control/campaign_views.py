@@ -401,17 +401,22 @@ def _calendar(campaign, entries):
     return months
 
 
+def _check_plan_visible(request, campaign, runs, verb):
+    """The office and those above it always; the units once the plan is published."""
+    if not (
+        runs
+        or request.access.can_see_org(campaign.office)
+        or campaign.status == Campaign.Status.PLAN_PUBLISHED
+    ):
+        raise PermissionDenied(f"计划安排表发布后才能{verb}。")
+
+
 @staff_required
 def campaign_plan(request, campaign_id):
     campaign = access_campaign(request, campaign_id)
     access = request.access
     runs = runs_campaign(access, campaign)
-    if not (
-        runs
-        or access.can_see_org(campaign.office)
-        or campaign.status == Campaign.Status.PLAN_PUBLISHED
-    ):
-        raise PermissionDenied("计划安排表发布后才能查看。")
+    _check_plan_visible(request, campaign, runs, "查看")
     entries = list(campaign.plan_entries.select_related("unit"))
     form = PlanForm(request.POST or None, initial={"month_capacity": campaign.month_capacity})
     if request.method == "POST":
@@ -460,12 +465,7 @@ def campaign_plan(request, campaign_id):
 def campaign_plan_xlsx(request, campaign_id):
     campaign = access_campaign(request, campaign_id)
     runs = runs_campaign(request.access, campaign)
-    if not (
-        runs
-        or request.access.can_see_org(campaign.office)
-        or campaign.status == Campaign.Status.PLAN_PUBLISHED
-    ):
-        raise PermissionDenied("计划安排表发布后才能下载。")
+    _check_plan_visible(request, campaign, runs, "下载")
     entries = campaign.plan_entries.select_related("unit")
     data = workbooks.plan_workbook(campaign, entries, full_phone=runs)
     return _download(data, XLSX, f"{campaign.year}年计划安排表.xlsx")
@@ -475,12 +475,7 @@ def campaign_plan_xlsx(request, campaign_id):
 def campaign_plan_docx(request, campaign_id):
     campaign = access_campaign(request, campaign_id)
     runs = runs_campaign(request.access, campaign)
-    if not (
-        runs
-        or request.access.can_see_org(campaign.office)
-        or campaign.status == Campaign.Status.PLAN_PUBLISHED
-    ):
-        raise PermissionDenied("计划安排表发布后才能下载。")
+    _check_plan_visible(request, campaign, runs, "下载")
     data = documents.plan_docx(
         campaign, campaign.plan_entries.select_related("unit"), full_phone=runs
     )

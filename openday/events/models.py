@@ -158,16 +158,9 @@ class Registration(models.Model):
     def audit_org(self):
         return self.event.unit
 
-    @property
-    def phone(self):
-        return personal_data.decrypt(self.phone_encrypted)
-
-    @phone.setter
-    def phone(self, value):
-        value = personal_data.normalize_phone(value)
-        self.phone_encrypted = personal_data.encrypt(value)
-        self.phone_hash = personal_data.lookup_hash(value)
-        self.phone_last4 = value[-4:]
+    phone = personal_data.encrypted_phone(
+        "phone_encrypted", hash_field="phone_hash", last4_field="phone_last4"
+    )
 
     @property
     def masked_phone(self):
@@ -216,15 +209,7 @@ class Invitation(models.Model):
     def audit_org(self):
         return self.event.unit
 
-    @property
-    def phone(self):
-        return personal_data.decrypt(self.phone_encrypted)
-
-    @phone.setter
-    def phone(self, value):
-        value = personal_data.normalize_phone(value)
-        self.phone_encrypted = personal_data.encrypt(value)
-        self.phone_hash = personal_data.lookup_hash(value)
+    phone = personal_data.encrypted_phone("phone_encrypted", hash_field="phone_hash")
 
     @property
     def masked_phone(self):

@@ -62,3 +62,24 @@ def lookup_hash(value: str) -> str:
         return ""
     normalized = normalize_phone(value)
     return hmac.new(settings.HASH_KEY.encode(), normalized.encode(), hashlib.sha256).hexdigest()
+
+
+def encrypted_phone(field, *, hash_field=None, last4_field=None):
+    """A model property storing a phone number encrypted in `field`.
+
+    Setting it normalizes the number and also fills the keyed look-up hash and the last four
+    digits when the model keeps them (for finding a person without decrypting everyone).
+    """
+
+    def get(self):
+        return decrypt(getattr(self, field))
+
+    def set_(self, value):
+        value = normalize_phone(value or "")
+        setattr(self, field, encrypt(value))
+        if hash_field:
+            setattr(self, hash_field, lookup_hash(value))
+        if last4_field:
+            setattr(self, last4_field, value[-4:])
+
+    return property(get, set_)
