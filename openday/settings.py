@@ -226,6 +226,9 @@ if REDIS_URL:
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
+# Personal data of an event's registrants and invitees is anonymized this many days after it.
+RETENTION_DAYS = envint("OPENDAY_RETENTION_DAYS", 365)
+
 # Where email and SMS go: the default writes them to the log (see openday/messaging/senders.py).
 OPENDAY_SENDER = os.environ.get("OPENDAY_SENDER", "openday.messaging.senders.LogSender")
 

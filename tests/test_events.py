@@ -463,3 +463,48 @@ def test_the_banner_is_an_svg_with_the_title_and_details(client, world):
     texts = ["".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")]
     assert "开福区住房和城乡建设局2023年“政务公开主题日”活动" in texts
     assert "暨<老旧小区>改造" in texts and any("项目现场" in t for t in texts)
+
+
+def test_personal_data_is_anonymized_after_the_retention_period(world, settings):
+    from openday.events.models import Invitation
+
+    settings.RETENTION_DAYS = 30
+    event = make_event(world)
+    r = reg(event, 1)
+    Invitation.objects.create(event=event, name="王代表", phone_encrypted="x", phone_hash="h",
+                              category="deputy", code="INV1")  # fmt: skip
+    assert services.anonymize_past_events() == 0  # the event has not even happened
+    later = event.ends_at + timedelta(days=31)
+    assert services.anonymize_past_events(now=later) == 1
+    r.refresh_from_db()
+    assert r.name == services.ANONYMIZED and r.phone == "" and r.phone_hash == ""
+    assert r.category == "public" and r.status == "confirmed"  # the figures stay
+    assert Invitation.objects.get(code="INV1").name == services.ANONYMIZED
+    assert services.anonymize_past_events(now=later) == 0
+    assert AuditEntry.objects.filter(action="event.personal_data_removed").count() == 1
+
+
+def test_the_department_directory_is_entered_as_lines_and_shown_to_the_public(client, world):
+    event = make_event(world)
+    client.force_login(world.users["unit_admin"])
+    from openday.events.forms import initial_from
+
+    data = {k: v for k, v in initial_from(event).items() if v is not None}
+    data.update(
+        starts_at=event.starts_at.strftime("%Y-%m-%d %H:%M"),
+        ends_at=event.ends_at.strftime("%Y-%m-%d %H:%M"),
+        directory_text="党政综合办公室｜文电会务｜窗口受理｜政务公开｜一号窗口\n经济发展办公室|项目建设",
+        quota_public=2, quota_deputy=1,
+    )  # fmt: skip
+    data.pop("registration_opens_at", None)
+    data.pop("registration_closes_at", None)
+    data.pop("activity_forms", None)
+    response = client.post(f"/staff/events/{event.pk}/edit/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    event.refresh_from_db()
+    assert event.directory[0] == {"name": "党政综合办公室", "functions": "文电会务",
+                                  "procedures": "窗口受理", "key_work": "政务公开",
+                                  "contacts": "一号窗口"}  # fmt: skip
+    assert event.directory[1]["functions"] == "项目建设"
+    page = client.get(f"/events/{event.pk}/").content.decode()
+    assert "参观部门介绍" in page and "经济发展办公室" in page

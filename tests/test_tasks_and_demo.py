@@ -33,6 +33,7 @@ def test_the_worker_runs_queued_tasks_from_the_database(settings):
         "task_results": 0,
         "reminders": 0,
         "event_reminders": 0,
+        "events_anonymized": 0,
     }
     assert not Session.objects.filter(session_key="x" * 32).exists()
 
@@ -46,6 +47,7 @@ def test_housekeeping_is_idempotent(db):
         "task_results": 0,
         "reminders": 0,
         "event_reminders": 0,
+        "events_anonymized": 0,
     }
 
 

@@ -30,5 +30,9 @@ def housekeeping():
     from openday.events.services import send_day_before_reminders
 
     event_reminders = send_day_before_reminders()
+    from openday.events.services import anonymize_past_events
+
+    anonymized = anonymize_past_events()
     return {"sessions": sessions, "throttles": throttles, "task_results": results,
-            "reminders": reminders, "event_reminders": event_reminders}  # fmt: skip
+            "reminders": reminders, "event_reminders": event_reminders,
+            "events_anonymized": anonymized}  # fmt: skip

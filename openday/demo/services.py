@@ -219,6 +219,17 @@ def load_demo_events():
                      "host": "经济发展办公室"},
                     {"time": "10:30", "form": "座谈交流", "place": "镇政府会议室",
                      "host": "镇主要负责同志"}],
+            directory=[
+                {"name": "党政综合办公室", "functions": "负责镇党委、政府日常运转，文电、会务、政务公开",
+                 "procedures": "政府信息公开申请到综合服务大厅窗口或在线提交，20个工作日内答复",
+                 "key_work": "政务公开标准化规范化建设", "contacts": "综合服务大厅一号窗口"},
+                {"name": "经济发展办公室", "functions": "负责农牧业生产、项目建设和招商引资",
+                 "procedures": "项目咨询、农牧业补贴申报到窗口登记，材料齐全当场受理",
+                 "key_work": "孟和杭沙尔村低水高调工程项目建设", "contacts": "综合服务大厅二号窗口"},
+                {"name": "社会事务办公室", "functions": "负责民政、社会保障、卫生健康和教育事务",
+                 "procedures": "低保、养老保险等业务在便民服务中心一窗受理",
+                 "key_work": "民生实事项目落实", "contacts": "综合服务大厅三号窗口"},
+            ],
             capacity=40, quotas=quotas, campaign=campaign, plan_entry=entry, publish=True,
         )  # fmt: skip
         categories = [c for c, n in quotas.items() for _ in range(min(n, 3))]

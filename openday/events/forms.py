@@ -48,6 +48,10 @@ class EventForm(forms.Form):
                                   help_text="每行一个：名称｜地址。")  # fmt: skip
     agenda_text = forms.CharField(label="活动议程", required=False, widget=forms.Textarea(attrs={"rows": 4}),
                                   help_text="每行一项：时间｜形式（浏览介绍、实地观摩、座谈交流…）｜地点｜主持人。")  # fmt: skip
+    directory_text = forms.CharField(
+        label="参观部门介绍（浏览介绍环节）", required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="每行一个部门：部门名称｜主要职能｜办事程序｜重点工作｜联系方式（办公电话）。",
+    )  # fmt: skip
     capacity = forms.IntegerField(label="总名额", min_value=1, max_value=100000,
                                   help_text="下面各类别名额留空表示不邀请该类别；全部留空表示不分类别。")  # fmt: skip
     waitlist_limit = forms.IntegerField(label="候补名额", min_value=0, max_value=100000, initial=50)
@@ -78,6 +82,8 @@ class EventForm(forms.Form):
             "venues": [{"name": n, "address": a} for n, a in _lines(d["venues_text"], 2)],
             "agenda": [{"time": t, "form": f, "place": p, "host": h}
                        for t, f, p, h in _lines(d["agenda_text"], 4)],
+            "directory": [{"name": n, "functions": f, "procedures": p, "key_work": k, "contacts": c}
+                          for n, f, p, k, c in _lines(d["directory_text"], 5)],
             "capacity": d["capacity"], "waitlist_limit": d["waitlist_limit"],
             "registration_mode": d["registration_mode"],
             "registration_opens_at": d["registration_opens_at"],
@@ -95,6 +101,9 @@ def initial_from(event):
         "venues_text": "\n".join(f"{v.get('name', '')}｜{v.get('address', '')}" for v in event.venues),
         "agenda_text": "\n".join("｜".join([a.get("time", ""), a.get("form", ""), a.get("place", ""),
                                             a.get("host", "")]) for a in event.agenda),
+        "directory_text": "\n".join("｜".join([d.get("name", ""), d.get("functions", ""),
+                                                d.get("procedures", ""), d.get("key_work", ""),
+                                                d.get("contacts", "")]) for d in event.directory),
         "capacity": event.capacity, "waitlist_limit": event.waitlist_limit,
         "registration_mode": event.registration_mode,
         "registration_opens_at": event.registration_opens_at,

@@ -66,6 +66,8 @@ class Event(models.Model):
     registration_opens_at = models.DateTimeField("报名开始", null=True, blank=True)
     registration_closes_at = models.DateTimeField("报名截止", null=True, blank=True)
     consent_text = models.TextField("个人信息告知", blank=True)
+    directory = models.JSONField("参观部门介绍", default=list, blank=True)
+    personal_data_removed_at = models.DateTimeField(null=True, blank=True, editable=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

@@ -90,7 +90,7 @@ def check_event(unit, fields):
 
 
 EVENT_FIELDS = ["title", "theme", "topic_area", "forms", "summary", "starts_at", "ends_at", "venues",
-                "agenda", "capacity", "waitlist_limit", "registration_mode",
+                "agenda", "directory", "capacity", "waitlist_limit", "registration_mode",
                 "registration_opens_at", "registration_closes_at", "consent_text", "campaign",
                 "plan_entry"]  # fmt: skip
 
@@ -524,3 +524,38 @@ def send_day_before_reminders():
             )  # fmt: skip
         sent += 1
     return sent
+
+
+ANONYMIZED = "（已匿名）"
+
+
+def anonymize_past_events(now=None):
+    """Remove names, phones and organizations of events that ended RETENTION_DAYS ago.
+
+    Category, status and check-in times stay, so the event's figures remain; each event is
+    claimed by a conditional update, so two workers never do it twice.
+    """
+    from django.conf import settings
+
+    from .models import Invitation
+
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.RETENTION_DAYS)
+    done = 0
+    for event in Event.objects.filter(ends_at__lt=cutoff, personal_data_removed_at=None):
+        with transaction.atomic():
+            if not Event.objects.filter(pk=event.pk, personal_data_removed_at=None).update(
+                personal_data_removed_at=now
+            ):
+                continue
+            people = event.registrations.update(
+                name=ANONYMIZED, phone_encrypted="", phone_hash="", phone_last4="", organization=""
+            )
+            invited = Invitation.objects.filter(event=event).update(
+                name=ANONYMIZED, phone_encrypted="", phone_hash="", organization=""
+            )
+            record("event.personal_data_removed", obj=event,
+                   changes={"registrations": people, "invitations": invited,
+                            "retention_days": settings.RETENTION_DAYS})  # fmt: skip
+            done += 1
+    return done

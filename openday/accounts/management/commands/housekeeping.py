@@ -14,7 +14,8 @@ class Command(BaseCommand):
             result = housekeeping.call()
             self.stdout.write(
                 f"已清理：会话 {result['sessions']} 个，登录限制记录 {result['throttles']} 条，"
-                f"后台任务结果 {result['task_results']} 条；发出申报提醒 {result['reminders']} 个、活动前一天提醒 {result['event_reminders']} 条。"
+                f"后台任务结果 {result['task_results']} 条；发出申报提醒 {result['reminders']} 个、活动前一天提醒 {result['event_reminders']} 条；"
+                f"匿名化过期活动的个人信息 {result['events_anonymized']} 个活动。"
             )
         else:
             result = housekeeping.enqueue()
