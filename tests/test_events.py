@@ -118,7 +118,7 @@ def test_draft_and_invitation_only_events_refuse_online_registration(world):
     draft = make_event(world, publish=False)
     with pytest.raises(services.Refused) as exc:
         reg(draft, 1)
-    assert exc.value.code == "closed"
+    assert exc.value.code == "not_found"  # the public does not know a draft
     invited = make_event(world, mode="invitation")
     with pytest.raises(services.Refused, match="仅限受邀"):
         reg(invited, 1)
@@ -508,3 +508,12 @@ def test_the_department_directory_is_entered_as_lines_and_shown_to_the_public(cl
     assert event.directory[1]["functions"] == "项目建设"
     page = client.get(f"/events/{event.pk}/").content.decode()
     assert "参观部门介绍" in page and "经济发展办公室" in page
+
+
+def test_the_api_does_not_know_a_draft_or_missing_event(client, world):
+    draft = make_event(world, publish=False)
+    body = {"name": "张三", "phone": "13900000001", "category": "public", "consent": True}
+    for event_id in (draft.pk, 999999):
+        response = client.post(f"/api/v1/events/{event_id}/registrations", body,
+                               content_type="application/json")  # fmt: skip
+        assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"

@@ -91,18 +91,19 @@ class RegistrationOut(Schema):
 @router.post("/events/{event_id}/registrations", auth=None, response={201: RegistrationOut})
 def create_registration(request, event_id: int, payload: RegistrationIn):
     """Register for an event: confirmed, waitlisted, or pending review (approval mode)."""
-    get_object_or_404(_public(), pk=event_id)
     try:
         registration = services.register(
             event_id, name=payload.name, phone=payload.phone, category=payload.category,
             organization=payload.organization, consent=payload.consent,
             source=Registration.Source.API, invitation_code=payload.invitation_code, request=request,
         )  # fmt: skip
+    except Event.DoesNotExist:
+        return _error("not_found", "活动不存在。", 404)
     except ValidationError as exc:
         details = [{"field": k, "reason": "；".join(v)} for k, v in exc.message_dict.items()]
         return _error("invalid", "报名信息不正确。", 422, details=details)
     except services.Refused as exc:
-        return _error(exc.code, exc.message, 409)
+        return _error(exc.code, exc.message, 404 if exc.code == "not_found" else 409)
     return Status(201, {"id": registration.pk, "status": registration.status,
                          "ticket_code": registration.ticket_code})  # fmt: skip
 

@@ -298,6 +298,8 @@ def register(event_id, *, name, phone, category, organization="", consent=False,
             raise Refused("duplicate", "该手机号已报名本活动，请勿重复报名。")
         raise Refused(*cached)
     event = Event.objects.prefetch_related("quotas").get(pk=event_id)
+    if event.status == Event.Status.DRAFT and not staff:
+        raise Refused("not_found", "活动不存在或尚未发布。")
     invitation = None
     if invitation_code:
         invitation = event.invitations.filter(code=invitation_code.strip().upper()).first()
@@ -332,7 +334,11 @@ def register(event_id, *, name, phone, category, organization="", consent=False,
     try:
         with transaction.atomic():
             # The lock on the event row serializes every seat decision for this event.
-            event = Event.objects.select_for_update().get(pk=event_id)
+            event = (
+                Event.objects.select_for_update(of=("self",))
+                .select_related("unit")
+                .get(pk=event_id)
+            )
             if event.status != Event.Status.OPEN and not (staff and event.status in (
                     Event.Status.PUBLISHED, Event.Status.CLOSED)):  # fmt: skip
                 raise Refused("closed", "本活动当前不接受报名。")
@@ -357,8 +363,9 @@ def register(event_id, *, name, phone, category, organization="", consent=False,
                     else Registration.Status.WAITLISTED
                 )
             registration.status = status
+            registration.event = event
             registration.save()
-            record("registration.created", actor=actor, obj=registration,
+            record("registration.created", actor=actor, obj=registration, org=event.unit,
                    changes={"status": [None, status], "source": source}, request=request)  # fmt: skip
             if invitation is not None:
                 accept(invitation, registration)
