@@ -511,3 +511,76 @@ def test_an_import_without_contact_columns_uses_the_units_contact(issued, alice,
     )
     errors, count = workbooks.import_sheet(alice, issued, buf.getvalue())
     assert errors == [] and count == 2
+
+
+def _png():
+    import segno
+
+    buf = io.BytesIO()
+    segno.make_qr("开放日").save(buf, kind="png", scale=4)
+    return buf.getvalue()
+
+
+PNG = _png()
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def test_the_campaign_logo_is_uploaded_checked_and_shown(
+    client, media, campaign, world, alice, bob
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(alice)
+    url = f"/staff/campaigns/{campaign.pk}/logo/"
+    client.post(url, {"logo": SimpleUploadedFile("logo.png", b"GIF89a not a png")})
+    client.post(url, {"logo": SimpleUploadedFile("logo.png", b"\x89PNG\r\n\x1a\n broken")})
+    campaign.refresh_from_db()
+    assert not campaign.logo
+    client.post(url, {"logo": SimpleUploadedFile("logo.png", PNG)})
+    campaign.refresh_from_db()
+    assert campaign.logo.name.endswith(".png")
+    # A draft's LOGO is for its office only; once issued, for everyone.
+    client.logout()
+    assert client.get(f"/campaigns/{campaign.pk}/logo").status_code == 404
+    services.issue_notice(alice, campaign)
+    response = client.get(f"/campaigns/{campaign.pk}/logo")
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert response.content == PNG
+    assert (
+        f"/campaigns/{campaign.pk}/logo"
+        in client.get(f"/campaigns/{campaign.pk}/").content.decode()
+    )
+    # Units cannot change it.
+    client.force_login(bob)
+    assert client.post(url, {"remove": "1"}).status_code == 403
+    client.force_login(alice)
+    client.post(url, {"remove": "1"})
+    campaign.refresh_from_db()
+    assert not campaign.logo
+    assert (
+        AuditEntry.objects.filter(action="campaign.updated", changes__has_key="logo").count() == 2
+    )
+
+
+def test_the_logo_goes_on_the_banner_and_the_sign_in_sheet(client, media, issued, world, alice):
+    import docx
+
+    from openday.campaigns.logo import set_logo
+    from openday.events import services as events
+
+    set_logo(alice, issued, PNG)
+    start = timezone.now() + timedelta(days=2)
+    event = events.create_event(
+        world.users["unit_admin"], world.housing, campaign=issued,
+        title=f"开福区住房和城乡建设局{issued.year}年“政务公开主题日”活动",
+        starts_at=start, ends_at=start + timedelta(hours=1), venues=[{"name": "会场"}], capacity=5,
+    )  # fmt: skip
+    client.force_login(world.users["unit_admin"])
+    banner = client.get(f"/staff/events/{event.pk}/banner.svg").content.decode()
+    assert "data:image/png;base64," in banner
+    sheet = docx.Document(io.BytesIO(client.get(f"/staff/events/{event.pk}/signin.docx").content))
+    assert len(sheet.inline_shapes) == 1

@@ -133,6 +133,7 @@ POST_ENDPOINTS = [
     "token_revoke",
     "campaign_issue",
     "campaign_remind",
+    "campaign_logo",
     "event_action",
     "event_checkin_json",
 ]

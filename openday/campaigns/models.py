@@ -45,6 +45,7 @@ class Campaign(models.Model):
     contact_name = models.CharField("联系人", max_length=64, blank=True)
     contact_phone = models.CharField("联系电话", max_length=32, blank=True)
     contact_email = models.EmailField("电子邮箱", blank=True)
+    logo = models.FileField("活动 LOGO", upload_to="campaign-logos/", blank=True)
     name_patterns = models.JSONField("会标命名规则", default=list)
     forbidden_names = models.JSONField("禁止使用的名称", default=list)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)

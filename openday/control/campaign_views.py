@@ -480,3 +480,25 @@ def campaign_plan_docx(request, campaign_id):
         campaign, campaign.plan_entries.select_related("unit"), full_phone=runs
     )
     return _download(data, DOCX, f"{campaign.year}年计划安排表.docx")
+
+
+@staff_required
+@require_POST
+def campaign_logo(request, campaign_id):
+    """Upload or remove the campaign's LOGO (PNG or JPEG, at most 1 MB)."""
+    from openday.campaigns import logo
+
+    campaign = access_campaign(request, campaign_id, run=True)
+    if "remove" in request.POST:
+        logo.remove_logo(request.user, campaign, request=request)
+        messages.success(request, "已删除 LOGO。")
+    elif not request.FILES.get("logo"):
+        messages.error(request, "请选择 LOGO 图片（PNG 或 JPEG，不超过 1 MB）。")
+    else:
+        try:
+            logo.set_logo(request.user, campaign, request.FILES["logo"].read(), request=request)
+        except ValidationError as exc:
+            messages.error(request, "；".join(m for v in exc.message_dict.values() for m in v))
+        else:
+            messages.success(request, "LOGO 已更新，活动页面、会标背景图和打印材料都会使用它。")
+    return redirect("control:campaign_detail", campaign.pk)

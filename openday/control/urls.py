@@ -35,6 +35,7 @@ urlpatterns = [
     path("campaigns/<int:campaign_id>/", cv.campaign_detail, name="campaign_detail"),
     path("campaigns/<int:campaign_id>/edit/", cv.campaign_edit, name="campaign_edit"),
     path("campaigns/<int:campaign_id>/issue/", cv.campaign_issue, name="campaign_issue"),
+    path("campaigns/<int:campaign_id>/logo/", cv.campaign_logo, name="campaign_logo"),
     path(
         "campaigns/<int:campaign_id>/notice.docx",
         cv.campaign_notice_docx,

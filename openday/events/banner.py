@@ -49,6 +49,20 @@ def banner_svg(event):
     place = "、".join(v.get("name", "") for v in event.venues)
     footer = f"{local.year}年{local.month}月{local.day}日 · {place} · {event.unit.name}"
     footer_size = max(24, min(44, int(WIDTH * 0.85 / max(len(footer), 1))))
+    from openday.campaigns.logo import logo_data_uri
+
+    uri = logo_data_uri(event.campaign)
+    if uri:
+        # The campaign's own LOGO where the office uploaded one (seed 003: 醒目标识).
+        mark = (f'<image href="{uri}" x="{WIDTH / 2 - 300}" y="90" width="600" height="180" '
+                f'preserveAspectRatio="xMidYMid meet"/>')  # fmt: skip
+    else:
+        mark = (
+            f'<g transform="translate({WIDTH / 2},170)">'
+            f'<rect x="-230" y="-55" width="460" height="110" rx="55" fill="#f5d36b"/>'
+            f'<text y="4" font-size="56" font-weight="700" fill="#b3261e" text-anchor="middle" '
+            f'dominant-baseline="middle">“{label}”</text></g>'
+        )
     top = HEIGHT / 2 - (len(lines) - 1) * size * 0.65
     texts = "".join(
         f'<text x="{WIDTH / 2}" y="{top + i * size * 1.3:.0f}" font-size="{size}" '
@@ -62,10 +76,7 @@ def banner_svg(event):
         f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#b3261e"/>'
         f'<rect x="40" y="40" width="{WIDTH - 80}" height="{HEIGHT - 80}" fill="none" '
         f'stroke="#f5d36b" stroke-width="6"/>'
-        f'<g transform="translate({WIDTH / 2},170)">'
-        f'<rect x="-230" y="-55" width="460" height="110" rx="55" fill="#f5d36b"/>'
-        f'<text y="4" font-size="56" font-weight="700" fill="#b3261e" text-anchor="middle" '
-        f'dominant-baseline="middle">“{label}”</text></g>'
+        f"{mark}"
         f"{texts}"
         f'<text x="{WIDTH / 2}" y="{HEIGHT - 150}" font-size="{footer_size}" fill="#fde9b0" '
         f'text-anchor="middle">{escape(footer)}</text>'

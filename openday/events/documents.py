@@ -54,6 +54,7 @@ def signin_xlsx(event):
 
 def signin_docx(event):
     doc = OfficialDocument()
+    _logo(doc.doc, event)
     doc.attachment("附件", f"{event.title}签到表")
     local = timezone.localtime(event.starts_at)
     doc.line(f"时间：{local.year}年{local.month}月{local.day}日 {local:%H:%M}　地点："
@@ -94,3 +95,18 @@ def name_cards_docx(event):
     buf = io.BytesIO()
     document.save(buf)
     return buf.getvalue()
+
+
+def _logo(document, event, width_mm=40):
+    """The campaign's LOGO, centred, at the top of a printed page (if there is one)."""
+    from openday.campaigns.logo import logo_bytes
+
+    data, _kind = logo_bytes(event.campaign)
+    if data is None:
+        return
+    paragraph = document.add_paragraph()
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    try:
+        paragraph.add_run().add_picture(io.BytesIO(data), width=Mm(width_mm))
+    except Exception:  # a LOGO file damaged on disk leaves the page without it, not broken
+        paragraph.text = ""

@@ -172,7 +172,10 @@ def letters_docx(event, base_url):
     invitations = list(event.invitations.all())
     local = timezone.localtime(event.starts_at)
     place = "、".join(v.get("name", "") for v in event.venues)
+    from .documents import _logo
+
     for i, invitation in enumerate(invitations):
+        _logo(document, event)
         title = document.add_paragraph()
         title.alignment = WD_ALIGN_PARAGRAPH.CENTER
         set_run_font(title.add_run("邀 请 函"), "方正小标宋简体", 26)

@@ -16,4 +16,5 @@ urlpatterns = [
     path("tickets/<str:ticket_code>/cancel/", event_views.ticket_cancel, name="ticket_cancel"),
     path("campaigns/", views.campaign_list, name="campaign_list"),
     path("campaigns/<int:campaign_id>/", views.campaign_detail, name="campaign_detail"),
+    path("campaigns/<int:campaign_id>/logo", views.campaign_logo, name="campaign_logo"),
 ]

@@ -104,3 +104,25 @@ def page_not_found(request, exception=None):
 def server_error(request):
     return render(request, "error.html", {"title": "系统繁忙",
                   "message": "服务器出现错误，我们已记录，请稍后再试。", "code": 500}, status=500)  # fmt: skip
+
+
+def campaign_logo(request, campaign_id):
+    """The LOGO of a campaign: public once the notice is out, to its staff always."""
+    from django.http import Http404, HttpResponse
+    from django.shortcuts import get_object_or_404
+
+    from openday.campaigns.access import can_view_campaign
+    from openday.campaigns.logo import logo_bytes
+
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    if campaign.status == Campaign.Status.DRAFT and not (
+        request.user.is_authenticated and can_view_campaign(request.access, campaign)
+    ):
+        raise Http404
+    data, content_type = logo_bytes(campaign)
+    if data is None:
+        raise Http404
+    response = HttpResponse(data, content_type=content_type)
+    response["Cache-Control"] = "public, max-age=300"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
