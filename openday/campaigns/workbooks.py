@@ -5,15 +5,14 @@ Uploads and imports are all-or-nothing: every bad row is reported and nothing is
 
 import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from openday.lib.spreadsheet import cell_text, open_workbook
 from openday.orgs.models import Org
 
 from . import services
@@ -57,30 +56,20 @@ class Parsed:
     errors: list = field(default_factory=list)
 
 
-def _cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def parse_month(text):
-    text = _cell(text).replace("月份", "").replace("月", "").strip()
+    text = cell_text(text).replace("月份", "").replace("月", "").strip()
     if text.isdigit():
         return int(text)
     return CN_MONTHS.get(text)
 
 
 def split_forms(text):
-    return [f for f in re.split(r"[、，,；;/\s]+", _cell(text)) if f]
+    return [f for f in re.split(r"[、，,；;/\s]+", cell_text(text)) if f]
 
 
 def _open(data):
-    try:
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=True), None
-    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError):
-        return None, "无法读取文件：请上传 Excel 2007 及以上版本的 .xlsx 文件（可先下载模板）。"
+    wb, problem = open_workbook(data)
+    return wb, (problem[:-1] + "（可先下载模板）。") if problem else None
 
 
 def _title(campaign):
@@ -152,7 +141,7 @@ def parse_declaration(campaign, data):
         parsed.errors.append(RowError(0, problem))
         return parsed
     ws = wb.worksheets[0]
-    lines = [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    lines = [[cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
     header_at = next((i for i, line in enumerate(lines) if "活动主题" in line), None)
     if header_at is None:
         parsed.errors.append(
@@ -236,7 +225,7 @@ def import_sheet(actor, campaign, data, request=None):
     if problem:
         return [RowError(0, problem)], 0
     ws = wb.worksheets[0]
-    lines = [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    lines = [[cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
     header_at = next(
         (i for i, line in enumerate(lines) if "单位" in line and "活动主题" in line), None
     )

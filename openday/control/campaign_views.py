@@ -85,11 +85,7 @@ def campaign_create(request):
     fields = services.preset_fields(
         preset_form.cleaned_data["preset"], office, preset_form.cleaned_data["year"]
     )
-    parents = (
-        Campaign.objects.filter(office_id=office.parent_id)
-        if office.parent_id
-        else Campaign.objects.none()
-    )
+    parents = Campaign.objects.filter(office__pk=office.parent_id)  # the upper office's, if any
     form = CampaignForm(request.POST or None, initial=fields, parents=parents)
     if request.method == "POST" and form.is_valid():
         try:
@@ -141,11 +137,7 @@ def campaign_edit(request, campaign_id):
     campaign = access_campaign(request, campaign_id, run=True)
     initial = {f: getattr(campaign, f) for f in services.CAMPAIGN_FIELDS}
     office = campaign.office
-    parents = (
-        Campaign.objects.filter(office_id=office.parent_id)
-        if office.parent_id
-        else Campaign.objects.none()
-    )
+    parents = Campaign.objects.filter(office__pk=office.parent_id)  # the upper office's, if any
     form = CampaignForm(request.POST or None, initial=initial, parents=parents)
     if request.method == "POST" and form.is_valid():
         try:

@@ -1,15 +1,13 @@
 """Personal invitations: import the invitee list, send, remind, print letters, accept."""
 
 import io
-import zipfile
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from openday.audit.services import record
 from openday.lib.personal_data import is_mobile, lookup_hash, normalize_phone
+from openday.lib.spreadsheet import cell_text, open_workbook
 from openday.messaging.models import OutboundMessage
 from openday.messaging.services import queue_message
 
@@ -28,21 +26,12 @@ def _code():
     return "".join(secrets.choice(TICKET_ALPHABET) for _ in range(12))
 
 
-def _cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def import_invitees(actor, event, data, request=None):
     """All or nothing: every bad row is listed, and nothing is saved if any row is bad."""
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError):
-        return [(0, "无法读取文件：请上传 .xlsx 文件（列：姓名、手机号、类别、单位/职务）。")], 0
-    lines = [[_cell(v) for v in row] for row in wb.worksheets[0].iter_rows(values_only=True)]
+    wb, problem = open_workbook(data)
+    if problem:
+        return [(0, problem[:-1] + "（列：姓名、手机号、类别、单位/职务）。")], 0
+    lines = [[cell_text(v) for v in row] for row in wb.worksheets[0].iter_rows(values_only=True)]
     header_at = next(
         (i for i, line in enumerate(lines) if "姓名" in line and "手机号" in line), None
     )

@@ -6,16 +6,15 @@ updates that record; any bad row means nothing is written and every bad row is r
 """
 
 import io
-import zipfile
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
-from openpyxl.utils.exceptions import InvalidFileException
 
 from openday.audit.services import record
+from openday.lib.spreadsheet import cell_text, open_workbook
 
 from .models import ROLES_FOR_KIND, Org, Region
 from .services import (
@@ -64,14 +63,6 @@ class ImportResult:
     @property
     def ok(self):
         return not self.errors
-
-
-def _cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
 
 
 def _style_header(ws, headers):
@@ -154,7 +145,7 @@ def _read_sheet(wb, name, headers, result):
     rows = list(ws.iter_rows(values_only=True))
     if not rows:
         return []
-    header = [_cell(v) for v in rows[0]]
+    header = [cell_text(v) for v in rows[0]]
     missing = [h for h in headers if h not in header]
     if missing:
         result.errors.append(RowError(name, 1, f"表头缺少列：{'、'.join(missing)}。"))
@@ -163,7 +154,7 @@ def _read_sheet(wb, name, headers, result):
     out = []
     for number, values in enumerate(rows[1:], start=2):
         values = list(values) + [None] * (len(header) - len(values))
-        row = {h: _cell(values[i]) for h, i in index.items()}
+        row = {h: cell_text(values[i]) for h, i in index.items()}
         if any(row.values()):
             out.append((number, row))
     return out
@@ -180,12 +171,9 @@ def _messages(exc):
 def import_workbook(access, data, request=None):
     """Validate every row, then write all of them in one transaction, or none."""
     result = ImportResult()
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError):
-        result.errors.append(
-            RowError("", 0, "无法读取文件：请上传 Excel 2007 及以上版本的 .xlsx 文件。")
-        )
+    wb, problem = open_workbook(data)
+    if problem:
+        result.errors.append(RowError("", 0, problem))
         return result
     if REGION_SHEET not in wb.sheetnames and ORG_SHEET not in wb.sheetnames:
         result.errors.append(
