@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "openday.messaging",
     "openday.campaigns",
     "openday.events",
+    "openday.surveys",
     "openday.control",
     "openday.portal",
     "openday.api",
@@ -137,6 +138,8 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+    # One test database per test process, so two runs on one server never drop each other's.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_openday_{os.getpid()}"}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbool(
         "OPENDAY_DB_POOL", "1"
     ):

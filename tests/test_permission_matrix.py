@@ -88,6 +88,41 @@ def event_pages(w):
     ]
 
 
+def survey_pages(w):
+    from openday.surveys import services
+
+    s = services.create_survey(w.users["unit_admin"], w.housing, title="权限测试问卷")
+    q = services.save_question(w.users["unit_admin"], s, {"kind": "single", "title": "满意吗",
+                                                          "options": ["是", "否"]})  # fmt: skip
+    services.save_question(w.users["unit_admin"], s, {"kind": "textarea", "title": "建议",
+                                                      "required": False})  # fmt: skip
+    services.set_status(w.users["unit_admin"], s, "open")
+    r = services.enter_paper(w.users["unit_admin"], s, batch_no="A", form_no="1",
+                             answers={q.pk: 1})  # fmt: skip
+    runs = {"operator", "kf_office", "unit_admin", "unit_staff"}
+    runners = runs | {"nm_office", "town_admin"}
+    see = HOUSING_SEE
+    return [
+        ("survey_list", "/staff/surveys/", ALL_STAFF),
+        ("survey_create", "/staff/surveys/new/", runners),
+        ("survey_create", f"/staff/surveys/new/?org={w.housing.pk}", runs),
+        ("survey_detail", f"/staff/surveys/{s.pk}/", see),
+        ("survey_edit", f"/staff/surveys/{s.pk}/edit/", runs),
+        ("question_add", f"/staff/surveys/{s.pk}/questions/new/", runs),
+        ("question_edit", f"/staff/surveys/{s.pk}/questions/{q.pk}/", runs),
+        ("survey_paper", f"/staff/surveys/{s.pk}/paper/", runs),
+        ("survey_import", f"/staff/surveys/{s.pk}/import/", runs),
+        ("survey_import_template", f"/staff/surveys/{s.pk}/import/template.xlsx", runs),
+        ("survey_responses", f"/staff/surveys/{s.pk}/responses/", see),
+        ("response_detail", f"/staff/surveys/{s.pk}/responses/{r.pk}/", see),
+        ("survey_results", f"/staff/surveys/{s.pk}/results/", see),
+        ("survey_results_json", f"/staff/surveys/{s.pk}/results.json", see),
+        ("survey_export", f"/staff/surveys/{s.pk}/responses.xlsx", see),
+        ("survey_summary", f"/staff/surveys/{s.pk}/summary.docx", see),
+        ("survey_poster", f"/staff/surveys/{s.pk}/poster/", see),
+    ]
+
+
 def staff_pages(w):
     region = Region.objects.get(code="430105")
     town_region = Region.objects.get(name="沙日浩来镇")
@@ -123,6 +158,7 @@ def staff_pages(w):
         ("password_change", "/staff/account/password/", ALL_STAFF),
         *campaign_pages(w),
         *event_pages(w),
+        *survey_pages(w),
     ]
 
 
@@ -136,6 +172,8 @@ POST_ENDPOINTS = [
     "campaign_logo",
     "event_action",
     "event_checkin_json",
+    "survey_action",
+    "question_action",
 ]
 PUBLIC = {"login", "logout"}
 
@@ -327,3 +365,35 @@ def test_checking_in_by_the_page_script_as(world, client, persona):
     assert response.status_code == (201 if allowed else 302 if persona == "anonymous" else 403)
     r.refresh_from_db()
     assert (r.checked_in_at is not None) is allowed
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_survey_state_changes_as(world, client, persona):
+    """Publishing, moving and deleting questions, deleting an answer: the unit's runners only."""
+    from openday.surveys import services
+    from openday.surveys.models import Question, Response, Survey
+
+    admin = world.users["unit_admin"]
+    s = services.create_survey(admin, world.housing, template="policy")
+    first, second = list(s.questions.all())[:2]
+    expected = _expected(persona, {"operator", "kf_office", "unit_admin", "unit_staff"})
+    c = world.client_for(client, persona)
+    ok = 302 if expected == 200 else expected
+    assert c.post(f"/staff/surveys/{s.pk}/questions/{second.pk}/up/").status_code == ok
+    second.refresh_from_db()
+    first.refresh_from_db()
+    assert (second.position < first.position) is (expected == 200)
+    assert c.post(f"/staff/surveys/{s.pk}/questions/{first.pk}/delete/").status_code == ok
+    assert Question.objects.filter(pk=first.pk).exists() is (expected != 200)
+    assert c.post(f"/staff/surveys/{s.pk}/open/").status_code == ok
+    s.refresh_from_db()
+    assert (s.status == Survey.Status.OPEN) is (expected == 200)
+    services.set_status(admin, s, "open")
+    answers = {q.pk: 1 for q in s.questions.filter(kind__in=["single", "rating"])}
+    answers.update({q.pk: {str(i): 1 for i in range(1, len(q.rows) + 1)}
+                    for q in s.questions.filter(kind="matrix")})  # fmt: skip
+    r = services.enter_paper(admin, s, batch_no="B", form_no="9", answers=answers)
+    assert c.post(
+        f"/staff/surveys/{s.pk}/responses/{r.pk}/", {"reason": "录入错误"}
+    ).status_code in ((302,) if expected == 200 else (expected,))
+    assert Response.objects.filter(pk=r.pk).exists() is (expected != 200)

@@ -34,6 +34,8 @@ def test_the_worker_runs_queued_tasks_from_the_database(settings):
         "reminders": 0,
         "event_reminders": 0,
         "events_anonymized": 0,
+        "survey_answers_expanded": 0,
+        "survey_answers_anonymized": 0,
     }
     assert not Session.objects.filter(session_key="x" * 32).exists()
 
@@ -48,6 +50,8 @@ def test_housekeeping_is_idempotent(db):
         "reminders": 0,
         "event_reminders": 0,
         "events_anonymized": 0,
+        "survey_answers_expanded": 0,
+        "survey_answers_anonymized": 0,
     }
 
 

@@ -33,6 +33,11 @@ def housekeeping():
     from openday.events.services import anonymize_past_events
 
     anonymized = anonymize_past_events()
+    from openday.surveys.services import anonymize_old_responses, expand_pending
+
+    expanded = expand_pending()
+    answers_anonymized = anonymize_old_responses()
     return {"sessions": sessions, "throttles": throttles, "task_results": results,
             "reminders": reminders, "event_reminders": event_reminders,
-            "events_anonymized": anonymized}  # fmt: skip
+            "events_anonymized": anonymized,
+            "survey_answers_expanded": expanded, "survey_answers_anonymized": answers_anonymized}  # fmt: skip

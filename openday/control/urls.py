@@ -2,6 +2,7 @@ from django.urls import path, re_path
 
 from . import campaign_views as cv
 from . import event_views as ev
+from . import survey_views as sv
 from . import views
 
 app_name = "control"
@@ -71,4 +72,40 @@ urlpatterns = [
         name="event_paper",
     ),
     path("events/<int:event_id>/<slug:action>/", ev.event_action, name="event_action"),
+    path("surveys/", sv.survey_list, name="survey_list"),
+    path("surveys/new/", sv.survey_create, name="survey_create"),
+    path("surveys/<int:survey_id>/", sv.survey_detail, name="survey_detail"),
+    path("surveys/<int:survey_id>/edit/", sv.survey_edit, name="survey_edit"),
+    path("surveys/<int:survey_id>/questions/new/", sv.question_form, name="question_add"),
+    path(
+        "surveys/<int:survey_id>/questions/<int:question_id>/",
+        sv.question_form,
+        name="question_edit",
+    ),
+    path(
+        "surveys/<int:survey_id>/questions/<int:question_id>/<slug:action>/",
+        sv.question_action,
+        name="question_action",
+    ),
+    path("surveys/<int:survey_id>/paper/", sv.survey_paper, name="survey_paper"),
+    path("surveys/<int:survey_id>/import/", sv.survey_import, name="survey_import"),
+    path(
+        "surveys/<int:survey_id>/import/template.xlsx",
+        sv.survey_import_template,
+        name="survey_import_template",
+    ),
+    path("surveys/<int:survey_id>/responses/", sv.survey_responses, name="survey_responses"),
+    path(
+        "surveys/<int:survey_id>/responses/<int:response_id>/",
+        sv.response_detail,
+        name="response_detail",
+    ),
+    path("surveys/<int:survey_id>/results/", sv.survey_results, name="survey_results"),
+    path(
+        "surveys/<int:survey_id>/results.json", sv.survey_results_json, name="survey_results_json"
+    ),
+    path("surveys/<int:survey_id>/responses.xlsx", sv.survey_export, name="survey_export"),
+    path("surveys/<int:survey_id>/summary.docx", sv.survey_summary, name="survey_summary"),
+    path("surveys/<int:survey_id>/poster/", sv.survey_poster, name="survey_poster"),
+    path("surveys/<int:survey_id>/<slug:action>/", sv.survey_action, name="survey_action"),
 ]

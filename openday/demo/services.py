@@ -261,3 +261,65 @@ def load_demo_events():
             capacity=30, quotas={"deputy": 5, "member": 5, "media": 4, "public": 16},
             campaign=entry.campaign, plan_entry=entry,
         )  # fmt: skip
+
+
+DEMO_SUGGESTIONS = [
+    "希望低水高调工程完工后定期公开灌溉用水和收益情况。",
+    "综合服务大厅的办事指南可以做成图文版，老年人看得更明白。",
+    "建议开放日多安排一些村里的群众参加，名额可以再多一点。",
+    "座谈时间有点短，很多人没来得及发言，建议延长或会后收集书面意见。",
+    "希望农牧业补贴的发放进度能在村务公开栏及时公布。",
+    "办事大厅周末能不能安排值班窗口，方便外出务工的人回来办事。",
+    "项目区道路雨后泥泞，建议先把田间道路修一修。",
+    "活动很好，让我们知道了政府每天在做什么，希望每年都办。",
+]
+
+
+def load_demo_surveys():
+    """The town open day's satisfaction survey: answers on phones and on paper, then closed."""
+    import random
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from openday.events.models import Event
+    from openday.surveys import services as surveys
+    from openday.surveys.models import Response, Survey
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    event = Event.objects.filter(unit__name=seed.TOWN).first()
+    admin = User.objects.filter(username="shrhl-admin").first()
+    if event is None or admin is None or Survey.objects.filter(event=event).exists():
+        return
+    survey = surveys.create_survey(
+        admin, event.unit, template="event", event=event, campaign=event.campaign,
+        title="沙日浩来镇2023年“政府开放日”活动满意度调查问卷",
+    )  # fmt: skip
+    surveys.set_status(admin, survey, Survey.Status.OPEN)
+    questions = list(survey.questions.exclude(kind="section"))
+    rating, matrix, channels, score, any_advice, advice = questions
+    rng = random.Random(20230606)
+    categories = ["deputy", "member", "model", "media", "business", "trader", "public", "public"]
+    for i in range(36):
+        has_advice = rng.random() < 0.4
+        answers = {
+            rating.pk: rng.choices([1, 2, 3, 4], weights=[55, 30, 12, 3])[0],
+            matrix.pk: {str(r): rng.choices([1, 2, 3, 4], weights=[50, 35, 12, 3])[0]
+                        for r in range(1, len(matrix.rows) + 1)},
+            channels.pk: sorted(rng.sample(range(1, len(channels.options) + 1), rng.randint(1, 3))),
+            score.pk: rng.choices(range(11), weights=[1, 0, 0, 1, 1, 2, 4, 8, 14, 16, 20])[0],
+            any_advice.pk: 1 if has_advice else 2,
+        }  # fmt: skip
+        if has_advice:
+            answers[advice.pk] = DEMO_SUGGESTIONS[i % len(DEMO_SUGGESTIONS)]
+        category = categories[i % len(categories)]
+        if i < 24:
+            r = surveys.submit_response(survey.pk, answers, device_id=f"demo-device-{i}",
+                                        category=category)  # fmt: skip
+        else:
+            r = surveys.enter_paper(admin, survey, batch_no="20230606", form_no=str(i - 23),
+                                    category=category, answers=answers)  # fmt: skip
+        Response.objects.filter(pk=r.pk).update(
+            submitted_at=datetime(2023, 6, 6, 11, 0, tzinfo=shanghai) + timedelta(minutes=i)
+        )
+    surveys.expand_pending(survey.pk)
+    surveys.set_status(admin, survey, Survey.Status.CLOSED)

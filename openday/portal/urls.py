@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import event_views, views
+from . import event_views, survey_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -17,4 +17,7 @@ urlpatterns = [
     path("campaigns/", views.campaign_list, name="campaign_list"),
     path("campaigns/<int:campaign_id>/", views.campaign_detail, name="campaign_detail"),
     path("campaigns/<int:campaign_id>/logo", views.campaign_logo, name="campaign_logo"),
+    path("surveys/", survey_views.survey_list, name="survey_list"),
+    path("surveys/<int:survey_id>/", survey_views.survey_answer, name="survey_answer"),
+    path("surveys/<int:survey_id>/done/", survey_views.survey_done, name="survey_done"),
 ]

@@ -34,8 +34,11 @@ def home(request):
         .select_related("unit")
         .order_by("starts_at")[:6]
     )  # fmt: skip
+    from openday.surveys.services import open_surveys
+
     return render(request, "portal/home.html", {
         "offices": offices, "campaigns": campaigns, "events": events,
+        "surveys": open_surveys().order_by("-created_at")[:6],
     })  # fmt: skip
 
 

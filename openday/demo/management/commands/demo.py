@@ -1,6 +1,11 @@
 from django.core.management.base import BaseCommand
 
-from openday.demo.services import load_demo, load_demo_campaigns, load_demo_events
+from openday.demo.services import (
+    load_demo,
+    load_demo_campaigns,
+    load_demo_events,
+    load_demo_surveys,
+)
 from openday.orgs.models import Org, Role
 
 ROLE_LABELS = {**dict(Role.choices), "operator": "系统运维"}
@@ -23,6 +28,7 @@ class Command(BaseCommand):
         accounts = load_demo(reset_passwords=reset_passwords)
         load_demo_campaigns()
         load_demo_events()
+        load_demo_surveys()
         self.stdout.write(self.style.SUCCESS("演示数据已就绪。"))
         self._print(accounts)
 

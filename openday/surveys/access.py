@@ -1,0 +1,37 @@
+"""Who may build a survey and see its results: the owning org's runners and the tree above."""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+
+from openday.events.access import can_run_event_for
+
+from .models import Survey
+
+
+def can_manage_survey(access, survey):
+    """Unit admins and staff of the owning org or above, office admins above it, operators."""
+    return can_run_event_for(access, survey.org)
+
+
+def can_see_results(access, survey):
+    """Those who manage it, and anyone who sees the owning org (viewers, handlers)."""
+    return can_manage_survey(access, survey) or access.can_see_org(survey.org)
+
+
+def visible_surveys(access):
+    if access.is_operator:
+        return Survey.objects.all()
+    q = Q(pk__in=[])
+    for m in access.memberships:
+        q |= Q(org__path__startswith=m.org.path)
+    return Survey.objects.filter(q)
+
+
+def access_survey(request, survey_id, *, manage=False):
+    survey = get_object_or_404(Survey.objects.select_related("org", "event", "campaign"),
+                               pk=survey_id)  # fmt: skip
+    allowed = (can_manage_survey if manage else can_see_results)(request.access, survey)
+    if not allowed:
+        raise PermissionDenied("您无权管理该问卷。" if manage else "您无权查看该问卷。")
+    return survey
