@@ -8,6 +8,7 @@ from django.db.models import Count
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from openday.events.access import can_run_event_for
@@ -222,15 +223,21 @@ def survey_action(request, survey_id, action):
 
 def _paper_rows(defn, data=None):
     """The questions as keyboard-entry rows: (number, question, field name, typed value, hint)."""
-    out, n = [], 0
+    out, n, numbers = [], 0, {}
     for q in defn["questions"]:
         if q["kind"] == "section":
             continue
         n += 1
+        numbers[q["id"]] = n
         name = f"q{q['id']}"
+        cond = q["show_if"] or {}
+        condition = ""
+        if cond.get("question") in numbers:
+            values = "或".join(str(v) for v in cond.get("values", []))
+            condition = f"第{numbers[cond['question']]}题填{values}时才作答，否则留空"
         out.append({"n": n, "q": q, "name": name, "value": (data or {}).get(name, ""),
                     "hint": checks.paper_hint(q), "long": q["kind"] in ("text", "textarea"),
-                    "options": list(enumerate(q["options"], 1))})  # fmt: skip
+                    "options": list(enumerate(q["options"], 1)), "condition": condition})  # fmt: skip
     return out
 
 
@@ -273,6 +280,7 @@ def survey_paper(request, survey_id):
         "survey": survey, "rows": _paper_rows(defn, data), "errors": errors, "batch": batch,
         "form_no": form_no, "category": (data or {}).get("category", ""),
         "categories": CATEGORY_CHOICES, "recent": recent, "entered": entered,
+        "today": timezone.localdate().strftime("%Y%m%d"),
     }, status=400 if errors else 200)  # fmt: skip
 
 
