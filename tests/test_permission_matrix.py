@@ -123,6 +123,94 @@ def survey_pages(w):
     ]
 
 
+def workday_pages(w):
+    return [
+        ("workday_index", "/staff/workdays/", ALL_STAFF),
+        ("workday_year", "/staff/workdays/2026/", ALL_STAFF),
+        ("workday_year", "/staff/workdays/2027/", ALL_STAFF),
+        ("workday_import", "/staff/workdays/import/", OFFICE_ADMINS),
+        ("workday_template", "/staff/workdays/template.xlsx", OFFICE_ADMINS),
+    ]
+
+
+ENTERS = {"operator", "kf_office", "unit_admin", "unit_staff", "nm_office", "town_admin"}
+HOUSING_ENTERS = {"operator", "kf_office", "unit_admin", "unit_staff"}
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """Evidence files uploaded by opinion_pages go to a temporary folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def opinion_world(w):
+    """Opinions of 开福区 in three states, one of 奈曼旗, a call-back and an evidence file."""
+    from datetime import date, timedelta
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from openday.events import services as events
+    from openday.opinions import services
+    from openday.opinions.models import Callback
+
+    kf, admin, handler = w.users["kf_office"], w.users["unit_admin"], w.users["handler"]
+    start = timezone.now() + timedelta(days=5)
+    event = events.create_event(
+        admin, w.housing, title="意见权限测试活动", starts_at=start,
+        ends_at=start + timedelta(hours=1), venues=[{"name": "会场"}], capacity=5, publish=True,
+    )  # fmt: skip
+    new = services.submit_opinion(content="待交办的意见", source="forum", office=w.kaifu, actor=kf)
+    assigned = services.submit_opinion(content="交办给办理人的意见", source="phone",
+                                       office=w.kaifu, name="张三", phone="13900000001",
+                                       actor=kf)  # fmt: skip
+    services.assign(kf, assigned, unit=w.housing, assignee=handler)
+    published = services.submit_opinion(content="已公开的意见", source="paper", office=w.kaifu,
+                                         name="李四", phone="13900000002", actor=kf)  # fmt: skip
+    services.assign(kf, published, unit=w.housing)
+    services.answer(admin, published, text="已采纳并整改。", decision="adopted")
+    services.review(admin, published, approve=True, publish=True)
+    step = services.add_step(handler, assigned, description="整改", planned_date=date.today())
+    evidence = services.add_evidence(
+        handler, step, SimpleUploadedFile("现场.png", b"\x89PNG\r\n\x1a\n" + b"0" * 32)
+    )
+    naiman = services.submit_opinion(content="奈曼旗的意见", source="forum", office=w.naiman,
+                                     actor=w.users["nm_office"])  # fmt: skip
+    services.build_call_list(kf, org=w.housing)
+    callback = Callback.objects.get(opinion=published)
+    return {"event": event, "new": new, "assigned": assigned, "published": published,
+            "naiman": naiman, "evidence": evidence, "callback": callback}  # fmt: skip
+
+
+def opinion_pages(w):
+    o = opinion_world(w)
+    return [
+        ("opinion_list", "/staff/opinions/", ALL_STAFF),
+        ("opinion_list", "/staff/opinions/?mine=1", ALL_STAFF),
+        ("opinion_list", "/staff/opinions/?mine=0&due=overdue&status=open&q=意见", ALL_STAFF),
+        ("opinion_export", "/staff/opinions/export.xlsx", ALL_STAFF),
+        ("opinion_figures", "/staff/opinion-figures/", ALL_STAFF),
+        ("opinion_figures", "/staff/opinion-figures/?year=2023", ALL_STAFF),
+        ("opinion_figures_xlsx", "/staff/opinion-figures/export.xlsx", ALL_STAFF),
+        ("opinion_create", "/staff/opinions/new/", ENTERS),
+        ("opinion_create", f"/staff/opinions/new/?event={o['event'].pk}", HOUSING_ENTERS),
+        ("opinion_import", "/staff/opinions/import/", ENTERS),
+        ("opinion_import_template", "/staff/opinions/import/template.xlsx", ENTERS),
+        ("opinion_detail", f"/staff/opinions/{o['new'].pk}/", KAIFU_SEE),
+        ("opinion_detail", f"/staff/opinions/{o['assigned'].pk}/", HOUSING_SEE),
+        (
+            "opinion_detail",
+            f"/staff/opinions/{o['published'].pk}/",
+            KAIFU_SEE | {"unit_admin", "unit_staff"},
+        ),
+        ("opinion_detail", f"/staff/opinions/{o['naiman'].pk}/", {"operator", "nm_office"}),
+        ("opinion_evidence", f"/staff/opinions/evidence/{o['evidence'].pk}/", HOUSING_SEE),
+        ("callback_list", "/staff/callbacks/", ENTERS),
+        ("callback_list", "/staff/callbacks/?retry=1&outcome=todo", ENTERS),
+        ("callback_detail", f"/staff/callbacks/{o['callback'].pk}/", HOUSING_ENTERS),
+    ]
+
+
 def staff_pages(w):
     region = Region.objects.get(code="430105")
     town_region = Region.objects.get(name="沙日浩来镇")
@@ -159,11 +247,14 @@ def staff_pages(w):
         *campaign_pages(w),
         *event_pages(w),
         *survey_pages(w),
+        *opinion_pages(w),
+        *workday_pages(w),
     ]
 
 
 # POST-only endpoints, checked one persona at a time because they change state.
 POST_ENDPOINTS = [
+    "answer_to_opinion",
     "membership_remove",
     "user_action",
     "token_revoke",
@@ -174,6 +265,9 @@ POST_ENDPOINTS = [
     "event_checkin_json",
     "survey_action",
     "question_action",
+    "opinion_action",
+    "callback_build",
+    "callback_reveal",
 ]
 PUBLIC = {"login", "logout"}
 
@@ -397,3 +491,93 @@ def test_survey_state_changes_as(world, client, persona):
         f"/staff/surveys/{s.pk}/responses/{r.pk}/", {"reason": "录入错误"}
     ).status_code in ((302,) if expected == 200 else (expected,))
     assert Response.objects.filter(pk=r.pk).exists() is (expected != 200)
+
+
+# --- Opinions -----------------------------------------------------------------------------------
+
+
+def test_each_persona_lists_only_the_opinions_it_may_see(world, client):
+    o = opinion_world(world)
+    kaifu = {"new", "assigned", "published"}
+    expected = {
+        "operator": kaifu | {"naiman"},
+        "kf_office": kaifu,
+        "kf_viewer": kaifu,
+        "unit_admin": {"assigned", "published"},
+        "unit_staff": {"assigned", "published"},
+        "handler": {"assigned"},
+        "nm_office": {"naiman"},
+        "town_admin": set(),
+        "town_handler": set(),
+    }
+    for persona, names in expected.items():
+        page = world.client_for(client, persona).get("/staff/opinions/?mine=0")
+        assert page.status_code == 200, persona
+        shown = {n for n in ("new", "assigned", "published", "naiman")
+                 if o[n].tracking_code in page.content.decode()}  # fmt: skip
+        assert shown == names, persona
+    # A handler lands on the inbox when asking for nothing.
+    page = world.client_for(client, "handler").get("/staff/opinions/")
+    assert page.context["mine"] is True and o["assigned"].tracking_code in page.content.decode()
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_assigning_an_opinion_as(world, client, persona):
+    from openday.opinions.models import Opinion
+
+    o = opinion_world(world)["new"]
+    response = world.client_for(client, persona).post(
+        f"/staff/opinions/{o.pk}/assign/", {"unit": world.housing.pk, "due_days": "10"}
+    )
+    expected = _expected(persona, {"operator", "kf_office"})
+    assert response.status_code == (302 if expected == 200 else expected)
+    o.refresh_from_db()
+    assert (o.status == Opinion.Status.ASSIGNED) is (expected == 200)
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_answering_an_opinion_as(world, client, persona):
+    from openday.opinions.models import Opinion
+
+    o = opinion_world(world)["assigned"]
+    response = world.client_for(client, persona).post(
+        f"/staff/opinions/{o.pk}/answer/", {"decision": "adopted", "answer": "采纳，将于下月整改。"}
+    )
+    answerers = {"operator", "kf_office", "unit_admin", "unit_staff", "handler"}
+    expected = _expected(persona, answerers)
+    assert response.status_code == (302 if expected == 200 else expected)
+    o.refresh_from_db()
+    assert (o.status == Opinion.Status.ANSWERED) is (expected == 200)
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_approving_and_publishing_as(world, client, persona):
+    from openday.opinions import services
+    from openday.opinions.models import Opinion
+
+    o = opinion_world(world)["assigned"]
+    services.answer(world.users["handler"], o, text="采纳。", decision="adopted")
+    c = world.client_for(client, persona)
+    response = c.post(f"/staff/opinions/{o.pk}/review/", {"outcome": "publish", "note": ""})
+    expected = _expected(persona, HOUSING_MANAGE)
+    assert response.status_code == (302 if expected == 200 else expected)
+    o.refresh_from_db()
+    assert (o.status == Opinion.Status.PUBLISHED) is (expected == 200)
+    if expected == 200:
+        response = c.post(f"/staff/opinions/{o.pk}/unpublish/", {"reason": "答复有误"})
+        assert response.status_code == 302
+        o.refresh_from_db()
+        assert o.status == Opinion.Status.APPROVED
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_revealing_a_phone_number_as(world, client, persona):
+    from openday.audit.models import AuditEntry
+
+    callback = opinion_world(world)["callback"]
+    response = world.client_for(client, persona).post(f"/staff/callbacks/{callback.pk}/reveal/")
+    expected = _expected(persona, HOUSING_ENTERS)
+    assert response.status_code == expected
+    assert ("13900000002" in response.content.decode()) is (expected == 200)
+    logged = AuditEntry.objects.filter(action="callback.phone_viewed", object_id=str(callback.pk))
+    assert logged.exists() is (expected == 200)

@@ -215,7 +215,7 @@ def test_text_answers_newest_first(event_survey):
     assert first.response_id == event_survey.responses_made[-1].pk
     assert (first.category, first.channel) == ("public", "paper")
     assert first.submitted_at == event_survey.responses_made[-1].submitted_at
-    response_id, text, category, channel, submitted_at = rows[-1]
+    _id, response_id, text, category, channel, submitted_at = rows[-1]
     assert (response_id, text, category, channel) == (
         event_survey.responses_made[0].pk,
         "停车位太少",

@@ -527,7 +527,9 @@ def test_every_recorded_action_has_a_chinese_label():
     root = Path(__file__).resolve().parent.parent / "openday"
     used = set()
     for path in root.rglob("*.py"):
-        used |= set(re.findall(r'record\(\s*"([a-z_]+\.[a-z_]+)"', path.read_text()))
+        text = path.read_text()
+        used |= set(re.findall(r'(?:record|_log)\(\s*"([a-z_]+\.[a-z_]+)"', text))
+        used |= set(re.findall(r'"([a-z_]+\.[a-z_]+)" if ', text))
     assert used and used - set(ACTION_LABELS) == set()
 
 

@@ -36,6 +36,8 @@ def test_the_worker_runs_queued_tasks_from_the_database(settings):
         "events_anonymized": 0,
         "survey_answers_expanded": 0,
         "survey_answers_anonymized": 0,
+        "opinions_reminded": 0,
+        "opinions_escalated": 0,
     }
     assert not Session.objects.filter(session_key="x" * 32).exists()
 
@@ -52,6 +54,8 @@ def test_housekeeping_is_idempotent(db):
         "events_anonymized": 0,
         "survey_answers_expanded": 0,
         "survey_answers_anonymized": 0,
+        "opinions_reminded": 0,
+        "opinions_escalated": 0,
     }
 
 

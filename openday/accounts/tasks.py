@@ -36,8 +36,12 @@ def housekeeping():
     from openday.surveys.services import anonymize_old_responses, expand_pending
 
     expanded = expand_pending()
+    from openday.opinions.services import remind_and_escalate
+
+    opinions = remind_and_escalate()
     answers_anonymized = anonymize_old_responses()
     return {"sessions": sessions, "throttles": throttles, "task_results": results,
             "reminders": reminders, "event_reminders": event_reminders,
             "events_anonymized": anonymized,
-            "survey_answers_expanded": expanded, "survey_answers_anonymized": answers_anonymized}  # fmt: skip
+            "survey_answers_expanded": expanded, "survey_answers_anonymized": answers_anonymized,
+            "opinions_reminded": opinions["reminded"], "opinions_escalated": opinions["escalated"]}  # fmt: skip

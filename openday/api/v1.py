@@ -214,8 +214,12 @@ def get_org(request, org_id: int):
 
 from .campaigns import router as campaigns_router  # noqa: E402 - the routers need `api` first
 from .events import router as events_router  # noqa: E402
+from .opinion_staff import router as opinion_staff_router  # noqa: E402
+from .opinions import router as opinions_router  # noqa: E402
 from .surveys import router as surveys_router  # noqa: E402
 
 api.add_router("/", campaigns_router)
 api.add_router("/", events_router)
 api.add_router("/", surveys_router)
+api.add_router("/", opinions_router)
+api.add_router("/", opinion_staff_router)

@@ -47,6 +47,10 @@ class CampaignForm(forms.Form):
     themes_per_unit = forms.IntegerField(label="每单位申报主题数", min_value=1, max_value=10)
     min_intro_length = forms.IntegerField(label="活动简介最少字数", min_value=0, max_value=500)
     reminder_days = forms.IntegerField(label="截止前几天开始提醒", min_value=0, max_value=30)
+    opinion_due_days = forms.IntegerField(
+        label="意见建议办理期限（工作日）", min_value=1, max_value=90, initial=15,
+        help_text="交办意见建议时按工作日计算期限（扣除法定节假日，计入调休上班日）。",
+    )  # fmt: skip
     contact_name = forms.CharField(label="联系人", max_length=64, required=False)
     contact_phone = forms.CharField(label="联系电话", max_length=32, required=False)
     contact_email = forms.CharField(label="电子邮箱", max_length=254, required=False)

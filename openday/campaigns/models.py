@@ -34,6 +34,7 @@ class Campaign(models.Model):
     doc_year = models.PositiveIntegerField(null=True, blank=True, editable=False)
     doc_seq = models.PositiveIntegerField(null=True, blank=True, editable=False)
     topic_areas = models.JSONField("主题领域", default=list)
+    opinion_due_days = models.PositiveSmallIntegerField("意见办理期限（工作日）", default=15)
     activity_forms = models.JSONField("活动形式", default=list)
     guest_categories = models.JSONField("邀请对象类别", default=list)
     window_start_month = models.PositiveSmallIntegerField("开展起始月份", default=4)

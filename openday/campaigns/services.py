@@ -28,6 +28,7 @@ CAMPAIGN_FIELDS = [
     "year", "kind", "title", "theme", "upper_documents", "recipients", "body", "topic_areas",
     "activity_forms", "guest_categories", "window_start_month", "window_end_month",
     "declaration_deadline", "themes_per_unit", "min_intro_length", "reminder_days",
+    "opinion_due_days",
     "contact_name", "contact_phone", "contact_email", "name_patterns", "forbidden_names",
     "parent",
 ]  # fmt: skip
@@ -129,6 +130,7 @@ def preset_fields(preset_key, office, year):
         "guest_categories": list(preset["guest_categories"]), "window_start_month": start,
         "window_end_month": end, "declaration_deadline": date(year, max(start - 1, 1), 3),
         "themes_per_unit": 1, "min_intro_length": 30, "reminder_days": 3,
+        "opinion_due_days": 15,
         "contact_name": office.contact_name, "contact_phone": office.contact_phone,
         "contact_email": office.email, "name_patterns": list(preset["name_patterns"]),
         "forbidden_names": list(preset["forbidden_names"]), "upper_documents": "", "parent": None,

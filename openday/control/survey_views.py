@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from openday.events.access import can_run_event_for
 from openday.events.models import CATEGORY_NAMES, Event
+from openday.opinions.access import can_enter_for
 from openday.orgs.models import Org
 from openday.surveys import answers as checks
 from openday.surveys import paper, services
@@ -386,7 +387,29 @@ def survey_results(request, survey_id):
     return render(request, "control/surveys/results.html", {
         "survey": survey, "data": data, "texts": texts, "channel": channel or "",
         "categories": CATEGORY_NAMES, "can_manage": can_manage_survey(request.access, survey),
+        "can_enter": can_enter_for(request.access, survey.org),
     })  # fmt: skip
+
+
+@staff_required
+@require_POST
+def answer_to_opinion(request, survey_id, answer_id):
+    """One click: a free-text answer becomes an opinion (source: questionnaire) for the loop."""
+    from openday.opinions.services import opinion_from_answer
+    from openday.surveys.models import Answer
+
+    survey = access_survey(request, survey_id)
+    answer = get_object_or_404(Answer.objects.select_related("response"), pk=answer_id,
+                               survey=survey)  # fmt: skip
+    if not answer.text or not can_enter_for(request.access, survey.org):
+        raise PermissionDenied("您无权把这条回答转为意见建议。")
+    try:
+        opinion = opinion_from_answer(request.user, answer, request=request)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect("control:survey_results", survey.pk)
+    messages.success(request, f"已转为意见建议 {opinion.tracking_code}，可在“意见建议”中交办。")
+    return redirect("control:opinion_detail", opinion.pk)
 
 
 @staff_required

@@ -2,8 +2,11 @@ from django.urls import path, re_path
 
 from . import campaign_views as cv
 from . import event_views as ev
+from . import opinion_figure_views as ofv
+from . import opinion_views as ov
 from . import survey_views as sv
 from . import views
+from . import workday_views as wv
 
 app_name = "control"
 urlpatterns = [
@@ -108,4 +111,33 @@ urlpatterns = [
     path("surveys/<int:survey_id>/summary.docx", sv.survey_summary, name="survey_summary"),
     path("surveys/<int:survey_id>/poster/", sv.survey_poster, name="survey_poster"),
     path("surveys/<int:survey_id>/<slug:action>/", sv.survey_action, name="survey_action"),
+    path(
+        "surveys/<int:survey_id>/answers/<int:answer_id>/to-opinion/",
+        sv.answer_to_opinion,
+        name="answer_to_opinion",
+    ),
+    path("opinion-figures/", ofv.figures, name="opinion_figures"),
+    path("opinion-figures/export.xlsx", ofv.figures_xlsx, name="opinion_figures_xlsx"),
+    # Working-day calendar (工作日历).
+    path("workdays/", wv.workday_index, name="workday_index"),
+    path("workdays/import/", wv.workday_import, name="workday_import"),
+    path("workdays/template.xlsx", wv.workday_template, name="workday_template"),
+    path("workdays/<int:year>/", wv.workday_year, name="workday_year"),
+    # Opinions (意见建议) and call-backs (电话回访), staff side.
+    path("opinions/", ov.opinion_list, name="opinion_list"),
+    path("opinions/new/", ov.opinion_create, name="opinion_create"),
+    path("opinions/export.xlsx", ov.opinion_export, name="opinion_export"),
+    path("opinions/import/", ov.opinion_import, name="opinion_import"),
+    path(
+        "opinions/import/template.xlsx",
+        ov.opinion_import_template,
+        name="opinion_import_template",
+    ),
+    path("opinions/evidence/<int:evidence_id>/", ov.opinion_evidence, name="opinion_evidence"),
+    path("opinions/<int:opinion_id>/", ov.opinion_detail, name="opinion_detail"),
+    path("opinions/<int:opinion_id>/<slug:action>/", ov.opinion_action, name="opinion_action"),
+    path("callbacks/", ov.callback_list, name="callback_list"),
+    path("callbacks/build/", ov.callback_build, name="callback_build"),
+    path("callbacks/<int:callback_id>/", ov.callback_detail, name="callback_detail"),
+    path("callbacks/<int:callback_id>/reveal/", ov.callback_reveal, name="callback_reveal"),
 ]

@@ -323,3 +323,108 @@ def load_demo_surveys():
         )
     surveys.expand_pending(survey.pk)
     surveys.set_status(admin, survey, Survey.Status.CLOSED)
+
+
+def load_demo_opinions():
+    """Real public messages and replies as opinions of the demo events, in every state."""
+    import csv
+    from datetime import datetime, timedelta
+    from pathlib import Path
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from openday.events.models import Event
+    from openday.opinions import services as ops
+    from openday.opinions.models import Callback, Opinion
+    from openday.surveys.models import Answer
+
+    if Opinion.objects.exists():
+        return
+    shanghai = ZoneInfo("Asia/Shanghai")
+    path = Path(__file__).resolve().parent / "data" / "opinions.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    housing = Org.objects.get(name="开福区住房和城乡建设局")
+    town = Org.objects.get(name=seed.TOWN)
+    users = {u.username: u for u in User.objects.filter(username__in=[
+        "kf-office", "kf-unit-admin", "kf-handler", "nm-office", "shrhl-admin", "shrhl-handler"])}  # fmt: skip
+    trees = []
+    for unit, office_user, admin, handler in (
+        (housing, "kf-office", "kf-unit-admin", "kf-handler"),
+        (town, "nm-office", "shrhl-admin", "shrhl-handler"),
+    ):
+        event = Event.objects.filter(unit=unit).first()
+        if event is None or not all(u in users for u in (office_user, admin, handler)):
+            continue
+        trees.append((unit, event, users[office_user], users[admin], users[handler]))
+    if not trees:
+        return
+    # The state each row ends in, in order; the two trees share the rows 14 / 10.
+    plan = ["published", "published", "published", "published", "published", "approved",
+            "answered", "answered", "assigned", "assigned_overdue", "returned", "new", "new",
+            "merged"]  # fmt: skip
+    decisions = ["adopted", "partly", "explained", "solved", "adopted", "partly", "adopted",
+                 "explained", "adopted", "partly"]  # fmt: skip
+    sources = [Opinion.Source.FORUM, Opinion.Source.ONLINE, Opinion.Source.PAPER,
+               Opinion.Source.PHONE]  # fmt: skip
+    chunks = [rows[:14], rows[14:]]
+    for (unit, event, office_user, admin, handler), chunk in zip(trees, chunks, strict=False):
+        day = timezone.localtime(event.starts_at).date()
+        made = []
+        for i, row in enumerate(chunk):
+            state = plan[i % len(plan)]
+            anonymous = i % 5 == 3
+            received = datetime(day.year, day.month, day.day, 11, 0, tzinfo=shanghai)
+            o = ops.submit_opinion(
+                content=row["body"][:2000], source=sources[i % len(sources)], event=event,
+                name="" if anonymous else DEMO_SURNAMES[i] + DEMO_GIVEN[i % len(DEMO_GIVEN)],
+                phone="" if anonymous else f"139073{i:02d}{unit.pk % 100:02d}{i:01d}"[:11],
+                anonymous=anonymous, consent=True, category=["public", "deputy", "business",
+                "member", "media"][i % 5], actor=admin, received_at=received,
+            )  # fmt: skip
+            ops.classify(admin, o, summary=row["title"][:200], topic_area=event.topic_area)
+            made.append(o)
+            if state == "new":
+                continue
+            if state == "merged":
+                ops.merge(office_user, made[0], [o])
+                continue
+            ops.assign(office_user, o, unit=unit, assignee=handler, today=day)
+            if state == "assigned_overdue":
+                continue
+            if state == "assigned":
+                Opinion.objects.filter(pk=o.pk).update(
+                    due_date=timezone.localdate() + timedelta(days=9)
+                )
+                continue
+            decision = decisions[i % len(decisions)]
+            ops.answer(handler, o, text=row["reply"][:5000], decision=decision)
+            if decision in ("adopted", "partly"):
+                step = ops.add_step(handler, o, description="按答复意见组织整改并向群众反馈",
+                                    planned_date=day + timedelta(days=30))  # fmt: skip
+                if i % 2 == 0:
+                    ops.complete_step(handler, step, done_date=day + timedelta(days=25))
+            answered = received + timedelta(days=3 + i)
+            Opinion.objects.filter(pk=o.pk).update(answered_at=answered)
+            if state == "answered":
+                continue
+            if state == "returned":
+                ops.review(admin, o, approve=False, note="答复未说明整改时限，请补充后再提交。")
+                continue
+            ops.review(admin, o, approve=True, publish=state == "published")
+            Opinion.objects.filter(pk=o.pk).update(
+                reviewed_at=answered + timedelta(days=1),
+                published_at=(answered + timedelta(days=1)) if state == "published" else None,
+            )
+        # Two of the town survey's suggestions become opinions, as staff would with one click.
+        for answer in Answer.objects.filter(survey__event=event).exclude(text="")[:2]:
+            ops.opinion_from_answer(admin, answer)
+        # Call-backs: the submitters of published opinions; some reached, one not.
+        ops.build_call_list(admin, event=event)
+        for k, cb in enumerate(Callback.objects.filter(event=event, opinion__isnull=False)):
+            if k < 2:
+                ops.log_call(admin, cb, outcome=Callback.Outcome.REACHED,
+                             satisfaction_handling=5 - k, satisfaction_event=5,
+                             notes="对答复和整改情况表示满意。")  # fmt: skip
+            elif k == 2:
+                ops.log_call(admin, cb, outcome=Callback.Outcome.NO_ANSWER)

@@ -2,6 +2,7 @@
 
 import io
 import zipfile
+from dataclasses import dataclass, field
 
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
@@ -24,3 +25,34 @@ def open_workbook(data):
         return load_workbook(io.BytesIO(data), read_only=True, data_only=True), None
     except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError):
         return None, UNREADABLE
+
+
+@dataclass
+class RowError:
+    """One bad row of an import: its row number in the sheet (0: the file) and the reason."""
+
+    row: int
+    reason: str
+
+
+@dataclass
+class ImportResult:
+    """What an all-or-nothing import did: every bad row, or how many were created."""
+
+    errors: list = field(default_factory=list)
+    created: int = 0
+
+    @property
+    def ok(self):
+        return not self.errors
+
+
+def append_header(ws, headers):
+    """The first row of a sheet: bold on light blue, as in every template we hand out."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    ws.append(headers)
+    for cell in ws[ws.max_row]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.alignment = Alignment(wrap_text=True, vertical="top")

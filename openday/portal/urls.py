@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import event_views, survey_views, views
+from . import event_views, opinion_views, survey_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -20,4 +20,9 @@ urlpatterns = [
     path("surveys/", survey_views.survey_list, name="survey_list"),
     path("surveys/<int:survey_id>/", survey_views.survey_answer, name="survey_answer"),
     path("surveys/<int:survey_id>/done/", survey_views.survey_done, name="survey_done"),
+    path("opinions/new/", opinion_views.opinion_new, name="opinion_new"),
+    path("opinions/new/done/", opinion_views.opinion_done, name="opinion_done"),
+    path("opinions/status/", opinion_views.opinion_status, name="opinion_status"),
+    path("opinions/board/", opinion_views.opinion_board, name="opinion_board"),
+    path("opinions/board/print/", opinion_views.opinion_bulletin, name="opinion_bulletin"),
 ]

@@ -6,15 +6,13 @@ row, the score, or the text as written).
 """
 
 import io
-from dataclasses import dataclass, field
 
 from django.db import transaction
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
 
 from openday.audit.services import record
 from openday.events.models import CATEGORY_NAMES, GUEST_CATEGORIES
-from openday.lib.spreadsheet import cell_text, open_workbook
+from openday.lib.spreadsheet import ImportResult, RowError, append_header, cell_text, open_workbook
 
 from . import answers as checks
 from .models import Answer, Question, Response
@@ -23,22 +21,6 @@ from .services import get_definition
 FIXED = ["批次号", "表单编号", "参加人类别"]
 SHEET = "纸质答卷"
 BY_NAME = {name: code for code, name in GUEST_CATEGORIES}
-
-
-@dataclass
-class RowError:
-    row: int
-    reason: str
-
-
-@dataclass
-class ImportResult:
-    errors: list = field(default_factory=list)
-    created: int = 0
-
-    @property
-    def ok(self):
-        return not self.errors
 
 
 def _questions(defn):
@@ -54,18 +36,12 @@ def template_workbook(survey):
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET
-    ws.append(headers(defn))
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    append_header(ws, headers(defn))
     for col in ws.iter_cols(min_row=1, max_row=1):
         ws.column_dimensions[col[0].column_letter].width = 16
     ws.freeze_panes = "A2"
     help_ws = wb.create_sheet("填写说明")
-    help_ws.append(["题号", "题目", "题型", "填写方法", "选项序号"])
-    for cell in help_ws[1]:
-        cell.font = Font(bold=True)
+    append_header(help_ws, ["题号", "题目", "题型", "填写方法", "选项序号"])
     help_ws.append(["—", "参加人类别", "可空", "填类别名称", "、".join(CATEGORY_NAMES.values())])
     kinds = dict(Question.Kind.choices)
     for i, q in enumerate(_questions(defn), 1):

@@ -229,7 +229,7 @@ def _matrix(q, out, totals, distinct):
 
 def text_answers(survey, question, *, channel=None):
     """The non-empty text answers to a question, newest first, as a lazy queryset of named rows
-    (response_id, text, category, channel, submitted_at); slice it to paginate."""
+    (id, response_id, text, category, channel, submitted_at); slice it to paginate."""
     channels = _channel_filter(channel)
     expand_pending(survey.pk)
     qs = Answer.objects.filter(survey=survey, question=question).exclude(text="")
@@ -238,5 +238,5 @@ def text_answers(survey, question, *, channel=None):
     return (
         qs.annotate(submitted_at=F("response__submitted_at"))
         .order_by("-submitted_at", "-response_id")
-        .values_list("response_id", "text", "category", "channel", "submitted_at", named=True)
+        .values_list("id", "response_id", "text", "category", "channel", "submitted_at", named=True)
     )

@@ -4,6 +4,7 @@ from openday.demo.services import (
     load_demo,
     load_demo_campaigns,
     load_demo_events,
+    load_demo_opinions,
     load_demo_surveys,
 )
 from openday.orgs.models import Org, Role
@@ -29,6 +30,7 @@ class Command(BaseCommand):
         load_demo_campaigns()
         load_demo_events()
         load_demo_surveys()
+        load_demo_opinions()
         self.stdout.write(self.style.SUCCESS("演示数据已就绪。"))
         self._print(accounts)
 

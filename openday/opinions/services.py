@@ -1,0 +1,577 @@
+"""Write paths for opinions. Every change is audit-logged; only the moves below are allowed:
+
+    new ──assign──> assigned ──answer──> answered ──approve──> approved ──publish──> published
+     │                 ▲  │                 │                     ▲         │
+     │                 │  └─reassign─┐      └──return──> returned ─┘answer  └─unpublish─> approved
+     └──merge──> merged              └──────────────────────────────┘
+
+Deadlines count working days (openday.workdays): the campaign's `opinion_due_days`, default 15.
+"""
+
+import secrets
+from datetime import timedelta
+from functools import wraps
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from openday.audit.services import record
+from openday.events.models import CATEGORY_NAMES
+from openday.lib.personal_data import is_mobile, is_phone, normalize_phone
+from openday.messaging.models import OutboundMessage
+from openday.messaging.services import notify_org, queue_message
+from openday.orgs.models import Membership, Org, Role
+
+from .models import Callback, Evidence, Opinion, RectificationStep
+
+S = Opinion.Status
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # read aloud over the phone: no 0/O, 1/I
+DEFAULT_DUE_DAYS = 15
+CONTENT_LIMIT = 2000
+DEFAULT_CONSENT = (
+    "我们收集您的姓名和手机号，仅用于答复、回访和查询办理进度；手机号加密保存，"
+    "办结后按规定期限删除。公开办理结果时姓名和手机号均作脱敏处理。不留联系方式也可以提交。"
+)
+EVIDENCE_TYPES = {
+    b"\x89PNG": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"%PDF": "application/pdf",
+}
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+RESULT_SMS = "您提出的意见（查询码 {code}）已办理完毕，采纳情况：{decision}。可凭查询码和手机号后四位查看答复。"
+
+
+class Refused(Exception):
+    """A move the rules do not allow now; the message says why, in Chinese."""
+
+    def __init__(self, message, code="refused"):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def _code():
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
+
+
+def office_of(org):
+    """The nearest office at or above org (its openness office runs the opinions loop)."""
+    if org is None:
+        return None
+    prefixes = [org.path[:i] for i in range(len(org.path), 0, -1) if org.path[i - 1] == "/"]
+    prefixes.append(org.path)
+    return Org.objects.filter(kind=Org.Kind.OFFICE, path__in=prefixes).order_by("-path").first()
+
+
+def _locked(fn):
+    """Run a move on a fresh, locked copy of the opinion inside a transaction, so two people
+    acting at once are serialized and the second sees the first's result (e.g. a second
+    'publish' is refused instead of sending the SMS twice); the caller's instance is then
+    refreshed."""
+
+    @wraps(fn)
+    def wrapper(actor, opinion, *args, **kwargs):
+        with transaction.atomic():
+            fresh = Opinion.objects.select_for_update().get(pk=opinion.pk)
+            result = fn(actor, fresh, *args, **kwargs)
+        opinion.refresh_from_db()
+        return opinion if result is fresh else result
+
+    return wrapper
+
+
+def _log(action, actor, opinion, request=None, **changes):
+    record(action, actor=actor, obj=opinion, changes=changes or None, request=request)
+
+
+# --- Intake ------------------------------------------------------------------------------------
+
+
+def check_submission(*, content, name, phone, anonymous, consent, category, public):
+    errors = {}
+    content = (content or "").strip()
+    if not content:
+        errors["content"] = "请填写意见建议的内容。"
+    elif len(content) > CONTENT_LIMIT:
+        errors["content"] = f"意见内容请不要超过{CONTENT_LIMIT}字（现有{len(content)}字）。"
+    if category and category not in CATEGORY_NAMES:
+        errors["category"] = "参加人类别不正确。"
+    name, phone = (name or "").strip(), (phone or "").strip()
+    if not anonymous:
+        if len(name) > 64:
+            errors["name"] = "姓名太长。"
+        # The public leaves a mobile (for SMS); staff may record a caller's landline too.
+        if phone and not (is_mobile(phone) if public else is_phone(phone)):
+            errors["phone"] = "请填写11位手机号码，或不填。" if public else "电话号码格式不正确。"
+        if public and (name or phone) and not consent:
+            errors["consent"] = "留下姓名或手机号时，请阅读个人信息告知并勾选同意。"
+    return errors
+
+
+def submit_opinion(*, content, source, office=None, event=None, name="", phone="",
+                   anonymous=False, consent=False, category="", actor=None, topic_area="",
+                   survey_response=None, received_at=None, request=None):  # fmt: skip
+    """A new opinion from any channel; returns it with its tracking code."""
+    public = source in (Opinion.Source.ONLINE, Opinion.Source.API)
+    errors = check_submission(content=content, name=name, phone=phone, anonymous=anonymous,
+                              consent=consent, category=category, public=public)  # fmt: skip
+    if office is None and event is not None:
+        office = office_of(event.unit)
+    if office is None:
+        errors["office"] = "请选择受理意见的政务公开办。"
+    if errors:
+        raise ValidationError(errors)
+    opinion = Opinion(
+        source=source, content=content.strip(), office=office, event=event,
+        campaign=event.campaign if event is not None else None, category=category or "",
+        anonymous=anonymous, topic_area=topic_area or (event.topic_area if event else ""),
+        survey_response=survey_response, created_by=actor,
+        received_at=received_at or timezone.now(),
+    )  # fmt: skip
+    if not anonymous:
+        opinion.name = (name or "").strip()
+        if phone:
+            opinion.phone = normalize_phone(phone)
+        if name or phone:
+            opinion.consent_at = timezone.now() if (consent or not public) else None
+    for _ in range(5):
+        opinion.tracking_code = _code()
+        try:
+            with transaction.atomic():
+                opinion.save(force_insert=True)
+                _log("opinion.received", actor, opinion, request, 来源=opinion.get_source_display())
+            break
+        except IntegrityError:
+            opinion.pk = None  # a tracking-code collision: draw again
+    else:  # pragma: no cover - 32^10 codes
+        raise RuntimeError("could not draw a free tracking code")
+    notify_org(office, "收到新的意见建议", f"{opinion.tracking_code}：{opinion.short[:40]}",
+               link=f"/staff/opinions/{opinion.pk}/")  # fmt: skip
+    return opinion
+
+
+def opinion_from_answer(actor, answer, *, request=None):
+    """Turn a questionnaire's free-text answer into an opinion (source: questionnaire)."""
+    response = answer.response
+    survey = response.survey
+    existing = Opinion.objects.filter(survey_response=response, content=answer.text).first()
+    if existing is not None:
+        return existing
+    return submit_opinion(
+        content=answer.text, source=Opinion.Source.SURVEY, event=survey.event,
+        office=office_of(survey.org) if survey.event is None else None,
+        name=response.name, phone=response.phone if response.phone_encrypted else "",
+        anonymous=survey.anonymous, category=response.category, actor=actor,
+        survey_response=response, received_at=response.submitted_at, request=request,
+    )  # fmt: skip
+
+
+def lookup(tracking_code, phone_tail):
+    """The opinion when code and the last four digits of the phone match; None otherwise
+    (the same answer whether or not the code exists)."""
+    code = (tracking_code or "").strip().upper()
+    tail = (phone_tail or "").strip()
+    if not code:
+        return None
+    opinion = (
+        Opinion.objects.filter(tracking_code=code).select_related("unit", "merged_into").first()
+    )
+    if opinion is None:
+        return None
+    expected = opinion.phone_last4
+    if not expected:
+        return opinion if not tail else None
+    if tail.isascii() and secrets.compare_digest(expected, tail):
+        return opinion
+    return None
+
+
+# --- Sorting: topic, merge, split ---------------------------------------------------------------
+
+
+@_locked
+def classify(actor, opinion, *, topic_area=None, topic=None, summary=None, request=None):
+    before = {"主题领域": opinion.topic_area, "分类": opinion.topic, "公开摘要": opinion.summary}
+    if topic_area is not None:
+        opinion.topic_area = topic_area.strip()[:32]
+    if topic is not None:
+        opinion.topic = topic.strip()[:64]
+    if summary is not None:
+        opinion.summary = summary.strip()[:200]
+    opinion.save(update_fields=["topic_area", "topic", "summary", "updated_at"])
+    after = {"主题领域": opinion.topic_area, "分类": opinion.topic, "公开摘要": opinion.summary}
+    changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+    if changes:
+        _log("opinion.classified", actor, opinion, request, **changes)
+    return opinion
+
+
+def merge(actor, target, others, *, request=None):
+    """Merge duplicates into target; every submitter stays linked and hears the result."""
+    ids = [o.pk for o in others if o.pk != target.pk]
+    with transaction.atomic():
+        locked = {
+            o.pk: o for o in Opinion.objects.select_for_update().filter(pk__in=[target.pk, *ids])
+        }
+        target = locked[target.pk]
+        others = [locked[i] for i in ids]
+        if target.status == S.MERGED:
+            raise Refused("不能合并到一条已被合并的意见。")
+        if any(o.office_id != target.office_id for o in others):
+            raise Refused("只能合并同一政务公开办受理的意见。")
+        for o in others:
+            if o.status not in (S.NEW, S.ASSIGNED, S.RETURNED):
+                raise Refused(f"{o.tracking_code} 已答复或已公开，不能再合并。")
+            o.status, o.merged_into = S.MERGED, target
+            o.save(update_fields=["status", "merged_into", "updated_at"])
+            # Those merged into o before now follow target too, so no one is left a step away.
+            Opinion.objects.filter(merged_into=o).update(merged_into=target)
+            _log("opinion.merged", actor, o, request, 合并到=target.tracking_code)
+        _log("opinion.merged", actor, target, request,
+             合并了="、".join(o.tracking_code for o in others))  # fmt: skip
+        if target.status == S.PUBLISHED:
+            # Late duplicates of a matter already answered hear the published result now.
+            for o in others:
+                if o.phone_encrypted:
+                    queue_message(OutboundMessage.Channel.SMS, o.phone, "意见办理结果",
+                                  RESULT_SMS.format(code=o.tracking_code,
+                                                    decision=target.get_decision_display()))  # fmt: skip
+    return target
+
+
+@_locked
+def split(actor, opinion, parts, *, request=None):
+    """One opinion that raises several matters becomes several; the first keeps the code."""
+    parts = [p.strip() for p in parts if p and p.strip()]
+    if len(parts) < 2:
+        raise ValidationError({"parts": "请至少拆分为两条，每条一段。"})
+    if opinion.status not in (S.NEW, S.ASSIGNED, S.RETURNED):
+        raise Refused("已答复或已公开的意见不能再拆分。")
+    made = []
+    with transaction.atomic():
+        original = opinion.content
+        opinion.content = parts[0]
+        opinion.save(update_fields=["content", "updated_at"])
+        for text in parts[1:]:
+            new = submit_opinion(
+                content=text, source=opinion.source, office=opinion.office, event=opinion.event,
+                name=opinion.name, phone=opinion.phone if opinion.phone_encrypted else "",
+                anonymous=opinion.anonymous, category=opinion.category, actor=actor,
+                received_at=opinion.received_at, request=request, consent=True,
+            )  # fmt: skip
+            new.split_from = opinion
+            new.consent_at = opinion.consent_at
+            new.save(update_fields=["split_from", "consent_at"])
+            made.append(new)
+        _log("opinion.split", actor, opinion, request, 原文=original,
+             拆出="、".join(m.tracking_code for m in made))  # fmt: skip
+    return made
+
+
+# --- Assignment ---------------------------------------------------------------------------------
+
+
+def due_days_for(opinion):
+    if opinion.campaign_id and getattr(opinion.campaign, "opinion_due_days", None):
+        return opinion.campaign.opinion_due_days
+    return DEFAULT_DUE_DAYS
+
+
+def handlers_of(unit):
+    """People who may be named responsible for a unit's opinions (anyone holding a role in the
+    unit or one of its departments, handlers first)."""
+    memberships = (
+        Membership.objects.filter(org__path__startswith=unit.path, user__is_active=True)
+        .select_related("user", "org")
+        .order_by("user__full_name")
+    )
+    seen, people = set(), []
+    for m in sorted(memberships, key=lambda m: m.role != Role.HANDLER):
+        if m.user_id not in seen and m.role != Role.VIEWER:
+            seen.add(m.user_id)
+            people.append(m.user)
+    return people
+
+
+@_locked
+def assign(actor, opinion, *, unit, assignee=None, due_days=None, reason="", today=None,
+           request=None):  # fmt: skip
+    """认领/交办: a responsible unit, a named person (now or later by the unit) and a due date."""
+    from openday.workdays.services import add_working_days
+
+    if opinion.status not in (S.NEW, S.ASSIGNED, S.RETURNED):
+        raise Refused(f"意见当前状态为“{opinion.get_status_display()}”，不能交办。")
+    if unit is None:
+        raise ValidationError({"unit": "请选择责任单位。"})
+    if not unit.path.startswith(opinion.office.path):
+        raise ValidationError({"unit": "责任单位应在本政务公开办所辖范围内。"})
+    if assignee is not None and assignee not in handlers_of(unit):
+        raise ValidationError({"assignee": "责任人应是该单位（或其部门）的工作人员。"})
+    reassigning = opinion.status != S.NEW and (
+        opinion.unit_id != unit.pk
+        or (opinion.assignee_id and assignee and opinion.assignee_id != assignee.pk)
+    )
+    if reassigning and not reason.strip():
+        raise ValidationError({"reason": "改派时请写明原因。"})
+    if due_days is not None and not 1 <= due_days <= 90:
+        raise ValidationError({"due_days": "办理期限应在1到90个工作日之间。"})
+    before = {"责任单位": str(opinion.unit or ""), "责任人": str(opinion.assignee or ""),
+              "办理期限": str(opinion.due_date or "")}  # fmt: skip
+    today = today or timezone.localdate()
+    if opinion.due_date is None or due_days is not None or reassigning:
+        due = add_working_days(today, due_days or due_days_for(opinion))
+        opinion.due_date, opinion.due_estimated = due.date, due.estimated
+    opinion.unit, opinion.assignee = (
+        unit,
+        assignee or (opinion.assignee if opinion.unit_id == unit.pk else None),
+    )
+    if opinion.status == S.NEW:
+        opinion.status = S.ASSIGNED
+    opinion.assigned_at = timezone.now()
+    opinion.reminded_at = opinion.escalated_at = None
+    opinion.save()
+    after = {"责任单位": str(opinion.unit or ""), "责任人": str(opinion.assignee or ""),
+             "办理期限": str(opinion.due_date or "")}  # fmt: skip
+    changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+    if reason:
+        changes["原因"] = reason.strip()
+    _log("opinion.reassigned" if reassigning else "opinion.assigned", actor, opinion, request,
+         **changes)  # fmt: skip
+    notify_org(unit, "交办意见建议", f"{opinion.tracking_code}，请于{opinion.due_date:%m月%d日}前答复",
+               link=f"/staff/opinions/{opinion.pk}/")  # fmt: skip
+    return opinion
+
+
+# --- Answer, rectification, review, publication ------------------------------------------------
+
+
+@_locked
+def answer(actor, opinion, *, text, decision, request=None):
+    if opinion.status not in (S.ASSIGNED, S.RETURNED, S.ANSWERED):
+        raise Refused(f"意见当前状态为“{opinion.get_status_display()}”，不能答复。")
+    errors = {}
+    text = (text or "").strip()
+    if decision not in Opinion.Decision.values:
+        errors["decision"] = "请选择采纳情况。"
+    if not text:
+        errors["answer"] = (
+            "选择“解释说明”时，请写明未采纳的理由。"
+            if decision == Opinion.Decision.EXPLAINED
+            else "请填写答复内容。"
+        )
+    elif len(text) > 5000:
+        errors["answer"] = "答复请不要超过5000字。"
+    if errors:
+        raise ValidationError(errors)
+    before = {"答复": opinion.answer, "采纳情况": opinion.get_decision_display()}
+    opinion.answer, opinion.decision = text, decision
+    opinion.status, opinion.answered_at, opinion.answered_by = S.ANSWERED, timezone.now(), actor
+    opinion.save()
+    _log("opinion.answered", actor, opinion, request,
+         答复=[before["答复"], text], 采纳情况=[before["采纳情况"], opinion.get_decision_display()])  # fmt: skip
+    if opinion.unit_id:
+        notify_org(opinion.unit, "意见答复待审核", opinion.tracking_code,
+                   link=f"/staff/opinions/{opinion.pk}/")  # fmt: skip
+    return opinion
+
+
+def add_step(actor, opinion, *, description, planned_date, request=None):
+    errors = {}
+    if not (description or "").strip():
+        errors["description"] = "请填写整改措施。"
+    if planned_date is None:
+        errors["planned_date"] = "请填写计划完成日期。"
+    if errors:
+        raise ValidationError(errors)
+    if opinion.status in (S.NEW, S.MERGED):
+        raise Refused("请先交办，再填写整改措施。")
+    step = RectificationStep.objects.create(opinion=opinion, description=description.strip()[:300],
+                                            planned_date=planned_date, created_by=actor)  # fmt: skip
+    _log("opinion.step_added", actor, opinion, request, 整改措施=step.description,
+         计划完成=str(planned_date))  # fmt: skip
+    return step
+
+
+def complete_step(actor, step, *, done_date, request=None):
+    if done_date is None:
+        raise ValidationError({"done_date": "请填写实际完成日期。"})
+    if done_date > timezone.localdate():
+        raise ValidationError({"done_date": "实际完成日期不能晚于今天。"})
+    step.done_date = done_date
+    step.save(update_fields=["done_date"])
+    _log("opinion.step_done", actor, step.opinion, request, 整改措施=step.description,
+         实际完成=str(done_date))  # fmt: skip
+    return step
+
+
+def add_evidence(actor, step, upload, *, request=None):
+    """A photo (PNG/JPEG) or PDF, checked by its content, at most 10 MB."""
+    if upload.size > EVIDENCE_MAX_BYTES:
+        raise ValidationError({"file": "文件不能超过 10 MB。"})
+    head = upload.read(8)
+    upload.seek(0)
+    content_type = next((t for magic, t in EVIDENCE_TYPES.items() if head.startswith(magic)), None)
+    if content_type is None:
+        raise ValidationError({"file": "只能上传照片（JPG、PNG）或 PDF 文件。"})
+    evidence = Evidence.objects.create(step=step, file=upload, name=upload.name[:200],
+                                       content_type=content_type, size=upload.size,
+                                       uploaded_by=actor)  # fmt: skip
+    _log("opinion.evidence_added", actor, step.opinion, request, 整改措施=step.description,
+         文件=evidence.name)  # fmt: skip
+    return evidence
+
+
+@_locked
+def review(actor, opinion, *, approve, note="", publish=False, request=None):
+    """The unit admin's check before anything is published: approve (and publish) or return."""
+    if opinion.status != S.ANSWERED:
+        raise Refused("只有待审核的答复可以审核。")
+    note = (note or "").strip()
+    if not approve and not note:
+        raise ValidationError({"note": "退回修改时请写明审核意见。"})
+    opinion.status = S.APPROVED if approve else S.RETURNED
+    opinion.review_note, opinion.reviewed_at, opinion.reviewed_by = note, timezone.now(), actor
+    opinion.save()
+    _log("opinion.approved" if approve else "opinion.returned", actor, opinion, request,
+         审核意见=note)  # fmt: skip
+    if approve and publish:
+        publish_result(actor, opinion, request=request)
+    elif not approve and opinion.assignee_id:
+        notify_org(opinion.unit, "意见答复被退回修改", f"{opinion.tracking_code}：{note}",
+                   link=f"/staff/opinions/{opinion.pk}/")  # fmt: skip
+    return opinion
+
+
+def _tell_submitters(opinion, template):
+    """Each submitter, the merged ones too, hears the result with their own tracking code."""
+    people = [opinion, *Opinion.objects.filter(merged_into=opinion)]
+    for o in people:
+        if o.phone_encrypted:
+            text = template.format(code=o.tracking_code)
+            queue_message(OutboundMessage.Channel.SMS, o.phone, "意见办理结果", text)
+
+
+@_locked
+def publish_result(actor, opinion, *, request=None):
+    if opinion.status != S.APPROVED:
+        raise Refused("答复经单位管理员审核通过后才能公开。")
+    opinion.status, opinion.published_at = S.PUBLISHED, timezone.now()
+    opinion.save(update_fields=["status", "published_at", "updated_at"])
+    _log("opinion.published", actor, opinion, request)
+    _tell_submitters(opinion, RESULT_SMS.replace("{decision}", opinion.get_decision_display()))
+    return opinion
+
+
+@_locked
+def unpublish(actor, opinion, *, reason, request=None):
+    if opinion.status != S.PUBLISHED:
+        raise Refused("这条意见没有公开。")
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "撤回公开时请写明原因。"})
+    opinion.status, opinion.published_at = S.APPROVED, None
+    opinion.save(update_fields=["status", "published_at", "updated_at"])
+    _log("opinion.unpublished", actor, opinion, request, 原因=reason.strip())
+    return opinion
+
+
+# --- Reminders ----------------------------------------------------------------------------------
+
+
+def remind_and_escalate(today=None):
+    """Before the due date, remind the unit; once overdue, tell the unit and the office.
+    Each opinion is claimed with a conditional update, so two workers never send twice."""
+    from openday.workdays.services import add_working_days
+
+    today = today or timezone.localdate()
+    soon = add_working_days(today, 2).date
+    now = timezone.now()
+    reminded = escalated = 0
+    waiting = Opinion.objects.filter(status__in=Opinion.OPEN_STATUSES).exclude(due_date=None)
+    for o in waiting.filter(
+        due_date__lte=soon, due_date__gte=today, reminded_at=None
+    ).select_related("unit"):
+        if Opinion.objects.filter(pk=o.pk, reminded_at=None).update(reminded_at=now) and o.unit:
+            notify_org(o.unit, "意见建议即将到期", f"{o.tracking_code} 请于{o.due_date:%m月%d日}前答复",
+                       link=f"/staff/opinions/{o.pk}/")  # fmt: skip
+            reminded += 1
+    for o in waiting.filter(due_date__lt=today, escalated_at=None).select_related("unit", "office"):
+        if Opinion.objects.filter(pk=o.pk, escalated_at=None).update(escalated_at=now):
+            text = f"{o.tracking_code} 已超过办理期限（{o.due_date:%m月%d日}）"
+            if o.unit:
+                notify_org(o.unit, "意见建议已超期", text, link=f"/staff/opinions/{o.pk}/")
+            notify_org(o.office, "意见建议已超期", text, link=f"/staff/opinions/{o.pk}/")
+            record("opinion.escalated", obj=o, changes={"办理期限": str(o.due_date)})
+            escalated += 1
+    return {"reminded": reminded, "escalated": escalated}
+
+
+# --- Call-backs ---------------------------------------------------------------------------------
+
+SATISFACTION = range(1, 6)
+
+
+def build_call_list(actor, *, event=None, org=None, request=None):
+    """Call-back rows for the submitters of published opinions (of the event, or of org's units)
+    and, for an event, its participants who checked in. Existing rows are kept."""
+    made = 0
+    opinions = Opinion.objects.filter(status=S.PUBLISHED).exclude(phone_encrypted="")
+    if event is not None:
+        opinions = opinions.filter(event=event)
+        scope_org = event.unit
+    else:
+        opinions = opinions.filter(unit__path__startswith=org.path)
+        scope_org = org
+    for o in opinions:
+        _, created = Callback.objects.get_or_create(
+            opinion=o, phone_hash=o.phone_hash,
+            defaults={"org": event.unit if event is not None else (o.unit or o.office),
+                      "event": o.event, "name": o.name,
+                      "phone_encrypted": o.phone_encrypted},
+        )  # fmt: skip
+        made += created
+    if event is not None:
+        for r in event.registrations.exclude(checked_in_at=None).exclude(phone_encrypted=""):
+            _, created = Callback.objects.get_or_create(
+                event=event, opinion=None, phone_hash=r.phone_hash,
+                defaults={"org": event.unit, "registration": r, "name": r.name,
+                          "phone_encrypted": r.phone_encrypted},
+            )  # fmt: skip
+            made += created
+    record("callback.list_built", actor=actor, org=scope_org, request=request,
+           changes={"新增": made, "活动": event.title if event else ""})  # fmt: skip
+    return made
+
+
+def reveal_phone(actor, callback, *, request=None):
+    """The full number, for the person about to call; the viewing is audit-logged."""
+    record("callback.phone_viewed", actor=actor, obj=callback, request=request)
+    return callback.phone
+
+
+def log_call(actor, callback, *, outcome, satisfaction_handling=None, satisfaction_event=None,
+             notes="", retry_at=None, request=None):  # fmt: skip
+    errors = {}
+    if outcome not in Callback.Outcome.values or outcome == Callback.Outcome.TODO:
+        errors["outcome"] = "请选择回访结果。"
+    for field, value in (("satisfaction_handling", satisfaction_handling),
+                         ("satisfaction_event", satisfaction_event)):  # fmt: skip
+        if value is not None and value not in SATISFACTION:
+            errors[field] = "满意度请选择1到5分。"
+    if outcome != Callback.Outcome.REACHED and (satisfaction_handling or satisfaction_event):
+        errors["outcome"] = "未接通时不能记录满意度。"
+    if errors:
+        raise ValidationError(errors)
+    if outcome == Callback.Outcome.NO_ANSWER and retry_at is None:
+        retry_at = timezone.now() + timedelta(days=1)
+    callback.outcome, callback.attempts = outcome, callback.attempts + 1
+    callback.satisfaction_handling = satisfaction_handling
+    callback.satisfaction_event = satisfaction_event
+    callback.notes = (notes or "").strip()
+    callback.retry_at = retry_at if outcome == Callback.Outcome.NO_ANSWER else None
+    callback.caller, callback.called_at = actor, timezone.now()
+    callback.save()
+    record("callback.logged", actor=actor, obj=callback, request=request,
+           changes={"结果": callback.get_outcome_display(),
+                    "办理满意度": satisfaction_handling, "活动满意度": satisfaction_event})  # fmt: skip
+    return callback

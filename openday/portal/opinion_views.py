@@ -1,0 +1,426 @@
+"""The public's side of opinions (意见建议): the online form, the progress look-up by tracking
+code and phone tail, and the results board (采纳及整改结果公开) with its printable notice.
+
+The helpers that decide what the public may see (public_result, board_rows, the look-up rate
+limit) are shared with the public API in openday.api.opinions, so page and API say the same.
+"""
+
+import re
+import unicodedata
+from urllib.parse import urlencode
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from openday.audit.services import client_ip
+from openday.campaigns.models import Campaign
+from openday.events.models import GUEST_CATEGORIES, Event
+from openday.lib.masking import mask_name
+from openday.opinions import services
+from openday.opinions.models import Opinion
+from openday.orgs.models import Org
+
+S = Opinion.Status
+D = Opinion.Decision
+BOARD_PAGE_SIZE = 20
+BULLETIN_LIMIT = 200
+DONE_SESSION_KEY = "opinion_submitted"
+
+# --- Look-up rate limit ---------------------------------------------------------------------------
+
+LOOKUP_LIMIT = 10  # failed look-ups per address ...
+LOOKUP_WINDOW = 10 * 60  # ... in this many seconds
+TOO_MANY_MESSAGE = "查询失败次数过多，为保护群众信息，请10分钟后再试。"
+NOT_FOUND_MESSAGE = (
+    "没有查到对应的意见。请核对查询码和手机号后四位；提交时没有留手机号的，后四位请留空。"
+)
+
+
+def _lookup_key(request):
+    return f"opinion-lookup-failures:{client_ip(request) or 'unknown'}"
+
+
+def lookup_blocked(request):
+    """Whether this address has failed too many look-ups lately (codes must not be guessed)."""
+    return (cache.get(_lookup_key(request)) or 0) >= LOOKUP_LIMIT
+
+
+def note_failed_lookup(request):
+    key = _lookup_key(request)
+    if cache.add(key, 1, LOOKUP_WINDOW):
+        return
+    try:
+        cache.incr(key)
+    except ValueError:  # expired in between
+        cache.add(key, 1, LOOKUP_WINDOW)
+
+
+def ascii_text(value):
+    """Full-width digits and letters typed with a Chinese input method, as ASCII."""
+    return unicodedata.normalize("NFKC", value or "").strip()
+
+
+def normalize_code(value):
+    return re.sub(r"[\s\-]", "", ascii_text(value)).upper()
+
+
+TAIL_RE = re.compile(r"^[0-9]{4}$")
+
+
+# --- What the public may see --------------------------------------------------------------------
+
+PUBLIC_STATUS = {
+    S.NEW: ("received", "已收到，正在分派给责任单位"),
+    S.ASSIGNED: ("in_progress", "正在办理"),
+    S.RETURNED: ("in_progress", "正在办理"),
+    S.ANSWERED: ("in_progress", "正在办理"),
+    S.APPROVED: ("in_progress", "正在办理"),
+    S.PUBLISHED: ("published", "已办结，结果已公开"),
+    S.MERGED: ("merged", "已与同一事项的意见合并办理"),
+}
+
+_MOBILE_IN_TEXT = re.compile(
+    r"(?<![0-9])(?:(?:\+|00)?86[- ]?)?(1[3-9][0-9])[- ]?([0-9]{4})[- ]?([0-9]{4})(?![0-9])"
+)
+
+
+def scrub(text, opinion):
+    """Text for the public: mobile numbers and the submitter's name masked, wherever typed."""
+    text = _MOBILE_IN_TEXT.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text or "")
+    name = (opinion.name or "").strip()
+    if len(name) >= 2:
+        text = text.replace(name, mask_name(name))
+    return text
+
+
+def public_short(opinion):
+    """Opinion.short, masked before it is cut so that no number is left half-masked."""
+    text = scrub(opinion.summary or opinion.content, opinion)
+    return text if len(text) <= 120 else text[:118] + "……"
+
+
+def _final(opinion):
+    """The opinion a merged one now lives in (following a chain, a few hops at most)."""
+    seen = {opinion.pk}
+    while opinion.status == S.MERGED and opinion.merged_into_id and len(seen) < 6:
+        opinion = Opinion.objects.select_related("unit").get(pk=opinion.merged_into_id)
+        if opinion.pk in seen:
+            break
+        seen.add(opinion.pk)
+    return opinion
+
+
+def _steps(opinion):
+    return [{"description": s.description, "planned_date": s.planned_date, "done_date": s.done_date}
+            for s in opinion.steps.all()]  # fmt: skip
+
+
+def progress(opinion):
+    """Status and, once published, the result, in plain words; no personal data."""
+    code, label = PUBLIC_STATUS[opinion.status]
+    out = {
+        "status": code,
+        "status_label": label,
+        "received_at": opinion.received_at,
+        "unit": opinion.unit.name if opinion.unit_id and opinion.status != S.NEW else None,
+        "due_date": opinion.due_date if opinion.status != S.NEW else None,
+        "due_estimated": bool(opinion.due_date and opinion.due_estimated),
+    }
+    if opinion.status == S.PUBLISHED:
+        out.update(
+            answered_at=opinion.answered_at,
+            decision=opinion.decision,
+            decision_label=opinion.get_decision_display(),
+            answer=scrub(opinion.answer, opinion),
+            steps=_steps(opinion),
+        )
+    return out
+
+
+def public_result(opinion):
+    """What the submitter sees with code and phone tail (page and API)."""
+    out = {"tracking_code": opinion.tracking_code, **progress(opinion)}
+    if opinion.status == S.MERGED:
+        target = _final(opinion)
+        out["unit"], out["due_date"], out["due_estimated"] = None, None, False
+        if target.pk != opinion.pk and target.status != S.MERGED:
+            out["merged_into"] = progress(target)
+    return out
+
+
+def public_offices():
+    """Offices the public may address an opinion to: active offices with active units."""
+    return (
+        Org.objects.filter(kind=Org.Kind.OFFICE, is_active=True)
+        .annotate(
+            unit_count=Count(
+                "children", filter=Q(children__kind=Org.Kind.UNIT, children__is_active=True)
+            )
+        )
+        .filter(unit_count__gt=0)
+        .order_by("path")
+    )
+
+
+def public_events():
+    return Event.objects.exclude(status=Event.Status.DRAFT).select_related("unit", "campaign")
+
+
+def _int(value):
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def board_scope(event_id=None, campaign_id=None):
+    """(published opinions in scope, event, campaign); Http404 for an unknown or draft one."""
+    qs = Opinion.objects.filter(status=S.PUBLISHED)
+    event = campaign = None
+    if event_id not in (None, ""):
+        event = public_events().filter(pk=_int(event_id)).first() if _int(event_id) else None
+        if event is None:
+            raise Http404("活动不存在。")
+        qs = qs.filter(event=event)
+    elif campaign_id not in (None, ""):
+        campaign = (
+            Campaign.objects.exclude(status=Campaign.Status.DRAFT)
+            .select_related("office")
+            .filter(pk=_int(campaign_id))
+            .first()
+            if _int(campaign_id)
+            else None
+        )
+        if campaign is None:
+            raise Http404("活动不存在。")
+        qs = qs.filter(Q(campaign=campaign) | Q(event__campaign=campaign))
+    return qs, event, campaign
+
+
+def board_summary(qs):
+    rows = qs.order_by().values("decision").annotate(n=Count("id"))
+    counts = {row["decision"]: row["n"] for row in rows}
+    decisions = [{"code": code, "label": label, "count": counts.get(code, 0)}
+                 for code, label in D.choices]  # fmt: skip
+    return {"total": sum(counts.values()), "decisions": decisions}
+
+
+def board_queryset(qs, decision=""):
+    if decision:
+        qs = qs.filter(decision=decision)
+    return (
+        qs.select_related("unit", "event")
+        .prefetch_related("steps")
+        .annotate(merged_count=Count("merged"))
+        .order_by("-published_at", "-id")
+    )
+
+
+def board_row(o):
+    steps = list(o.steps.all())
+    done = [s for s in steps if s.done_date]
+    pending = [s for s in steps if not s.done_date]
+    latest = max(done, key=lambda s: (s.done_date, s.pk)) if done else None
+    if latest is None and pending:
+        latest = pending[0]
+    latest_step = None
+    if latest is not None:
+        latest_step = {"description": latest.description, "planned_date": latest.planned_date,
+                       "done_date": latest.done_date}  # fmt: skip
+    return {
+        "id": o.pk,
+        "short": public_short(o),
+        "submitter": o.masked_name,
+        "category": o.category,
+        "category_label": o.get_category_display() if o.category else "",
+        "unit": o.unit.name if o.unit_id else "",
+        "event": o.event.title if o.event_id and o.event.status != Event.Status.DRAFT else "",
+        "decision": o.decision,
+        "decision_label": o.get_decision_display(),
+        "answer": scrub(o.answer, o),
+        "steps_total": len(steps),
+        "steps_done": len(done),
+        "latest_step": latest_step,
+        "merged_count": getattr(o, "merged_count", 0),
+        "received_at": o.received_at,
+        "answered_at": o.answered_at,
+        "published_at": o.published_at,
+    }
+
+
+def _scope_title(event, campaign):
+    if event is not None:
+        return event.title
+    if campaign is not None:
+        return campaign.title
+    return ""
+
+
+def _scope_query(event, campaign, **more):
+    params = {}
+    if event is not None:
+        params["event"] = event.pk
+    elif campaign is not None:
+        params["campaign"] = campaign.pk
+    params.update({k: v for k, v in more.items() if v})
+    return urlencode(params)
+
+
+# --- The online form ------------------------------------------------------------------------------
+
+FIELD_LABELS = {"office": "受理单位", "content": "意见建议", "name": "姓名", "phone": "手机号码",
+                "category": "参加人类别", "consent": "个人信息告知"}  # fmt: skip
+
+
+def _event_param(request):
+    raw = request.POST.get("event") or request.GET.get("event") or ""
+    if not raw:
+        return None
+    event = public_events().filter(pk=_int(raw)).first() if _int(raw) else None
+    if event is None:
+        raise Http404("活动不存在。")
+    return event
+
+
+def opinion_new(request):
+    event = _event_param(request)
+    offices = [] if event is not None else list(public_offices())
+    values = {"office": str(offices[0].pk) if len(offices) == 1 else ""}
+    errors = {}
+    if request.method == "POST":
+        post = request.POST
+        values = {
+            "content": post.get("content", ""),
+            "name": post.get("name", "").strip(),
+            "phone": ascii_text(post.get("phone", "")),
+            "category": post.get("category", ""),
+            "anonymous": post.get("anonymous") == "1",
+            "consent": post.get("consent") == "1",
+            "office": post.get("office", ""),
+        }
+        office = None
+        if event is None:
+            office = next((o for o in offices if str(o.pk) == values["office"]), None)
+        try:
+            opinion = services.submit_opinion(
+                content=values["content"], source=Opinion.Source.ONLINE, office=office,
+                event=event, name=values["name"], phone=values["phone"],
+                anonymous=values["anonymous"], consent=values["consent"],
+                category=values["category"], request=request,
+            )  # fmt: skip
+        except ValidationError as exc:
+            errors = {k: "；".join(v) for k, v in exc.message_dict.items()}
+        else:
+            request.session[DONE_SESSION_KEY] = {
+                "code": opinion.tracking_code,
+                "masked_phone": opinion.masked_phone,
+                "event": event.pk if event is not None else None,
+            }
+            return redirect("portal:opinion_done")
+    order = list(FIELD_LABELS)  # page order
+    summary = [{"field": f, "label": FIELD_LABELS.get(f, "提交"), "message": m}
+               for f, m in sorted(errors.items(), key=lambda e: order.index(e[0])
+                                  if e[0] in order else len(order))]  # fmt: skip
+    return render(request, "portal/opinions/new.html", {
+        "event": event, "offices": offices, "v": values, "errors": errors, "summary": summary,
+        "categories": GUEST_CATEGORIES, "consent_text": services.DEFAULT_CONSENT,
+        "limit": services.CONTENT_LIMIT,
+    }, status=400 if errors else 200)  # fmt: skip
+
+
+def opinion_done(request):
+    done = request.session.get(DONE_SESSION_KEY)
+    if not done:
+        return redirect("portal:opinion_new")
+    code = done["code"]
+    event = public_events().filter(pk=done.get("event")).first() if done.get("event") else None
+    return render(request, "portal/opinions/done.html", {
+        "code": code, "code_groups": [code[i:i + 5] for i in range(0, len(code), 5)],
+        "masked_phone": done.get("masked_phone", ""), "event": event,
+    })  # fmt: skip
+
+
+# --- Progress look-up -------------------------------------------------------------------------------
+
+
+def opinion_status(request):
+    values = {"code": "", "tail": ""}
+    errors, message, result, status = {}, "", None, 200
+    if request.method == "POST":
+        values = {"code": normalize_code(request.POST.get("code")),
+                  "tail": ascii_text(request.POST.get("tail"))}  # fmt: skip
+        if lookup_blocked(request):
+            message, status = TOO_MANY_MESSAGE, 429
+        else:
+            if not values["code"]:
+                errors["code"] = "请填写查询码。"
+            if values["tail"] and not TAIL_RE.match(values["tail"]):
+                errors["tail"] = "请填写手机号的后四位数字；提交时没有留手机号的，请留空。"
+            if errors:
+                status = 400
+            else:
+                opinion = services.lookup(values["code"], values["tail"])
+                if opinion is None:
+                    note_failed_lookup(request)
+                    message, status = NOT_FOUND_MESSAGE, 400
+                else:
+                    result = public_result(opinion)
+                    result["short"] = opinion.short
+    return render(request, "portal/opinions/status.html", {
+        "v": values, "errors": errors, "message": message, "result": result,
+        "blocked": status == 429,
+    }, status=status)  # fmt: skip
+
+
+# --- Results board and printable notice -------------------------------------------------------------
+
+
+def _board_context(request):
+    qs, event, campaign = board_scope(request.GET.get("event"), request.GET.get("campaign"))
+    decision = request.GET.get("decision", "")
+    if decision not in D.values:
+        decision = ""
+    return qs, event, campaign, decision
+
+
+def opinion_board(request):
+    qs, event, campaign, decision = _board_context(request)
+    paginator = Paginator(board_queryset(qs, decision), BOARD_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(request, "portal/opinions/board.html", {
+        "event": event, "campaign": campaign, "scope_title": _scope_title(event, campaign),
+        "decision": decision, "summary": board_summary(qs), "page": page,
+        "rows": [board_row(o) for o in page.object_list],
+        "scope_query": _scope_query(event, campaign),
+        "page_query": _scope_query(event, campaign, decision=decision),
+        "decisions": D.choices,
+    })  # fmt: skip
+
+
+def opinion_bulletin(request):
+    from openday.events.tickets import qr_svg
+
+    qs, event, campaign, decision = _board_context(request)
+    rows = [board_row(o) for o in board_queryset(qs, decision)[: BULLETIN_LIMIT + 1]]
+    query = _scope_query(event, campaign, decision=decision)
+    board = reverse("portal:opinion_board") + (f"?{query}" if query else "")
+    url = request.build_absolute_uri(board)
+    if event is not None:
+        issuer = services.office_of(event.unit)
+    elif campaign is not None:
+        issuer = campaign.office
+    else:
+        issuer = None
+    return render(request, "portal/opinions/bulletin.html", {
+        "event": event, "campaign": campaign, "scope_title": _scope_title(event, campaign),
+        "decision_label": dict(D.choices).get(decision, ""), "summary": board_summary(qs),
+        "rows": rows[:BULLETIN_LIMIT], "more": len(rows) > BULLETIN_LIMIT,
+        "limit": BULLETIN_LIMIT, "issuer": issuer, "today": timezone.localdate(),
+        "url": url, "qr": qr_svg(url),
+    })  # fmt: skip
