@@ -6,6 +6,7 @@ openday worker  background task worker (django-tasks database queue); also queue
 openday demo    load the demo data built from the seeds (idempotent)
 openday token USERNAME   print a new API token for a staff user
 openday housekeeping     queue the clean-up of expired sessions, lock-outs and task results
+openday triage-eval --train A.csv --test B.csv   train the opinion classifier on A, score it on B
 Anything else is passed to Django's manage.py, e.g. `openday migrate`.
 """
 
@@ -82,7 +83,10 @@ def main(argv=None):
     elif verb in ("help", "-h", "--help"):
         print(__doc__)
     else:
-        manage(["openday", *argv[1:]])
+        # `openday triage-eval` runs the Django command triage_eval (module names can't have "-")
+        if not verb.startswith("-"):
+            verb = verb.replace("-", "_")
+        manage(["openday", verb, *argv[2:]])
 
 
 if __name__ == "__main__":

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "openday.events",
     "openday.surveys",
     "openday.opinions",
+    "openday.triage",
     "openday.control",
     "openday.portal",
     "openday.api",

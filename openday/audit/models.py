@@ -113,4 +113,5 @@ ACTION_LABELS = {
     "callback.list_built": "生成回访名单",
     "callback.logged": "记录电话回访",
     "callback.phone_viewed": "查看回访号码",
+    "triage.retrained": "重新训练分拣模型",
 }

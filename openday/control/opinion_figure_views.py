@@ -30,6 +30,18 @@ def _scope(request):
     return opinions, year
 
 
+def _topics(opinions):
+    import logging
+
+    from openday.opinions.triage import topics_of
+
+    try:
+        return topics_of(opinions)
+    except Exception:  # a help for the summary; the figures must show without it
+        logging.getLogger(__name__).exception("hot topics failed")
+        return []
+
+
 @staff_required
 def figures(request):
     opinions, year = _scope(request)
@@ -42,7 +54,9 @@ def figures(request):
         "months": calc.by_month(opinions),
         "decisions": calc.decisions(opinions),
     }
+    topics = _topics(opinions)
     return render(request, "control/opinions/figures.html", {
+        "topics": topics,
         "data": data, "columns": COLUMNS, "group_labels": GROUP_LABELS, "year": year,
         "years": years, "empty": not data["total"]["received"],
     })  # fmt: skip

@@ -398,6 +398,23 @@ def _timeline(opinion):
     )
 
 
+def _suggestions(opinion):
+    """Triage for this opinion: category, unit, likely duplicates. Never breaks the page."""
+    import logging
+
+    from openday.opinions import triage
+
+    try:
+        return {
+            "category": triage.suggest_category(opinion),
+            "unit": triage.suggest_unit(opinion, top=2),
+            "duplicates": triage.duplicates_of(opinion) if opinion.status in OPEN else [],
+        }
+    except Exception:  # the suggestions are a help; the page must work without them
+        logging.getLogger(__name__).exception("triage failed for opinion %s", opinion.pk)
+        return None
+
+
 def _detail(request, opinion, bound=None, status=200):
     access = request.access
     bound = bound or {}
@@ -432,7 +449,9 @@ def _detail(request, opinion, bound=None, status=200):
     today = timezone.localdate()
     topic_areas = list(opinion.campaign.topic_areas) if opinion.campaign_id else []
     steps = list(opinion.steps.prefetch_related("evidence"))
+    suggestions = _suggestions(opinion) if (show["classify"] or show["assign"]) else None
     return render(request, "control/opinions/detail.html", {
+        "suggestions": suggestions,
         "o": opinion, "show": show, "forms": forms, "timeline": _timeline(opinion),
         "overdue_days": _overdue_days(opinion, today), "steps": steps, "today": today,
         "topic_areas": topic_areas, "merged": opinion.merged.all(), "parts": opinion.parts.all(),
@@ -452,9 +471,24 @@ def opinion_detail(request, opinion_id):
 
 
 def _do_classify(request, opinion, form):
+    from openday.opinions import triage
+    from openday.opinions.models import TriageModel
+
     d = form.cleaned_data
     services.classify(request.user, opinion, request=request, **d)
+    if d.get("topic"):
+        # Accepting or correcting the suggestion: either way it is a label to learn from.
+        triage.record_label(request.user, opinion, TriageModel.Target.CATEGORY, d["topic"],
+                            suggested=request.POST.get("suggested_topic", ""),
+                            confidence=_float(request.POST.get("suggested_confidence")))  # fmt: skip
     return "分类已保存。"
+
+
+def _float(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _do_assign(request, opinion, form):
@@ -466,6 +500,11 @@ def _do_assign(request, opinion, form):
     assignee = next((p for p in form.people if p.pk == d["assignee"]), None)
     services.assign(request.user, opinion, unit=unit, assignee=assignee, due_days=d["due_days"],
                     reason=d["reason"], request=request)  # fmt: skip
+    from openday.opinions import triage
+    from openday.opinions.models import TriageModel
+
+    triage.record_label(request.user, opinion, TriageModel.Target.UNIT, unit.pk,
+                        suggested=request.POST.get("suggested_unit", ""))  # fmt: skip
     due = f"{opinion.due_date:%Y-%m-%d}" + ("（预计）" if opinion.due_estimated else "")
     who = f"，责任人 {opinion.assignee.get_full_name()}" if opinion.assignee else ""
     return f"已交办给{opinion.unit.name}{who}，办理期限 {due}。"

@@ -246,3 +246,60 @@ class Callback(models.Model):
     @property
     def masked_phone(self):
         return mask_phone(self.phone) if self.phone_encrypted else ""
+
+
+class TriageModel(models.Model):
+    """An office's own classifier (for the category or the responsible unit), kept only if it
+    scored at least as well as the one it replaced on a held-back part of the office's data."""
+
+    class Target(models.TextChoices):
+        CATEGORY = "category", "分类"
+        UNIT = "unit", "责任单位"
+
+    office = models.ForeignKey("orgs.Org", on_delete=models.CASCADE, related_name="+")
+    target = models.CharField(max_length=10, choices=Target.choices)
+    data = models.BinaryField()
+    labels = models.JSONField(default=list)
+    examples = models.PositiveIntegerField(default=0)
+    score_new = models.FloatField(null=True)
+    score_old = models.FloatField(null=True)
+    held_back = models.PositiveIntegerField(default=0)
+    active = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_target_display()}模型（{self.examples}条）"
+
+    @property
+    def audit_org(self):
+        return self.office
+
+
+class TriageLabel(models.Model):
+    """What staff decided for an opinion (accepting or correcting a suggestion): training data."""
+
+    opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="triage_labels")
+    office = models.ForeignKey("orgs.Org", on_delete=models.CASCADE, related_name="+")
+    target = models.CharField(max_length=10, choices=TriageModel.Target.choices)
+    value = models.CharField(max_length=64)
+    suggested = models.CharField(max_length=64, blank=True)
+    confidence = models.FloatField(null=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["opinion", "target"], name="one_label_per_target")
+        ]
+
+    def __str__(self):
+        return f"{self.get_target_display()}：{self.value}"
+
+    @property
+    def accepted(self):
+        return self.value == self.suggested

@@ -1,0 +1,406 @@
+"""Which responsible area a citizen's message belongs to: a linear model over character n-grams.
+
+The model is the average of two linear classifiers over the same character 1–2-gram TF-IDF
+(title and body as separate blocks): a one-vs-rest linear SVM with balanced class weights,
+and an NB-SVM (each class's SVM trained on features scaled by the naive-Bayes log-count
+ratio of that class, Wang & Manning 2012). Both are linear in the same features, so their
+average is kept as one weight matrix: prediction is one sparse product. A second matrix,
+trained the same way on the bodies alone, scores texts that have no title (opinions have only
+content; the title-and-body model does clearly worse on them). Scores are turned into
+confidences with a softmax whose temperature was chosen by cross-validation on the
+training file (see bench/triage.py).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import warnings
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from .text import NgramTfidf, is_term, split_message, words
+
+FORMAT = "openday.triage.TextClassifier/1"
+STARTER_MODEL = Path(__file__).with_name("starter.model")
+
+# Chosen by 5-fold grouped cross-validation on the 5,196 training messages (bench/triage.py).
+DEFAULTS = {
+    "ngram_range": (1, 2),
+    "min_df": 2,
+    "max_chars": 1000,
+    "title_weight": 0.85,
+    "C": 1.0,
+    "nb_alpha": 1.0,
+    "nb_share": 0.5,
+    "temperature": 3.0,
+}
+_BATCH = 2000
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One proposed label for a text: how sure, and which words of the text point to it."""
+
+    label: str
+    confidence: float
+    terms: list[str] = field(default_factory=list)
+
+
+def _softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
+    z = scores * temperature
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _linear_svc(C: float, balanced: bool):
+    from sklearn.svm import LinearSVC
+
+    return LinearSVC(C=C, class_weight="balanced" if balanced else None, dual=True, max_iter=5000)
+
+
+class TextClassifier:
+    """fit / predict / suggest over texts made by `message_text(title, body)`."""
+
+    def __init__(self, **params):
+        unknown = set(params) - set(DEFAULTS)
+        if unknown:
+            raise TypeError(f"unknown parameters: {', '.join(sorted(unknown))}")
+        self.params = {**DEFAULTS, **params}
+        self.params["ngram_range"] = tuple(self.params["ngram_range"])
+        self.vectorizer: NgramTfidf | None = None
+        self.classes_: np.ndarray | None = None
+        self.coef_: np.ndarray | None = None  # (classes, features) float32
+        self.intercept_: np.ndarray | None = None
+        # texts without a title (opinions) are scored by a model trained on bodies alone
+        self.body_coef_: np.ndarray | None = None
+        self.body_intercept_: np.ndarray | None = None
+
+    # -- training ---------------------------------------------------------------------------
+    def _new_vectorizer(self) -> NgramTfidf:
+        p = self.params
+        return NgramTfidf(
+            ngram_range=p["ngram_range"],
+            min_df=p["min_df"],
+            max_chars=p["max_chars"],
+            title_weight=p["title_weight"],
+        )
+
+    def fit(self, texts: list[str], labels: list[str]) -> TextClassifier:
+        texts = [t or "" for t in texts]
+        y = np.asarray([str(label) for label in labels])
+        if len(texts) != len(y):
+            raise ValueError("texts and labels differ in length")
+        classes = np.unique(y)
+        if len(classes) < 2:
+            raise ValueError("at least two different labels are needed")
+        p = self.params
+        vectorizer = self._new_vectorizer()
+        min_df = p["min_df"] if len(texts) >= 50 else 1  # tiny sets keep every n-gram
+        vectorizer.min_df = min_df
+        X = vectorizer.fit_transform(texts)
+        self.coef_, self.intercept_ = self._fit_linear(X, y, classes)
+        # the same messages without their titles, for texts that have none
+        X = vectorizer.transform([split_message(t)[1] for t in texts])
+        self.body_coef_, self.body_intercept_ = self._fit_linear(X, y, classes)
+        self.vectorizer = vectorizer
+        self.classes_ = classes
+        return self
+
+    def _fit_linear(self, X, y, classes) -> tuple[np.ndarray, np.ndarray]:
+        """SVM and NB-SVM on X, each scaled to unit score spread, averaged into one."""
+        p = self.params
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # ConvergenceWarning on tiny or separable data
+            svm = _linear_svc(p["C"], balanced=True).fit(X, y)
+            w_svm, b_svm = self._one_vs_rest(svm, classes)
+            w_nb, b_nb = self._nbsvm(X, y, classes)
+        parts = []
+        for w, b, share in ((w_svm, b_svm, 1 - p["nb_share"]), (w_nb, b_nb, p["nb_share"])):
+            if share <= 0:
+                continue
+            scores = np.asarray(X @ w.T) + b
+            scale = float((scores - scores.mean(axis=1, keepdims=True)).std()) or 1.0
+            parts.append((w * (share / scale), b * (share / scale)))
+        coef = sum(w for w, _ in parts).astype(np.float32)
+        intercept = sum(b for _, b in parts).astype(np.float32)
+        return coef, intercept
+
+    @staticmethod
+    def _one_vs_rest(model, classes) -> tuple[np.ndarray, np.ndarray]:
+        w, b = np.asarray(model.coef_), np.asarray(model.intercept_)
+        if len(classes) == 2:  # scikit-learn keeps one row for the second class
+            w, b = np.vstack([-w[0], w[0]]), np.array([-b[0], b[0]])
+        return w, b
+
+    def _nbsvm(self, X, y, classes) -> tuple[np.ndarray, np.ndarray]:
+        alpha, C = self.params["nb_alpha"], self.params["C"]
+        present = X.copy()
+        present.data[:] = 1.0
+        total = np.asarray(present.sum(axis=0)).ravel()
+        weights, biases = [], []
+        for label in classes:
+            mine = y == label
+            pos = alpha + np.asarray(present[mine].sum(axis=0)).ravel()
+            neg = alpha + total - (pos - alpha)
+            ratio = np.log((pos / pos.sum()) / (neg / neg.sum()))
+            model = _linear_svc(C, balanced=False).fit(X @ sp.diags(ratio), mine.astype(int))
+            weights.append(ratio * model.coef_.ravel())
+            biases.append(model.intercept_[0])
+        return np.vstack(weights), np.asarray(biases)
+
+    # -- using ------------------------------------------------------------------------------
+    def _check(self):
+        if self.coef_ is None:
+            raise RuntimeError("the classifier has not been trained")
+
+    @property
+    def labels(self) -> list[str]:
+        self._check()
+        return [str(c) for c in self.classes_]
+
+    def _scores(self, X: sp.csr_matrix, titled: np.ndarray) -> np.ndarray:
+        scores = np.asarray(X @ self.coef_.T) + self.intercept_
+        if not titled.all():
+            rest = ~titled
+            scores[rest] = np.asarray(X[rest] @ self.body_coef_.T) + self.body_intercept_
+        return scores
+
+    @staticmethod
+    def _titled(texts: list[str]) -> np.ndarray:
+        return np.fromiter((bool(split_message(t)[0]) for t in texts), bool, len(texts))
+
+    def decision_function(self, texts: list[str]) -> np.ndarray:
+        self._check()
+        texts = [t or "" for t in texts]
+        out = []
+        for start in range(0, len(texts), _BATCH):
+            batch = texts[start : start + _BATCH]
+            out.append(self._scores(self.vectorizer.transform(batch), self._titled(batch)))
+        if not out:
+            return np.zeros((0, len(self.classes_)), np.float32)
+        return np.vstack(out)
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        return _softmax(self.decision_function(texts), self.params["temperature"])
+
+    def predict(self, texts: list[str]) -> list[str]:
+        scores = self.decision_function(list(texts))
+        return [str(c) for c in self.classes_[scores.argmax(axis=1)]] if len(scores) else []
+
+    def suggest(self, text: str, top: int = 3) -> list[Suggestion]:
+        """The `top` most likely labels, most likely first, each with the words behind it."""
+        self._check()
+        text = text or ""
+        X = self.vectorizer.transform([text])
+        titled = self._titled([text])
+        scores = self._scores(X, titled).ravel()
+        coef = self.coef_ if titled[0] else self.body_coef_
+        proba = _softmax(scores[None, :], self.params["temperature"]).ravel()
+        order = np.argsort(-proba, kind="stable")[: max(0, top)]
+        return [
+            Suggestion(
+                label=str(self.classes_[k]),
+                confidence=float(proba[k]),
+                terms=self._terms(text, X, coef[k]),
+            )
+            for k in order
+        ]
+
+    def _terms(self, text: str, X: sp.csr_matrix, coef: np.ndarray, limit: int = 5) -> list[str]:
+        """Words of the text whose n-grams push it most towards a class (positive only)."""
+        row = X.getrow(0)
+        if row.nnz == 0:
+            return []
+        weight: dict[str, float] = {}
+        contribution = row.data * coef[row.indices]
+        for column, value in zip(row.indices, contribution, strict=True):
+            gram = self.vectorizer.feature_text(column)
+            weight[gram] = weight.get(gram, 0.0) + float(value)
+        lo, hi = self.params["ngram_range"]
+        title, body = split_message(text)
+        body = body[: self.params["max_chars"]] if self.params["max_chars"] else body
+        scored: dict[str, float] = {}
+        for word in words(f"{title}\n{body}"):
+            if not is_term(word) or word in scored:
+                continue
+            low = word.lower()
+            grams = {low[i : i + n] for n in range(lo, hi + 1) for i in range(len(low) - n + 1)}
+            scored[word] = sum(weight.get(g, 0.0) for g in grams)
+        ranked = sorted(
+            ((s, w) for w, s in scored.items() if s > 0), key=lambda sw: (-sw[0], sw[1])
+        )
+        return [w for _, w in ranked[:limit]]
+
+    def score(self, texts: list[str], labels: list[str]) -> dict:
+        """macro_f1 (over the labels in `labels`), accuracy, and f1 per label (the labels that
+        are in `labels` or were predicted)."""
+        from sklearn.metrics import accuracy_score, f1_score
+
+        truth = [str(label) for label in labels]
+        predicted = self.predict(list(texts))
+        names = sorted(set(truth) | set(predicted))  # a label in neither has no F1
+        per_label = f1_score(truth, predicted, labels=names, average=None, zero_division=0)
+        present = sorted(set(truth))
+        return {
+            "macro_f1": float(
+                f1_score(truth, predicted, labels=present, average="macro", zero_division=0)
+            ),
+            "accuracy": float(accuracy_score(truth, predicted)),
+            "f1": {name: float(v) for name, v in zip(names, per_label, strict=True)},
+        }
+
+    # -- storing ----------------------------------------------------------------------------
+    def to_bytes(self) -> bytes:
+        """A compressed numpy archive (no pickle: loading it cannot run code)."""
+        self._check()
+        v = self.vectorizer
+        meta = {
+            "format": FORMAT,
+            "params": {**self.params, "ngram_range": list(self.params["ngram_range"])},
+            "classes": self.labels,
+            "vectorizer": {
+                "ngram_range": list(v.ngram_range),
+                "min_df": v.min_df,
+                "max_chars": v.max_chars,
+                "title_weight": v.title_weight,
+                "sublinear_tf": v.sublinear_tf,
+                "use_title": v.use_title,
+                "title_start": v.title_start_,
+            },
+        }
+        buffer = io.BytesIO()
+        np.savez_compressed(
+            buffer,
+            meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8),
+            vocabulary=v.vocabulary_,
+            idf=v.idf_,
+            coef=self.coef_,
+            intercept=self.intercept_,
+            body_coef=self.body_coef_,
+            body_intercept=self.body_intercept_,
+        )
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> TextClassifier:
+        try:
+            archive = np.load(io.BytesIO(data), allow_pickle=False)
+            meta = json.loads(archive["meta"].tobytes().decode())
+        except Exception as exc:
+            raise ValueError("not a triage model file") from exc
+        if meta.get("format") != FORMAT:
+            raise ValueError(f"unsupported triage model format: {meta.get('format')!r}")
+        model = cls(**meta["params"])
+        vm = meta["vectorizer"]
+        vectorizer = NgramTfidf(
+            ngram_range=tuple(vm["ngram_range"]),
+            min_df=vm["min_df"],
+            max_chars=vm["max_chars"],
+            title_weight=vm["title_weight"],
+            sublinear_tf=vm["sublinear_tf"],
+            use_title=vm["use_title"],
+        )
+        vectorizer.vocabulary_ = archive["vocabulary"]
+        vectorizer.idf_ = archive["idf"]
+        vectorizer.title_start_ = int(vm["title_start"])
+        model.vectorizer = vectorizer
+        model.classes_ = np.asarray(meta["classes"])
+        model.coef_ = archive["coef"]
+        model.intercept_ = archive["intercept"]
+        model.body_coef_ = archive["body_coef"]
+        model.body_intercept_ = archive["body_intercept"]
+        return model
+
+    def save(self, path) -> None:
+        Path(path).write_bytes(self.to_bytes())
+
+    @classmethod
+    def load(cls, path) -> TextClassifier:
+        return cls.from_bytes(Path(path).read_bytes())
+
+
+@lru_cache(maxsize=1)
+def starter_model() -> TextClassifier:
+    """The model shipped with OpenDay (trained on the 5,196 labelled public messages)."""
+    if not STARTER_MODEL.exists():
+        raise FileNotFoundError(
+            f"缺少意见分拣初始模型 {STARTER_MODEL}，请运行 openday triage-build-starter 生成。"
+        )
+    return TextClassifier.load(STARTER_MODEL)
+
+
+# -- cross-validation -----------------------------------------------------------------------
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def duplicate_groups(texts: list[str]) -> np.ndarray:
+    """A group number per text; texts whose body starts the same (80 characters of letters and
+    digits, ignoring punctuation and spaces) share a group, so that a message and its copy
+    never sit on both sides of a split."""
+    seen: dict[str, int] = {}
+    groups = []
+    for text in texts:
+        title, body = split_message(text)
+        key = _NOT_WORD.sub("", (body or title).lower())[:80]
+        groups.append(seen.setdefault(key, len(seen)))
+    return np.asarray(groups)
+
+
+def cross_validate(texts: list[str], labels: list[str], folds: int = 5, seed: int = 0, **params):
+    """Stratified k-fold cross-validation with duplicates kept in one fold.
+
+    Returns macro_f1, accuracy, f1 per label (over all out-of-fold predictions), the macro-F1
+    of each fold, the temperature that best calibrates the out-of-fold scores (log loss), and
+    how many texts had a duplicate.
+    """
+    from sklearn.metrics import accuracy_score, f1_score
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    texts = list(texts)
+    y = np.asarray([str(label) for label in labels])
+    groups = duplicate_groups(texts)
+    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    predicted = np.empty(len(y), dtype=object)
+    scores = np.zeros((len(y), len(np.unique(y))), dtype=np.float64)
+    fold_f1 = []
+    classes = np.unique(y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "least populated class" on small sets
+        splits = list(splitter.split(texts, y, groups))
+    for train, test in splits:
+        model = TextClassifier(**params).fit([texts[i] for i in train], y[train])
+        s = model.decision_function([texts[i] for i in test])
+        # classes absent from a training fold get no column: keep them at -inf
+        full = np.full((len(test), len(classes)), -np.inf)
+        full[:, np.searchsorted(classes, model.classes_)] = s
+        scores[test] = full
+        predicted[test] = classes[full.argmax(axis=1)]
+        fold_f1.append(float(f1_score(y[test], predicted[test], average="macro")))
+    per_label = f1_score(y, predicted, labels=classes, average=None, zero_division=0)
+    truth = np.searchsorted(classes, y)
+    best_t, best_loss = None, np.inf
+    finite = np.where(np.isfinite(scores), scores, -1e9)
+    for t in (0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 5, 6, 8, 10):
+        p = _softmax(finite, t)
+        loss = float(-np.log(np.clip(p[np.arange(len(y)), truth], 1e-12, 1)).mean())
+        if loss < best_loss:
+            best_t, best_loss = t, loss
+    return {
+        "macro_f1": float(f1_score(y, predicted, average="macro")),
+        "accuracy": float(accuracy_score(y, predicted)),
+        "f1": {str(c): float(v) for c, v in zip(classes, per_label, strict=True)},
+        "fold_macro_f1": fold_f1,
+        "folds": folds,
+        "seed": seed,
+        "rows": len(y),
+        "duplicate_rows": int(len(y) - len(np.unique(groups))),
+        "best_temperature": best_t,
+        "log_loss": best_loss,
+    }

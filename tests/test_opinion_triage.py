@@ -1,0 +1,123 @@
+"""Triage on the opinion page: suggestions shown, accepting or correcting becomes a label,
+retraining keeps the old model when the new one scores worse, duplicates and hot topics."""
+
+from openday import triage as engine
+from openday.opinions import services as ops
+from openday.opinions import triage
+from openday.opinions.models import Opinion, TriageLabel, TriageModel
+
+SCHOOL = "孩子就近入学难，小区附近的公办学校学位不够，希望教育部门增加学位。"
+ROAD = "小区门口的道路坑洼不平，下雨天积水严重，希望尽快修路。"
+
+
+def new(world, text, **kw):
+    return ops.submit_opinion(content=text, source=Opinion.Source.FORUM, office=world.kaifu,
+                              actor=world.users["unit_staff"], **kw)  # fmt: skip
+
+
+def test_the_page_shows_suggestions_and_a_correction_becomes_a_label(world, client):
+    o = new(world, SCHOOL)
+    c = world.client_for(client, "kf_office")
+    page = c.get(f"/staff/opinions/{o.pk}/").content.decode()
+    assert "分拣建议" in page and "建议分类：教育文体" in page
+    assert "把握" in page and "采用" in page
+    # Accept with one click.
+    r = c.post(f"/staff/opinions/{o.pk}/classify/", {
+        "topic": "教育文体", "topic_area": "", "summary": "", "suggested_topic": "教育文体",
+        "suggested_confidence": "0.8"})  # fmt: skip
+    assert r.status_code == 302
+    label = TriageLabel.objects.get(opinion=o, target="category")
+    assert (label.value, label.suggested, label.accepted) == ("教育文体", "教育文体", True)
+    # Correct it: the same row now holds the correction, still remembering the suggestion.
+    c.post(f"/staff/opinions/{o.pk}/classify/", {
+        "topic": "城乡建设", "topic_area": "", "summary": "", "suggested_topic": "教育文体"})  # fmt: skip
+    label.refresh_from_db()
+    assert (label.value, label.suggested, label.accepted) == ("城乡建设", "教育文体", False)
+    o.refresh_from_db()
+    assert o.topic == "城乡建设"
+
+
+def test_assigning_records_the_unit_as_a_label(world):
+    o = new(world, ROAD)
+    ops.assign(world.users["kf_office"], o, unit=world.housing)
+    triage.record_label(world.users["kf_office"], o, TriageModel.Target.UNIT, world.housing.pk,
+                        suggested=str(world.housing.pk))  # fmt: skip
+    assert TriageLabel.objects.get(opinion=o, target="unit").value == str(world.housing.pk)
+
+
+def test_unit_suggestion_on_day_one_follows_the_category(world):
+    o = new(world, ROAD)
+    units = triage.suggest_unit(o)
+    assert units and all(u.label for u in units)
+    names = {u.label for u in units}
+    assert any("住房和城乡建设" in n or "交通" in n or "城管" in n for n in names)
+
+
+def _labelled(world, n=40):
+    texts = {
+        "学位": [f"{i}号小区附近学校学位不足，孩子上学难，请增加学位。" for i in range(n // 2)],
+        "道路": [f"{i}号路段路面破损积水，出行不便，请尽快维修道路。" for i in range(n // 2)],
+    }
+    for label, items in texts.items():
+        for text in items:
+            o = new(world, text)
+            triage.record_label(world.users["kf_office"], o, TriageModel.Target.CATEGORY, label)
+
+
+def test_retraining_keeps_the_old_model_when_the_new_one_scores_worse(world, monkeypatch):
+    _labelled(world)
+    starter = engine.starter_model()
+    real_score = engine.TextClassifier.score
+
+    def rigged(self, texts, labels):
+        result = real_score(self, texts, labels)
+        result["macro_f1"] = 0.9 if self is starter else 0.5
+        return result
+
+    monkeypatch.setattr(engine.TextClassifier, "score", rigged)
+    row = triage.retrain(world.kaifu, TriageModel.Target.CATEGORY)
+    assert row is not None and not row.active
+    assert (row.score_new, row.score_old) == (0.5, 0.9)
+    assert triage.model_for(world.kaifu, "category")[1] is None  # still the starter
+
+    def fair(self, texts, labels):
+        result = real_score(self, texts, labels)
+        result["macro_f1"] = 0.5 if self is starter else 0.95
+        return result
+
+    monkeypatch.setattr(engine.TextClassifier, "score", fair)
+    row = triage.retrain(world.kaifu, TriageModel.Target.CATEGORY)
+    assert row.active and row.held_back > 0 and row.examples == 40
+    clf, active = triage.model_for(world.kaifu, "category")
+    assert active == row
+    assert clf.predict(["学校学位太少，孩子上学难"]) == ["学位"]
+    # The office's own categories are suggested from now on.
+    o = new(world, "道路积水严重，请维修")
+    assert triage.suggest_category(o)[0].label == "道路"
+
+
+def test_too_few_labels_train_nothing(world):
+    o = new(world, SCHOOL)
+    triage.record_label(world.users["kf_office"], o, TriageModel.Target.CATEGORY, "学位")
+    assert triage.retrain(world.kaifu, TriageModel.Target.CATEGORY) is None
+
+
+def test_duplicates_are_flagged_with_a_proposed_merge(world, client):
+    a = new(world, "小区门口的路灯坏了，晚上黑漆漆的，老人出门很不方便。")
+    b = new(world, "晚上小区大门那边的路灯不亮，太黑了，老年人走路不安全。")
+    new(world, "希望增加公交线路，方便去医院看病。")
+    found = triage.duplicates_of(b)
+    assert [d.pk for d, _score in found] == [a.pk]
+    page = world.client_for(client, "kf_office").get(f"/staff/opinions/{b.pk}/").content.decode()
+    assert "可能重复的意见" in page and a.tracking_code in page and "合并到本条" in page
+
+
+def test_hot_topics_group_an_events_opinions(world, client):
+    for i in range(4):
+        new(world, f"停车难，小区{i}期周边停车位太少，晚上找不到车位。")
+        new(world, f"学校学位不够，{i}号小区的孩子上学要跑很远。")
+    topics = triage.topics_of(Opinion.objects.all())
+    assert len(topics) >= 2
+    assert sorted(count for _label, count, _reps in topics)[-2:] == [4, 4]
+    page = world.client_for(client, "kf_office").get("/staff/opinion-figures/").content.decode()
+    assert "热点问题" in page
