@@ -121,3 +121,25 @@ def test_hot_topics_group_an_events_opinions(world, client):
     assert sorted(count for _label, count, _reps in topics)[-2:] == [4, 4]
     page = world.client_for(client, "kf_office").get("/staff/opinion-figures/").content.decode()
     assert "热点问题" in page
+
+
+def test_the_event_page_shows_its_hot_topics(world, client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from openday.events import services as events
+
+    start = timezone.now() + timedelta(days=3)
+    event = events.create_event(
+        world.users["unit_admin"], world.housing, title="热点测试活动", starts_at=start,
+        ends_at=start + timedelta(hours=2), venues=[{"name": "会场"}], capacity=10, publish=True,
+    )  # fmt: skip
+    c = world.client_for(client, "unit_admin")
+    assert "还没有意见建议" in c.get(f"/staff/events/{event.pk}/").content.decode()
+    for i in range(3):
+        new(world, f"停车难，小区{i}期周边停车位太少，晚上找不到车位。", event=event)
+        new(world, f"学校学位不够，{i}号小区的孩子上学要跑很远。", event=event)
+    page = c.get(f"/staff/events/{event.pk}/").content.decode()
+    assert "意见建议和热点问题" in page and "本活动的意见（6）" in page
+    assert "（3 条）" in page

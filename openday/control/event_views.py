@@ -114,6 +114,19 @@ def event_edit(request, event_id):
                                                          "unit": event.unit}, status=400 if form.errors else 200)  # fmt: skip
 
 
+def _event_topics(event):
+    """The event's hot topics (热点问题) for its summary; a help, never an error page."""
+    import logging
+
+    from openday.opinions.triage import topics_of
+
+    try:
+        return topics_of(event.opinions.all())
+    except Exception:
+        logging.getLogger(__name__).exception("hot topics failed for event %s", event.pk)
+        return []
+
+
 @staff_required
 def event_detail(request, event_id):
     event = access_event(request, event_id, manage=True)
@@ -123,6 +136,7 @@ def event_detail(request, event_id):
         regs = regs.filter(status=status)
     form = RegistrationForm(categories=services.categories(event))
     return render(request, "control/events/detail.html", {
+        "topics": _event_topics(event), "opinion_count": event.opinions.count(),
         "event": event, "registrations": regs, "status": status,
         "statuses": Registration.Status.choices, "counters": services.counters(event),
         "categories": services.categories(event), "seats_left": services.seats_left(event),
