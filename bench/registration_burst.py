@@ -13,25 +13,27 @@ The client shares the machine with the server, so on few cores both figures are 
 the ratio of the two is the more portable number.
 """
 
-import http.client
-import json
 import os
 import platform
-import signal
-import socket
 import subprocess
-import sys
 import tempfile
-import threading
-import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
+from _harness import (
+    BIN,
+    SERVER_ENV,
+    Client,
+    free_port,
+    hammer,
+    openday,
+    recreate_database,
+    stop,
+    wait_up,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 DATABASE_URL = os.environ.get(
     "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/openday_bench_burst"
 )
@@ -39,43 +41,6 @@ REQUESTS = int(os.environ.get("BENCH_REQUESTS", "2000"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "64"))
 RETRIES = int(os.environ.get("BENCH_RETRIES", "200"))
 CAPACITY, QUOTAS, WAITLIST = 200, {"public": 150, "deputy": 50}, 100
-REQUEST_TIMEOUT = 30  # seconds per request
-PHASE_DEADLINE = 300  # seconds per phase; requests not started by then count as errors
-SERVER_ENV = {
-    "OPENDAY_BENCH_VIEWS": "1",
-    "WEB_WORKERS": "2",
-    "WEB_THREADS": "4",
-    "OPENDAY_LOG_LEVEL": "warning",
-    "OPENDAY_DB_POOL_SIZE": "8",
-}
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def openday(env, *args):
-    try:
-        return subprocess.run(
-            [str(BIN / "openday"), *args],
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-    except subprocess.CalledProcessError as exc:
-        raise SystemExit(f"openday {args[0]} failed:\n{exc.stdout}\n{exc.stderr}") from exc
-
-
-def recreate_database(url):
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def prepare(env):
@@ -105,88 +70,6 @@ print("EVENT_ID", event.pk, event.status)
     if status != "open":
         raise SystemExit(f"event {event_id} is {status}, not open")
     return int(event_id)
-
-
-def wait_up(port, proc, log):
-    for _ in range(150):
-        if proc.poll() is not None:
-            raise SystemExit("server exited: " + log.read_text(errors="replace")[-2000:])
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            conn.request("GET", "/api/v1/health")
-            if conn.getresponse().status == 200:
-                conn.close()
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("server did not start within 30 s")
-
-
-class Client:
-    """One keep-alive HTTP/1.1 connection per thread; reconnects after a failure."""
-
-    def __init__(self, port):
-        self.port = port
-        self.local = threading.local()
-
-    def request(self, method, path, body=None):
-        """(status, parsed JSON or None); status 0 on a connection error."""
-        conn = getattr(self.local, "conn", None)
-        if conn is None:
-            conn = self.local.conn = http.client.HTTPConnection(
-                "127.0.0.1", self.port, timeout=REQUEST_TIMEOUT
-            )
-        data = json.dumps(body, ensure_ascii=False).encode() if body is not None else None
-        headers = {"Content-Type": "application/json"} if data is not None else {}
-        try:
-            conn.request(method, path, body=data, headers=headers)
-            response = conn.getresponse()
-            raw = response.read()
-        except (OSError, http.client.HTTPException) as exc:
-            conn.close()
-            self.local.conn = None
-            return 0, {"exception": type(exc).__name__}
-        if response.will_close:
-            conn.close()
-            self.local.conn = None
-        try:
-            return response.status, json.loads(raw)
-        except ValueError:
-            return response.status, None
-
-
-def hammer(fn, items, concurrency):
-    """Run fn(item) for every item on `concurrency` threads; latencies and results in order."""
-    deadline = time.monotonic() + PHASE_DEADLINE
-
-    def one(item):
-        if time.monotonic() > deadline:
-            return None, ("skipped", None)
-        started = time.perf_counter()
-        result = fn(item)
-        return time.perf_counter() - started, result
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(concurrency) as pool:
-        done = list(pool.map(one, items))
-    wall = time.perf_counter() - started
-    latencies = sorted(d[0] for d in done if d[0] is not None)
-    return {
-        "count": len(items),
-        "wall": wall,
-        "rate": len(latencies) / wall,
-        "p50_ms": percentile(latencies, 0.50) * 1000,
-        "p99_ms": percentile(latencies, 0.99) * 1000,
-        "max_ms": (latencies[-1] if latencies else 0) * 1000,
-        "results": [d[1] for d in done],
-    }
-
-
-def percentile(sorted_values, q):
-    if not sorted_values:
-        return float("nan")
-    return sorted_values[min(len(sorted_values) - 1, max(0, round(q * len(sorted_values)) - 1))]
 
 
 def classify(status, body):
@@ -240,16 +123,6 @@ def summarize_burst(label, run):
     for kind, count in sorted(kinds.items()):
         print(f"    {kind:32} {count:>6}")
     return kinds
-
-
-def stop(server):
-    if server.poll() is None:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(5)
 
 
 def main():

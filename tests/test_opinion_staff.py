@@ -411,7 +411,7 @@ def test_import_refuses_other_files_and_layouts(world, client):
     response = c.post("/staff/opinions/import/",
                       {"source": "forum", "office": world.kaifu.pk,
                        "file": SimpleUploadedFile("意见.csv", b"a,b")})  # fmt: skip
-    assert response.status_code == 400 and "请上传不超过 5 MB 的 .xlsx 文件" in _text(response)
+    assert response.status_code == 400 and "文件类型不正确：请上传 .xlsx 文件" in _text(response)
     response = c.post("/staff/opinions/import/",
                       {"source": "forum", "office": world.kaifu.pk,
                        "file": SimpleUploadedFile("意见.xlsx", b"not a zip")})  # fmt: skip

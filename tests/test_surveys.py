@@ -541,7 +541,7 @@ def test_import_page_refuses_other_files_and_lists_bad_rows(world, client, surve
     response = c.post(url, {"file": SimpleUploadedFile("答卷.csv", b"a,b")})
     assert (
         response.status_code == 400
-        and "请上传不超过 5 MB 的 .xlsx 文件" in response.content.decode()
+        and "文件类型不正确：请上传 .xlsx 文件" in response.content.decode()
     )
     bad = _xlsx([["A", "1", "", "9", "1111", "1", "9", "2", ""]], survey)
     response = c.post(url, {"file": SimpleUploadedFile("答卷.xlsx", bad)})

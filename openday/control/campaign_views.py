@@ -2,7 +2,6 @@
 
 from datetime import date
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
@@ -29,6 +28,7 @@ from openday.campaigns.forms import (
     UploadForm,
 )
 from openday.campaigns.models import Campaign, Declaration, PlanEntry
+from openday.lib.spreadsheet import upload_problem
 from openday.orgs.models import Org, Role
 
 from .views import XLSX, _apply_errors, staff_required
@@ -236,10 +236,11 @@ def declaration_edit(request, campaign_id, unit_id):
     if request.method == "POST" and editable:
         if "upload" in request.POST:
             upload = UploadForm(request.POST, request.FILES)
-            if not upload.is_valid() or not request.FILES["file"].name.lower().endswith(".xlsx"):
+            problem = upload_problem(request.FILES["file"]) if upload.is_valid() else None
+            if not upload.is_valid():
                 upload_errors = [workbooks.RowError(0, "请上传由申报表模板填写的 .xlsx 文件。")]
-            elif request.FILES["file"].size > settings.IMPORT_MAX_BYTES:
-                upload_errors = [workbooks.RowError(0, "文件过大：请上传不超过 5 MB 的文件。")]
+            elif problem:
+                upload_errors = [workbooks.RowError(0, problem)]
             else:
                 parsed = workbooks.parse_declaration(campaign, request.FILES["file"].read())
                 # Show what the file says, whether it is right or wrong, so nothing is lost.
@@ -362,8 +363,9 @@ def campaign_import(request, campaign_id):
     errors = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        if not upload.name.lower().endswith(".xlsx") or upload.size > settings.IMPORT_MAX_BYTES:
-            form.add_error("file", "请上传不超过 5 MB 的 .xlsx 文件。")
+        problem = upload_problem(upload)
+        if problem:
+            form.add_error("file", problem)
         elif campaign.status == Campaign.Status.DRAFT:
             form.add_error(None, "请先印发通知，再导入申报。")
         else:

@@ -12,6 +12,7 @@ from openday.events import services
 from openday.events.access import access_event, can_run_event_for, managed_events
 from openday.events.forms import CheckinForm, EventForm, RegistrationForm, initial_from
 from openday.events.models import Event, Registration
+from openday.lib.spreadsheet import upload_problem
 from openday.orgs.models import Org
 
 from .views import _apply_errors, staff_required
@@ -260,7 +261,6 @@ def event_paper(request, event_id, kind):
 @staff_required
 def event_invitations(request, event_id):
     """The invitee list: import it, send personal invitations, remind, print letters."""
-    from django.conf import settings
 
     from openday.campaigns.forms import UploadForm
     from openday.events import invitations
@@ -285,8 +285,9 @@ def event_invitations(request, event_id):
             return redirect("control:event_invitations", event.pk)
         if form.is_valid():
             upload = form.cleaned_data["file"]
-            if not upload.name.lower().endswith(".xlsx") or upload.size > settings.IMPORT_MAX_BYTES:
-                form.add_error("file", "请上传不超过 5 MB 的 .xlsx 文件。")
+            problem = upload_problem(upload)
+            if problem:
+                form.add_error("file", problem)
             else:
                 errors, count = invitations.import_invitees(request.user, event, upload.read(),
                                                             request=request)  # fmt: skip

@@ -8,7 +8,6 @@ import io
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -25,6 +24,7 @@ from openpyxl import Workbook
 from openday.audit.models import AuditEntry
 from openday.events.models import Event
 from openday.lib.masking import mask_name
+from openday.lib.spreadsheet import upload_problem
 from openday.opinions import forms as of
 from openday.opinions import services
 from openday.opinions.access import (
@@ -316,8 +316,9 @@ def opinion_import(request):
     result = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        if not upload.name.lower().endswith(".xlsx") or upload.size > settings.IMPORT_MAX_BYTES:
-            form.add_error("file", "请上传不超过 5 MB 的 .xlsx 文件。")
+        problem = upload_problem(upload)
+        if problem:
+            form.add_error("file", problem)
         else:
             default_event, default_office = _where(access, form.cleaned_data, events, offices)
             allowed = {e.pk: e for e in _entry_events(access)}

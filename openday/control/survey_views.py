@@ -1,6 +1,5 @@
 """Staff pages for questionnaires: build, publish, paper entry and import, results, exports."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from openday.events.access import can_run_event_for
 from openday.events.models import CATEGORY_NAMES, Event
+from openday.lib.spreadsheet import upload_problem
 from openday.opinions.access import can_enter_for
 from openday.orgs.models import Org
 from openday.surveys import answers as checks
@@ -292,8 +292,9 @@ def survey_import(request, survey_id):
     result = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        if not upload.name.lower().endswith(".xlsx") or upload.size > settings.IMPORT_MAX_BYTES:
-            form.add_error("file", "请上传不超过 5 MB 的 .xlsx 文件。")
+        problem = upload_problem(upload)
+        if problem:
+            form.add_error("file", problem)
         else:
             result = paper.import_paper(request.user, survey, upload.read(), request=request)
         if result is not None and result.ok:

@@ -17,6 +17,7 @@ from openday.accounts import services as accounts
 from openday.accounts.models import LoginThrottle, User
 from openday.audit.models import ACTION_LABELS, AuditEntry
 from openday.audit.services import record
+from openday.lib.spreadsheet import upload_problem
 from openday.orgs import services as orgs
 from openday.orgs.access import access_org
 from openday.orgs.models import Membership, Org, Region, Role, region_paths
@@ -273,12 +274,9 @@ def org_import(request):
     result = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        from django.conf import settings
-
-        if upload.size > settings.IMPORT_MAX_BYTES:
-            form.add_error("file", "文件过大：请上传不超过 5 MB 的 .xlsx 文件。")
-        elif not upload.name.lower().endswith(".xlsx"):
-            form.add_error("file", "文件类型不正确：请上传 .xlsx 文件（可先下载导入模板）。")
+        problem = upload_problem(upload)
+        if problem:
+            form.add_error("file", problem)
         else:
             result = import_workbook(access, upload.read(), request=request)
             if result.ok:

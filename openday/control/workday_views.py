@@ -4,13 +4,13 @@ and operators keep it (add, change or remove a day; import a year's State Counci
 import datetime as dt
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from openday.lib.spreadsheet import upload_problem
 from openday.workdays import services
 from openday.workdays.models import SpecialDay
 
@@ -49,10 +49,9 @@ class ImportForm(forms.Form):
         if text and upload:
             raise ValidationError("请只选择一种方式：粘贴文本或上传文件。")
         if upload is not None:
-            if upload.size > settings.IMPORT_MAX_BYTES:
-                self.add_error("file", "文件过大：请上传不超过 5 MB 的 .xlsx 文件。")
-            elif not upload.name.lower().endswith(".xlsx"):
-                self.add_error("file", "文件类型不正确：请上传 .xlsx 文件（可先下载导入模板）。")
+            problem = upload_problem(upload)
+            if problem:
+                self.add_error("file", problem)
         return data
 
 

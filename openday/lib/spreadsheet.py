@@ -56,3 +56,15 @@ def append_header(ws, headers):
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
         cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def upload_problem(upload):
+    """Why an uploaded file cannot be imported (too large, not .xlsx), or None."""
+    from django.conf import settings
+
+    if upload.size > settings.IMPORT_MAX_BYTES:
+        limit = settings.IMPORT_MAX_BYTES // (1024 * 1024)
+        return f"文件过大：请上传不超过 {limit} MB 的 .xlsx 文件。"
+    if not upload.name.lower().endswith(".xlsx"):
+        return "文件类型不正确：请上传 .xlsx 文件（可先下载导入模板）。"
+    return None
