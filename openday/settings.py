@@ -99,6 +99,8 @@ INSTALLED_APPS = [
     "openday.surveys",
     "openday.opinions",
     "openday.triage",
+    "openday.publicity",
+    "openday.evaluation",
     "openday.control",
     "openday.portal",
     "openday.api",

@@ -11,6 +11,9 @@ from openday.accounts.services import create_token
 from openday.orgs.models import Region
 
 from .conftest import PERSONAS, STAFF
+from .matrix_evaluation import EVALUATION_POST, evaluation_pages
+from .matrix_publicity import PUBLICITY_POST, publicity_pages
+from .matrix_summary import SUMMARY_POST, summary_pages
 
 ALL_STAFF = STAFF
 MANAGERS = {"operator", "kf_office", "unit_admin", "nm_office", "town_admin"}
@@ -249,6 +252,9 @@ def staff_pages(w):
         *survey_pages(w),
         *opinion_pages(w),
         *workday_pages(w),
+        *publicity_pages(w),
+        *summary_pages(w),
+        *evaluation_pages(w),
     ]
 
 
@@ -268,6 +274,9 @@ POST_ENDPOINTS = [
     "opinion_action",
     "callback_build",
     "callback_reveal",
+    *PUBLICITY_POST,
+    *SUMMARY_POST,
+    *EVALUATION_POST,
 ]
 PUBLIC = {"login", "logout"}
 

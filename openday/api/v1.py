@@ -212,7 +212,9 @@ def get_org(request, org_id: int):
     return _org_out(org, request.access)
 
 
-from .campaigns import router as campaigns_router  # noqa: E402 - the routers need `api` first
+from .articles import router as articles_router  # noqa: E402 - the routers need `api` first
+from .campaigns import router as campaigns_router  # noqa: E402
+from .evaluation import router as evaluation_router  # noqa: E402
 from .events import router as events_router  # noqa: E402
 from .opinion_staff import router as opinion_staff_router  # noqa: E402
 from .opinions import router as opinions_router  # noqa: E402
@@ -223,3 +225,5 @@ api.add_router("/", events_router)
 api.add_router("/", surveys_router)
 api.add_router("/", opinions_router)
 api.add_router("/", opinion_staff_router)
+api.add_router("/", articles_router)
+api.add_router("/", evaluation_router)

@@ -114,4 +114,7 @@ ACTION_LABELS = {
     "callback.logged": "记录电话回访",
     "callback.phone_viewed": "查看回访号码",
     "triage.retrained": "重新训练分拣模型",
+    # publicity: articles and photos
+    # summary: event summaries and evidence
+    # evaluation: schemes, adjustments, awards
 }

@@ -1,11 +1,11 @@
 from django.urls import path, re_path
 
 from . import campaign_views as cv
+from . import evaluation_views, publicity_views, summary_views, views
 from . import event_views as ev
 from . import opinion_figure_views as ofv
 from . import opinion_views as ov
 from . import survey_views as sv
-from . import views
 from . import workday_views as wv
 
 app_name = "control"
@@ -141,3 +141,8 @@ urlpatterns = [
     path("callbacks/<int:callback_id>/", ov.callback_detail, name="callback_detail"),
     path("callbacks/<int:callback_id>/reveal/", ov.callback_reveal, name="callback_reveal"),
 ]
+
+# Publicity, event summaries and evidence, evaluation: each module keeps its own patterns.
+urlpatterns += publicity_views.urlpatterns
+urlpatterns += summary_views.urlpatterns
+urlpatterns += evaluation_views.urlpatterns

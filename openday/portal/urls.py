@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import event_views, opinion_views, survey_views, views
+from . import column_views, event_views, opinion_views, survey_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -26,3 +26,4 @@ urlpatterns = [
     path("opinions/board/", opinion_views.opinion_board, name="opinion_board"),
     path("opinions/board/print/", opinion_views.opinion_bulletin, name="opinion_bulletin"),
 ]
+urlpatterns += column_views.urlpatterns

@@ -1,0 +1,3 @@
+"""Staff pages: evaluation_views (see the module body)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Staff pages: publicity_views (see the module body)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Staff pages: summary_views (see the module body)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""The public special column (活动专栏)."""
+
+urlpatterns = []

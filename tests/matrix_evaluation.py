@@ -1,0 +1,11 @@
+"""Permission-matrix rows for the evaluation staff pages; test_permission_matrix.py collects them.
+
+Each row is (url name, url, personas allowed); see that module for the persona sets.
+"""
+
+# POST-only URL names, each checked by its own test.
+EVALUATION_POST = []
+
+
+def evaluation_pages(w):
+    return []
