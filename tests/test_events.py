@@ -78,6 +78,39 @@ def test_a_full_waitlist_refuses_with_the_reason(world):
     assert exc.value.code == "full" and "候补也已满" in exc.value.message
 
 
+def test_a_registration_is_decided_and_audited_alike_on_every_database(world, monkeypatch):
+    from django.db import connection
+
+    calls = []
+    real = services._seat_pg
+    monkeypatch.setattr(services, "_seat_pg", lambda *a, **k: calls.append(1) or real(*a, **k))
+    event = make_event(world, capacity=1, quotas={}, waitlist=1)
+    first = reg(event, 1, actor=world.users["unit_admin"])
+    second = reg(event, 2)
+    # PostgreSQL decides in one database function; SQLite locks and recounts in Python.
+    assert len(calls) == (2 if connection.vendor == "postgresql" else 0)
+    assert Registration.objects.get(pk=first.pk).status == first.status == "confirmed"
+    assert Registration.objects.get(pk=second.pk).status == "waitlisted"
+    entry = AuditEntry.objects.get(action="registration.created", object_id=str(first.pk))
+    assert entry.actor == world.users["unit_admin"]
+    assert entry.object_type == "events.registration"
+    assert entry.object_label == f"群**（{event.pk}号活动）"
+    assert entry.org == world.housing and entry.org_path == world.housing.path
+    assert entry.changes == {"status": [None, "confirmed"], "source": "online"}
+    assert AuditEntry.objects.get(object_id=str(second.pk)).changes["status"] == [
+        None, "waitlisted"]  # fmt: skip
+    with pytest.raises(services.Refused) as exc:
+        reg(event, 3)
+    assert exc.value.code == "full"
+    Event.objects.filter(pk=event.pk).update(
+        registration_closes_at=timezone.now() - timedelta(minutes=1)
+    )
+    services._forget_full(event.pk)
+    services.cancel(second.ticket_code)
+    with pytest.raises(services.Refused, match="报名已截止"):
+        reg(event, 4)
+
+
 def test_the_same_phone_cannot_register_twice(world):
     event = make_event(world)
     reg(event, 1)
