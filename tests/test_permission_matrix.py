@@ -14,6 +14,7 @@ from .conftest import PERSONAS, STAFF
 from .matrix_evaluation import EVALUATION_POST, evaluation_pages
 from .matrix_publicity import PUBLICITY_POST, publicity_pages
 from .matrix_summary import SUMMARY_POST, summary_pages
+from .matrix_triage import TRIAGE_POST, triage_pages
 
 ALL_STAFF = STAFF
 MANAGERS = {"operator", "kf_office", "unit_admin", "nm_office", "town_admin"}
@@ -255,6 +256,7 @@ def staff_pages(w):
         *publicity_pages(w),
         *summary_pages(w),
         *evaluation_pages(w),
+        *triage_pages(w),
     ]
 
 
@@ -277,6 +279,7 @@ POST_ENDPOINTS = [
     *PUBLICITY_POST,
     *SUMMARY_POST,
     *EVALUATION_POST,
+    *TRIAGE_POST,
 ]
 PUBLIC = {"login", "logout"}
 

@@ -1,0 +1,3 @@
+"""Staff pages: the office's triage settings and models (see the module body)."""
+
+urlpatterns = []
