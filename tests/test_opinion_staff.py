@@ -75,7 +75,7 @@ def test_only_allowed_moves_and_each_leaves_its_audit_entry(world, client):
     assert "这条意见没有公开" in _text(post("unpublish", {"reason": "x"}))
     assert state() == S.NEW
 
-    post("classify", {"topic_area": "住房保障", "topic": "电梯", "summary": "加装电梯"})
+    post("classify", {"topic_area": "住房保障", "topic": "城乡建设", "summary": "加装电梯"})
     assert post("assign", {"unit": world.housing.pk, "due_days": "15"}).status_code == 200
     assert state() == S.ASSIGNED
     assert "只有待审核的答复可以审核" in _text(post("review", {"outcome": "approve"}))

@@ -406,14 +406,33 @@ def _suggestions(opinion):
     from openday.opinions import triage
 
     try:
+        category, note = triage.category_suggestions(opinion)
         return {
-            "category": triage.suggest_category(opinion),
+            "category": category,
+            "category_note": note,
             "unit": triage.suggest_unit(opinion, top=2),
             "duplicates": triage.duplicates_of(opinion) if opinion.status in OPEN else [],
         }
     except Exception:  # the suggestions are a help; the page must work without them
         logging.getLogger(__name__).exception("triage failed for opinion %s", opinion.pk)
         return None
+
+
+def _classify_form(opinion, data=None, **kwargs):
+    """The 分类 field offers the office's own category list (and the opinion's current value)."""
+    from openday.opinions import triage
+
+    return of.ClassifyForm(data, categories=triage.categories_of(opinion.office),
+                           current=opinion.topic, **kwargs)  # fmt: skip
+
+
+def _triage_page(access, opinion):
+    """The office's triage models page, when this user may open it."""
+    from openday.opinions import triage
+
+    if not triage.can_see_page(access, opinion.office):
+        return None
+    return reverse("control:triage_index") + f"?office={opinion.office_id}"
 
 
 def _detail(request, opinion, bound=None, status=200):
@@ -436,8 +455,8 @@ def _detail(request, opinion, bound=None, status=200):
         "split": sort and st in OPEN,
     }
     forms = {
-        "classify": of.ClassifyForm(initial={"topic_area": opinion.topic_area,
-                                             "topic": opinion.topic, "summary": opinion.summary}),
+        "classify": _classify_form(opinion, initial={
+            "topic_area": opinion.topic_area, "topic": opinion.topic, "summary": opinion.summary}),
         "assign": _assign_form(request, opinion) if show["assign"] else None,
         "answer": of.AnswerForm(initial={"decision": opinion.decision, "answer": opinion.answer}),
         "step": of.StepForm(),
@@ -452,7 +471,7 @@ def _detail(request, opinion, bound=None, status=200):
     steps = list(opinion.steps.prefetch_related("evidence"))
     suggestions = _suggestions(opinion) if (show["classify"] or show["assign"]) else None
     return render(request, "control/opinions/detail.html", {
-        "suggestions": suggestions,
+        "suggestions": suggestions, "triage_page": _triage_page(access, opinion),
         "o": opinion, "show": show, "forms": forms, "timeline": _timeline(opinion),
         "overdue_days": _overdue_days(opinion, today), "steps": steps, "today": today,
         "topic_areas": topic_areas, "merged": opinion.merged.all(), "parts": opinion.parts.all(),
@@ -621,6 +640,8 @@ def opinion_action(request, opinion_id, action):
     back = reverse("control:opinion_detail", args=[opinion.pk]) + f"#{anchor}"
     if action == "assign":
         form = _assign_form(request, opinion, request.POST)
+    elif action == "classify":
+        form = _classify_form(opinion, request.POST)
     elif form_class is None:
         form = Form(request.POST)
     else:

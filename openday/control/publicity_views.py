@@ -1,3 +1,430 @@
-"""Staff pages: publicity_views (see the module body)."""
+"""Staff pages for publicity (宣传报道): the article list and the office's review queue, writing
+and editing with images, drafts generated from an event's data, review (approve and publish,
+return, withdraw), the WeChat export and the bulletin-board notice.
 
-urlpatterns = []
+Who may do what is decided in openday.publicity.access; the rules of each move in its services.
+"""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.forms import Form
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST
+
+from openday.audit.models import AuditEntry
+from openday.campaigns.access import visible_campaigns
+from openday.events.access import access_event
+from openday.events.models import Event
+from openday.publicity import bulletin, rendering, services, wechat
+from openday.publicity import forms as pf
+from openday.publicity.access import (
+    access_article,
+    can_edit,
+    can_review,
+    can_withdraw,
+    can_write_for,
+    is_public,
+    review_queue,
+    reviews_anything,
+    visible,
+    writable_orgs,
+    writes_anywhere,
+)
+from openday.publicity.models import Article, ArticleImage
+from openday.publicity.services import Refused
+
+from .campaign_views import _download
+from .views import _apply_errors, staff_required
+
+S = Article.Status
+PAGE_SIZE = 30
+NOT_WRITER = "只有单位管理员、单位工作人员和政务公开办管理员可以撰写稿件。"
+FILTERS = ("campaign", "event", "status", "kind", "q")
+
+
+def _base_url(request):
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+def _image_src(image, n):
+    return reverse("portal:article_image", args=[image.pk])
+
+
+# --- The list and the review queue ------------------------------------------------------------
+
+
+@staff_required
+def article_list(request):
+    access = request.access
+    f = {k: request.GET.get(k, "").strip() for k in FILTERS}
+    qs = visible(access).select_related("unit", "event", "campaign")
+    if f["campaign"].isdigit():
+        qs = qs.filter(campaign_id=int(f["campaign"]))
+    if f["event"].isdigit():
+        qs = qs.filter(event_id=int(f["event"]))
+    if f["status"] in S.values:
+        qs = qs.filter(status=f["status"])
+    if f["kind"] in Article.Kind.values:
+        qs = qs.filter(kind=f["kind"])
+    if f["q"]:
+        qs = qs.filter(Q(title__icontains=f["q"]) | Q(lead__icontains=f["q"])
+                       | Q(body__icontains=f["q"]))  # fmt: skip
+    qs = qs.order_by("-updated_at", "-id")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    seen = visible(access)
+    params = {k: v for k, v in f.items() if v}
+    reviewer = reviews_anything(access)
+    return render(request, "control/publicity/list.html", {
+        "page": page, "f": f, "query": urlencode(params) + "&" if params else "",
+        "filtered": any(f.values()), "statuses": S.choices, "kinds": Article.Kind.choices,
+        "campaigns": visible_campaigns(access).filter(pk__in=seen.values("campaign_id"))
+        .select_related("office").order_by("-year"),
+        "events": Event.objects.filter(pk__in=seen.values("event_id")).order_by("-starts_at")[:200],
+        "reviewer": reviewer, "queue_count": review_queue(access).count() if reviewer else 0,
+        "queue": f["status"] == S.SUBMITTED and not any(v for k, v in f.items() if k != "status"),
+        "can_write": writes_anywhere(access),
+    })  # fmt: skip
+
+
+# --- Writing ------------------------------------------------------------------------------------
+
+
+def _events_for(orgs, wanted=None):
+    q = Q(pk__in=[])
+    for org in orgs:
+        q |= Q(unit__path__startswith=org.path)
+    events = list(Event.objects.filter(q).select_related("unit", "campaign")
+                  .order_by("-starts_at")[:200])  # fmt: skip
+    if wanted is not None and wanted not in events:
+        events.insert(0, wanted)
+    return events
+
+
+def _campaigns_for(access, orgs):
+    paths = [o.path for o in orgs]
+    return [
+        c
+        for c in visible_campaigns(access).select_related("office").order_by("-year", "id")
+        if any(p.startswith(c.office.path) for p in paths)
+    ]
+
+
+def _wanted_event(request):
+    wanted = request.POST.get("event") or request.GET.get("event") or ""
+    if not str(wanted).isdigit():
+        return None
+    event = Event.objects.select_related("unit", "campaign").filter(pk=int(wanted)).first()
+    if event is None or not can_write_for(request.access, event.unit):
+        raise PermissionDenied("您无权为该活动撰写稿件。")
+    return event
+
+
+@staff_required
+def article_create(request):
+    access = request.access
+    units = writable_orgs(access)
+    if not units:
+        raise PermissionDenied(NOT_WRITER)
+    event = _wanted_event(request)
+    events = _events_for(units, event)
+    campaigns = _campaigns_for(access, units)
+    initial = {"unit": event.unit_id if event else units[0].pk, "kind": Article.Kind.NEWS}
+    if request.GET.get("unit", "").isdigit():
+        initial["unit"] = int(request.GET["unit"])
+    if event is not None:
+        initial["event"] = event.pk
+    if request.GET.get("kind") in Article.Kind.values:
+        initial["kind"] = request.GET["kind"]
+    if request.GET.get("campaign", "").isdigit():
+        initial["campaign"] = int(request.GET["campaign"])
+    form = pf.ArticleForm(request.POST or None, units=units, events=events, campaigns=campaigns,
+                          initial=initial)  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        unit = next((u for u in units if u.pk == d["unit"]), None)
+        fields = {k: d[k] for k in ("kind", "title", "lead", "body", "author_name")}
+        fields["event"] = next((e for e in events if e.pk == d["event"]), None)
+        fields["campaign"] = next((c for c in campaigns if c.pk == d["campaign"]), None)
+        try:
+            if unit is None:
+                raise PermissionDenied("您无权以该单位名义撰写稿件。")
+            article = services.create_article(request.user, unit, request=request, **fields)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "稿件已保存为草稿。可以继续上传图片，写好后提交审核。")
+            return redirect(reverse("control:article_edit", args=[article.pk]) + "#images")
+    return render(request, "control/publicity/form.html", {
+        "form": form, "article": None, "event": event,
+    }, status=400 if form.errors else 200)  # fmt: skip
+
+
+@staff_required
+def article_edit(request, article_id):
+    article = access_article(request, article_id, check=can_edit,
+                             message="您无权修改这篇稿件。")  # fmt: skip
+    if article.status not in Article.EDITABLE:
+        messages.error(request, services.NOT_EDITABLE.get(article.status, "当前状态不能修改。"))
+        return redirect("control:article_detail", article.pk)
+    units = [article.unit]
+    events = _events_for(units, article.event)
+    campaigns = _campaigns_for(request.access, units)
+    if article.campaign is not None and article.campaign not in campaigns:
+        campaigns.insert(0, article.campaign)
+    initial = {f: getattr(article, f) for f in ("kind", "title", "lead", "body", "author_name")}
+    initial.update(event=article.event_id, campaign=article.campaign_id)
+    form = pf.ArticleForm(request.POST or None, events=events, campaigns=campaigns,
+                          fixed_unit=article.unit, initial=initial)  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        fields = {k: d[k] for k in ("kind", "title", "lead", "body", "author_name")}
+        fields["event"] = next((e for e in events if e.pk == d["event"]), None)
+        fields["campaign"] = next((c for c in campaigns if c.pk == d["campaign"]), None)
+        try:
+            services.update_article(request.user, article, request=request, **fields)
+            if "submit" in request.POST:
+                services.submit_article(request.user, article, request=request)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        except Refused as exc:
+            form.add_error(None, exc.message)
+        else:
+            if "submit" in request.POST:
+                messages.success(request, "已提交审核。政务公开办审核通过后，稿件发布到活动专栏。")
+                return redirect("control:article_detail", article.pk)
+            messages.success(request, "已保存。")
+            return redirect("control:article_edit", article.pk)
+    images = list(article.images.order_by("position", "id"))
+    return render(request, "control/publicity/form.html", {
+        "form": form, "article": article, "images": images, "image_form": pf.ImageForm(),
+        "preview": rendering.render(article.body, images, _image_src, preview=True),
+    }, status=400 if form.errors else 200)  # fmt: skip
+
+
+@staff_required
+@require_POST
+def article_generate(request, event_id, kind):
+    event = access_event(request, event_id, manage=True)
+    if not can_write_for(request.access, event.unit):
+        raise PermissionDenied("您无权为该活动撰写稿件。")
+    if kind not in (Article.Kind.ANNOUNCEMENT, Article.Kind.NEWS):
+        raise PermissionDenied("不支持的稿件类型。")
+    existing = services.existing_generated(event, kind)
+    make = (
+        services.generate_announcement if kind == "announcement" else services.generate_news_draft
+    )
+    article = make(event, request.user, base_url=_base_url(request), request=request)
+    label = Article.Kind(kind).label
+    if existing is not None:
+        messages.info(request, f"本活动已有系统生成的“{label}”草稿，已为您打开。"
+                               "如需按最新数据重新生成，请先删除这份草稿。")  # fmt: skip
+    else:
+        messages.success(request, f"已根据活动数据生成“{label}”初稿。请核对、补充后提交审核。")
+    return redirect("control:article_edit", article.pk)
+
+
+# --- One article: preview, actions, exports ----------------------------------------------------
+
+
+def _history(article):
+    return AuditEntry.objects.filter(object_type="publicity.article",
+                                     object_id=str(article.pk)).select_related("actor")[:50]  # fmt: skip
+
+
+@staff_required
+def article_detail(request, article_id):
+    article = access_article(request, article_id)
+    access = request.access
+    images = list(article.images.order_by("position", "id"))
+    editable = article.status in Article.EDITABLE
+    writer = can_edit(access, article)
+    return render(request, "control/publicity/detail.html", {
+        "a": article, "images": images,
+        "body": rendering.render(article.body, images, _image_src, preview=True),
+        "problems": services.body_problems(article, images) if editable and writer else {},
+        "show": {
+            "edit": writer and editable,
+            "submit": writer and editable,
+            "delete": writer and editable and article.published_at is None
+            and article.status != S.WITHDRAWN,
+            "recall": writer and article.status == S.SUBMITTED,
+            "review": can_review(access, article) and article.status == S.SUBMITTED,
+            "withdraw": can_withdraw(access, article) and article.status == S.PUBLISHED,
+        },
+        "public": is_public(article),
+        "column_url": bulletin.column_url(article.campaign),
+        "approve_form": pf.ApproveForm(), "return_form": pf.ReturnForm(),
+        "withdraw_form": pf.WithdrawForm(), "history": _history(article),
+    })  # fmt: skip
+
+
+def _submit(request, article, form):
+    services.submit_article(request.user, article, request=request)
+    return "已提交审核。政务公开办审核通过后，稿件发布到活动专栏。"
+
+
+def _recall(request, article, form):
+    services.recall_article(request.user, article, request=request)
+    return "已撤回提交，稿件回到草稿，可以继续修改。"
+
+
+def _approve(request, article, form):
+    services.approve_article(request.user, article, note=form.cleaned_data["note"],
+                             request=request)  # fmt: skip
+    if not is_public(article):
+        return "稿件已审核发布。所属年度活动的通知尚未印发，印发后专栏才对公众显示。"
+    return "稿件已审核通过并发布到活动专栏。"
+
+
+def _return(request, article, form):
+    services.return_article(request.user, article, note=form.cleaned_data["note"],
+                            request=request)  # fmt: skip
+    return "稿件已退回修改，单位会收到通知。"
+
+
+def _withdraw(request, article, form):
+    services.withdraw_article(request.user, article, reason=form.cleaned_data["reason"],
+                              request=request)  # fmt: skip
+    return "稿件已撤回发布，专栏中不再显示。修改后可重新提交审核。"
+
+
+def _delete(request, article, form):
+    title = article.title
+    services.delete_article(request.user, article, request=request)
+    return f"草稿“{title}”已删除。"
+
+
+def _image(request, article, form):
+    services.add_image(request.user, article, form.cleaned_data["image"],
+                       caption=form.cleaned_data["caption"], request=request)  # fmt: skip
+    n = article.images.count()
+    return f"图片已上传（图{n}）。在正文中单独一行写 [图{n}]，即可把它放在相应位置。"
+
+
+# action: (who may, what they are refused with, form, perform, where to go back to)
+ACTIONS = {
+    "submit": (can_edit, "您无权提交这篇稿件。", None, _submit, "detail"),
+    "recall": (can_edit, "您无权撤回这篇稿件。", None, _recall, "detail"),
+    "approve": (can_review, "只有上级政务公开办管理员可以审核稿件。", pf.ApproveForm, _approve,
+                "detail"),
+    "return": (can_review, "只有上级政务公开办管理员可以审核稿件。", pf.ReturnForm, _return,
+               "detail"),
+    "withdraw": (can_withdraw, "您无权撤回这篇稿件。", pf.WithdrawForm, _withdraw, "detail"),
+    "delete": (can_edit, "您无权删除这篇稿件。", None, _delete, "list"),
+    "image": (can_edit, "您无权修改这篇稿件。", pf.ImageForm, _image, "edit"),
+}  # fmt: skip
+
+
+def _errors_text(exc_or_form):
+    if isinstance(exc_or_form, ValidationError):
+        return "；".join(exc_or_form.messages)
+    return "；".join(e for errs in exc_or_form.errors.values() for e in errs)
+
+
+@staff_required
+@require_POST
+def article_action(request, article_id, action):
+    if action not in ACTIONS:
+        access_article(request, article_id)
+        raise PermissionDenied("不支持的操作。")
+    check, refusal, form_class, perform, back = ACTIONS[action]
+    article = access_article(request, article_id, check=check, message=refusal)
+    urls = {"detail": reverse("control:article_detail", args=[article.pk]),
+            "edit": reverse("control:article_edit", args=[article.pk]) + "#images",
+            "list": reverse("control:article_list")}  # fmt: skip
+    form = form_class(request.POST, request.FILES) if form_class else Form(request.POST)
+    if not form.is_valid():
+        messages.error(request, "未能完成：" + _errors_text(form))
+        return redirect(urls["edit" if back == "edit" else "detail"])
+    try:
+        done = perform(request, article, form)
+    except Refused as exc:
+        messages.error(request, exc.message)
+        back = "detail"
+    except ValidationError as exc:
+        messages.error(request, "未能完成：" + _errors_text(exc))
+        if action == "submit":
+            back = "edit"
+        elif back == "list":
+            back = "detail"
+    else:
+        messages.success(request, done)
+    return redirect(urls[back])
+
+
+@staff_required
+@require_POST
+def article_image_action(request, image_id, action):
+    image = get_object_or_404(ArticleImage, pk=image_id)
+    article = access_article(request, image.article_id, check=can_edit,
+                             message="您无权修改这篇稿件。")  # fmt: skip
+    back = reverse("control:article_edit", args=[article.pk]) + "#images"
+    try:
+        if action in ("up", "down"):
+            services.move_image(request.user, image, -1 if action == "up" else 1, request=request)
+        elif action == "remove":
+            services.remove_image(request.user, image, request=request)
+            messages.success(request, "图片已删除，正文中的 [图N] 已随之调整。")
+        elif action == "caption":
+            services.set_caption(request.user, image, request.POST.get("caption", ""),
+                                 request=request)  # fmt: skip
+            messages.success(request, "图片说明已保存。")
+        else:
+            raise PermissionDenied("不支持的操作。")
+    except Refused as exc:
+        messages.error(request, exc.message)
+    except ValidationError as exc:
+        messages.error(request, "未能完成：" + _errors_text(exc))
+    return redirect(back)
+
+
+@staff_required
+def article_wechat(request, article_id):
+    """The WeChat-ready HTML file: shown as is, or downloaded with ?download=1."""
+    article = access_article(request, article_id)
+    html = wechat.wechat_html(article, base_url=_base_url(request))
+    if request.GET.get("download") == "1":
+        return _download(html.encode("utf-8"), "text/html; charset=utf-8",
+                         f"{article.title}-公众号.html")  # fmt: skip
+    response = HttpResponse(html, content_type="text/html; charset=utf-8")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@staff_required
+def article_wechat_zip(request, article_id):
+    article = access_article(request, article_id)
+    data = wechat.wechat_zip(article, base_url=_base_url(request))
+    return _download(data, "application/zip", f"{article.title}-公众号图文包.zip")
+
+
+@staff_required
+def article_bulletin(request, article_id):
+    article = access_article(request, article_id)
+    context = bulletin.bulletin_context(article, _base_url(request))
+    context["image_src"] = (
+        reverse("portal:article_image", args=[context["image"].pk]) if context["image"] else ""
+    )
+    return render(request, "control/publicity/bulletin.html", context)
+
+
+urlpatterns = [
+    path("articles/", article_list, name="article_list"),
+    path("articles/new/", article_create, name="article_create"),
+    path("articles/generate/<int:event_id>/<slug:kind>/", article_generate,
+         name="article_generate"),
+    path("articles/images/<int:image_id>/<slug:action>/", article_image_action,
+         name="article_image_action"),
+    path("articles/<int:article_id>/", article_detail, name="article_detail"),
+    path("articles/<int:article_id>/edit/", article_edit, name="article_edit"),
+    path("articles/<int:article_id>/wechat.html", article_wechat, name="article_wechat"),
+    path("articles/<int:article_id>/wechat.zip", article_wechat_zip, name="article_wechat_zip"),
+    path("articles/<int:article_id>/bulletin/", article_bulletin, name="article_bulletin"),
+    path("articles/<int:article_id>/<slug:action>/", article_action, name="article_action"),
+]  # fmt: skip

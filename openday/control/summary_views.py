@@ -1,3 +1,404 @@
-"""Staff pages: summary_views (see the module body)."""
+"""Staff pages for event summaries (活动总结), event photos and the evidence bundles (佐证材料).
 
-urlpatterns = []
+Who may do what is decided in openday.publicity.summaries (can_edit / can_view / can_reopen);
+the rules of each move are in its services (summaries, photos, evidence).
+"""
+
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from openday.campaigns.access import access_campaign, visible_campaigns
+from openday.events.models import Event
+from openday.orgs.models import Org
+from openday.publicity import evidence, photos, summaries
+from openday.publicity.models import EventPhoto, EventSummary
+
+from .campaign_views import DOCX, XLSX, _download
+from .views import _apply_errors, staff_required
+
+PAGE_SIZE = 30
+ZIP = "application/zip"
+NO_CAMPAIGN = "none"
+SUMMARY_STATES = [("submitted", "已报送"), ("draft", "草稿"), ("missing", "未填写")]
+EVIDENCE_STATES = [("complete", "材料齐全"), ("incomplete", "材料不全")]
+NOT_VIEWER = "您无权查看该活动的总结和佐证材料。"
+NOT_EDITOR = "只有活动所属单位的管理员和工作人员可以修改总结和照片。"
+
+
+# --- Forms --------------------------------------------------------------------------------------
+
+
+def _text(field, rows, help_text=""):
+    return forms.CharField(
+        label=summaries.FIELD_NAMES[field], required=False, max_length=summaries.TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": rows}), help_text=help_text,
+    )  # fmt: skip
+
+
+class SummaryForm(forms.Form):
+    overview = _text("overview", 4, "可选：活动开展的总体情况，写在正文开头。")
+    experiences = _text("experiences", 6, "好经验、好做法，例如组织、宣传、互动环节的做法。")
+    shortcomings = _text("shortcomings", 5)
+    causes = _text("causes", 4)
+    next_steps = _text("next_steps", 4, "如何把好的做法制度化、常态化，如何改进不足。")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field, minimum in summaries.REQUIRED.items():
+            extra = f"报送时必填，至少 {minimum} 个字。"
+            help_text = self.fields[field].help_text
+            self.fields[field].help_text = f"{help_text} {extra}".strip()
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label="退回原因", max_length=300, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class PhotoForm(forms.Form):
+    caption = forms.CharField(label="说明", required=False, max_length=photos.CAPTION_MAX)
+    shows_logo = forms.BooleanField(label="可见LOGO", required=False)
+    public = forms.BooleanField(label="在专栏中公开", required=False)
+
+
+# --- Access -------------------------------------------------------------------------------------
+
+
+def _event(request, event_id, *, edit=False):
+    event = get_object_or_404(Event.objects.select_related("unit", "campaign"), pk=event_id)
+    allowed = (summaries.can_edit if edit else summaries.can_view)(request.access, event)
+    if not allowed:
+        raise PermissionDenied(NOT_EDITOR if edit else NOT_VIEWER)
+    return event
+
+
+def _photo(request, photo_id, *, edit=False):
+    photo = get_object_or_404(EventPhoto.objects.select_related("event__unit"), pk=photo_id)
+    _event(request, photo.event_id, edit=edit)
+    return photo
+
+
+def _require_user(request):
+    if not summaries.may_use_summaries(request.access):
+        raise PermissionDenied("只有政务公开办和活动单位的人员可以查看活动总结。")
+
+
+# --- The summary --------------------------------------------------------------------------------
+
+
+def _summary_page(request, event, *, form=None, reopen_form=None, status=200):
+    summary = EventSummary.objects.filter(event=event).first()
+    can_edit = summaries.can_edit(request.access, event)
+    submitted = summary is not None and summary.status == EventSummary.Status.SUBMITTED
+    if form is None and can_edit and not submitted:
+        initial = {f: getattr(summary, f) for f in summaries.TEXT_FIELDS} if summary else {}
+        form = SummaryForm(initial=initial)
+    f = summaries.shown_figures(event, summary)
+    return render(request, "control/summary/edit.html", {
+        "event": event, "summary": summary, "submitted": submitted, "form": form,
+        "can_edit": can_edit and not submitted,
+        "can_reopen": submitted and summaries.can_reopen(request.access, event),
+        "reopen_form": reopen_form or ReopenForm(), "f": f,
+        "opinion_text": summaries.opinion_lines(f), "survey_text": summaries.survey_line(f),
+        "checklist": evidence.checklist(event), "ended": event.ends_at <= timezone.now(),
+        "texts": [(summaries.FIELD_NAMES[k], getattr(summary, k) if summary else "")
+                  for k in summaries.TEXT_FIELDS],
+    }, status=status)  # fmt: skip
+
+
+@staff_required
+def summary_edit(request, event_id):
+    """The summary of one event: figures beside the text; save a draft or submit."""
+    event = _event(request, event_id, edit=request.method == "POST")
+    if request.method != "POST":
+        return _summary_page(request, event)
+    form = SummaryForm(request.POST)
+    if not form.is_valid():
+        return _summary_page(request, event, form=form, status=400)
+    action = request.POST.get("action", "save")
+    try:
+        if action == "submit":
+            summaries.submit_summary(request.user, event, form.cleaned_data, request=request)
+            messages.success(
+                request, "活动总结已报送。如需修改，请联系单位管理员或政务公开办退回。"
+            )
+        else:
+            summaries.save_summary(request.user, event, form.cleaned_data, request=request)
+            messages.success(request, "已保存草稿。")
+    except ValidationError as exc:
+        _apply_errors(form, exc)
+        if action == "submit":
+            messages.error(request, "草稿已保存，但还不能报送，请按提示补充后再报送。")
+        return _summary_page(request, event, form=form, status=400)
+    except summaries.Refused as exc:
+        messages.error(request, exc.message)
+        return _summary_page(request, event, form=form, status=400)
+    return redirect("control:summary_edit", event.pk)
+
+
+@staff_required
+@require_POST
+def summary_reopen(request, event_id):
+    event = _event(request, event_id)
+    if not summaries.can_reopen(request.access, event):
+        raise PermissionDenied("只有单位管理员或政务公开办管理员可以退回已报送的总结。")
+    form = ReopenForm(request.POST)
+    if form.is_valid():
+        try:
+            summaries.reopen_summary(
+                request.user, event, form.cleaned_data["reason"], request=request
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        except summaries.Refused as exc:
+            messages.error(request, exc.message)
+            return redirect("control:summary_edit", event.pk)
+        else:
+            messages.success(request, "总结已退回为草稿，单位可以修改后重新报送。")
+            return redirect("control:summary_edit", event.pk)
+    return _summary_page(request, event, reopen_form=form, status=400)
+
+
+@staff_required
+def summary_docx(request, event_id):
+    event = _event(request, event_id)
+    if not EventSummary.objects.filter(event=event).exists():
+        raise Http404("该活动还没有总结。")
+    return _download(summaries.summary_docx(event), DOCX, f"{event.title}-活动总结.docx")
+
+
+# --- Photos -------------------------------------------------------------------------------------
+
+
+def _upload(request, event):
+    """Check every file first: a batch with a bad file keeps nothing and says which and why."""
+    files = request.FILES.getlist("images")
+    form = PhotoForm(request.POST)
+    errors = []
+    if not files:
+        errors.append("请选择要上传的照片。")
+    if not form.is_valid():
+        errors += [e for errs in form.errors.values() for e in errs]
+    for upload in files:
+        try:
+            photos.check_upload(upload)
+        except ValidationError as exc:
+            errors += exc.messages
+    room = photos.MAX_PER_EVENT - EventPhoto.objects.filter(event=event).count()
+    if len(files) > room:
+        errors.append(
+            f"每个活动最多保存 {photos.MAX_PER_EVENT} 张照片，还能上传 {max(room, 0)} 张。"
+        )
+    if errors:
+        return errors
+    d = form.cleaned_data
+    with transaction.atomic():
+        for upload in files:
+            photos.add_photo(request.user, event, upload, d["caption"], d["shows_logo"],
+                             d["public"], request=request)  # fmt: skip
+    messages.success(request, f"已上传 {len(files)} 张照片。")
+    return []
+
+
+@staff_required
+def photo_manage(request, event_id):
+    """Upload several photos at once; caption, 可见LOGO and public flags per photo; delete."""
+    event = _event(request, event_id, edit=request.method == "POST")
+    errors = []
+    if request.method == "POST":
+        try:
+            errors = _upload(request, event)
+        except ValidationError as exc:
+            errors = exc.messages
+        if not errors:
+            return redirect("control:photo_manage", event.pk)
+    items = list(EventPhoto.objects.filter(event=event).select_related("uploaded_by"))
+    return render(request, "control/summary/photos.html", {
+        "event": event, "photos": items, "errors": errors,
+        "can_edit": summaries.can_edit(request.access, event),
+        "with_logo": sum(1 for p in items if p.shows_logo), "limit_mb": photos.MAX_BYTES >> 20,
+        "posted": request.POST if errors else None,
+    }, status=400 if errors else 200)  # fmt: skip
+
+
+@staff_required
+def photo_file(request, photo_id):
+    photo = _photo(request, photo_id)
+    try:
+        handle = photo.image.open("rb")
+    except (FileNotFoundError, ValueError, OSError) as exc:
+        raise Http404("照片文件不存在。") from exc
+    info = photos.image_info(handle)
+    content_type = "image/png" if info and info[0] == "png" else "image/jpeg"
+    response = FileResponse(handle, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@staff_required
+@require_POST
+def photo_update(request, photo_id):
+    photo = _photo(request, photo_id, edit=True)
+    form = PhotoForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            photos.update_photo(request.user, photo, caption=d["caption"],
+                                shows_logo=d["shows_logo"], public=d["public"],
+                                request=request)  # fmt: skip
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, "照片信息已保存。")
+    else:
+        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+    return redirect("control:photo_manage", photo.event_id)
+
+
+@staff_required
+@require_POST
+def photo_delete(request, photo_id):
+    photo = _photo(request, photo_id, edit=True)
+    event_id = photo.event_id
+    photos.delete_photo(request.user, photo, request=request)
+    messages.success(request, "照片已删除。")
+    return redirect("control:photo_manage", event_id)
+
+
+# --- Evidence bundles ---------------------------------------------------------------------------
+
+
+def _zip_response(tmp, filename):
+    return FileResponse(tmp, as_attachment=True, filename=filename, content_type=ZIP)
+
+
+@staff_required
+def evidence_event(request, event_id):
+    event = _event(request, event_id)
+    tmp = evidence.event_zip(event)
+    evidence.record_download(request.user, event=event, request=request)
+    return _zip_response(tmp, f"{evidence.safe_name(event.title, 80)}-佐证材料.zip")
+
+
+def _campaign_param(request):
+    """The campaign of ?campaign= (None for standalone events); 404 for a bad value."""
+    value = request.GET.get("campaign", "")
+    if value == NO_CAMPAIGN:
+        return None
+    if not value.isdigit():
+        raise Http404("请指定年度活动。")
+    return access_campaign(request, int(value))
+
+
+@staff_required
+def evidence_unit(request, unit_id):
+    """One zip with a folder per event of the unit in the campaign (?campaign=, or none)."""
+    unit = get_object_or_404(Org, pk=unit_id)
+    if not summaries.can_view_unit(request.access, unit):
+        raise PermissionDenied("您无权下载该单位的佐证材料。")
+    campaign = _campaign_param(request)
+    tmp = evidence.unit_zip(unit, campaign)
+    evidence.record_download(request.user, unit=unit, campaign=campaign, request=request)
+    label = campaign.title if campaign else "未关联年度活动"
+    return _zip_response(
+        tmp, f"{evidence.safe_name(unit.name)}-{evidence.safe_name(label)}-佐证材料.zip"
+    )
+
+
+# --- The office's overview ----------------------------------------------------------------------
+
+
+def _scoped_events(access, campaign):
+    events = Event.objects.filter(summaries.viewable_q(access)).exclude(status=Event.Status.DRAFT)
+    return (
+        events.filter(campaign=campaign) if campaign is not None else events.filter(campaign=None)
+    )
+
+
+@staff_required
+def summary_index(request):
+    """A campaign's events with their summary state and evidence completeness."""
+    _require_user(request)
+    campaigns = list(visible_campaigns(request.access).order_by("-year", "-id")[:50])
+    wanted = request.GET.get("campaign", "")
+    if wanted == NO_CAMPAIGN:
+        campaign = None
+    elif wanted:
+        if not wanted.isdigit():
+            raise Http404("找不到该年度活动。")
+        campaign = access_campaign(request, int(wanted))
+    else:
+        campaign = campaigns[0] if campaigns else None
+    events = _scoped_events(request.access, campaign).select_related("unit", "report")
+    units = list(
+        Org.objects.filter(pk__in=events.values("unit_id")).order_by("path").only("name", "path")
+    )
+    f = {k: request.GET.get(k, "") for k in ("unit", "summary", "evidence")}
+    if f["unit"].isdigit():
+        events = events.filter(unit_id=int(f["unit"]))
+    if f["summary"] == "submitted":
+        events = events.filter(report__status=EventSummary.Status.SUBMITTED)
+    elif f["summary"] == "draft":
+        events = events.filter(report__status=EventSummary.Status.DRAFT)
+    elif f["summary"] == "missing":
+        events = events.filter(report=None)
+    events = events.order_by("unit__path", "starts_at", "id")
+    if f["evidence"] in ("complete", "incomplete"):
+        states = evidence.checklists(list(events.values_list("pk", flat=True)))
+        want = f["evidence"] == "complete"
+        ids = [pk for pk, items in states.items() if all(i["ok"] for i in items) is want]
+        events = events.filter(pk__in=ids)
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    states = evidence.checklists(page.object_list)
+    for event in page.object_list:
+        event.checklist = states.get(event.pk, [])
+        event.missing = [i["label"] for i in event.checklist if not i["ok"]]
+        event.summary_row = getattr(event, "report", None)
+    params = {k: v for k, v in f.items() if v}
+    params["campaign"] = NO_CAMPAIGN if campaign is None else campaign.pk
+    return render(request, "control/summary/index.html", {
+        "campaigns": campaigns, "campaign": campaign, "no_campaign": NO_CAMPAIGN,
+        "campaign_param": params["campaign"], "units": units, "f": f, "page": page,
+        "query": urlencode(params) + "&", "summary_states": SUMMARY_STATES,
+        "evidence_states": EVIDENCE_STATES, "filtered": any(f.values()),
+    })  # fmt: skip
+
+
+@staff_required
+def summary_campaign_xlsx(request, campaign_id):
+    """Every visible event's summary figures in the campaign, one row each."""
+    _require_user(request)
+    campaign = access_campaign(request, campaign_id)
+    data = summaries.campaign_xlsx_bytes(_scoped_events(request.access, campaign))
+    return _download(data, XLSX, f"{campaign.title}-活动总结数据.xlsx")
+
+
+urlpatterns = [
+    path("summaries/", summary_index, name="summary_index"),
+    path(
+        "summaries/campaigns/<int:campaign_id>/figures.xlsx",
+        summary_campaign_xlsx,
+        name="summary_campaign_xlsx",
+    ),
+    path("summaries/events/<int:event_id>/", summary_edit, name="summary_edit"),
+    path("summaries/events/<int:event_id>/summary.docx", summary_docx, name="summary_docx"),
+    path("summaries/events/<int:event_id>/reopen/", summary_reopen, name="summary_reopen"),
+    path("summaries/events/<int:event_id>/photos/", photo_manage, name="photo_manage"),
+    path("summaries/events/<int:event_id>/evidence.zip", evidence_event, name="evidence_event"),
+    path("summaries/units/<int:unit_id>/evidence.zip", evidence_unit, name="evidence_unit"),
+    path("summaries/photos/<int:photo_id>/", photo_file, name="photo_file"),
+    path("summaries/photos/<int:photo_id>/edit/", photo_update, name="photo_update"),
+    path("summaries/photos/<int:photo_id>/delete/", photo_delete, name="photo_delete"),
+]

@@ -119,12 +119,37 @@ class ClassifyForm(forms.Form):
     topic_area = forms.CharField(label="主题领域", max_length=32, required=False,
                                  widget=forms.TextInput(attrs={"list": "topic-areas"}),
                                  help_text="可从年度活动的主题领域中选择，也可直接填写。")  # fmt: skip
-    topic = forms.CharField(label="分类", max_length=64, required=False,
-                            help_text="如：老旧小区改造、物业管理、学位。")  # fmt: skip
+    topic = forms.ChoiceField(label="分类", required=False,
+                              help_text="本办的意见分类；政务公开办管理员可在“分拣模型”页修改分类列表。",
+                              error_messages={"invalid_choice": "“%(value)s”不在本办的分类中，请从列表中选择。"})  # fmt: skip
     summary = forms.CharField(label="公开摘要", max_length=200, required=False,
                               widget=forms.Textarea(attrs={"rows": 2}),
                               help_text="公开办理结果时显示的摘要，不写姓名、电话、门牌号等个人信息；"
                                         "留空则显示意见原文的开头。")  # fmt: skip
+
+    def __init__(self, *args, categories=(), current="", **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", "（未分类）")] + [(c, c) for c in categories]
+        if current and current not in categories:
+            # Kept selectable so that saving the form never drops an earlier value.
+            choices.append((current, f"{current}（不在本办分类中）"))
+        self.fields["topic"].choices = choices
+
+
+class CategoriesForm(forms.Form):
+    """An office's category list: a preset, or one category a line."""
+
+    preset = forms.ChoiceField(label="分类来源", widget=forms.RadioSelect, initial="custom",
+                               error_messages={"required": "请选择分类来源。"})  # fmt: skip
+    categories = forms.CharField(label="本办的意见分类（每行一个）", required=False,
+                                 widget=forms.Textarea(attrs={"rows": 12}))  # fmt: skip
+
+    def __init__(self, *args, presets=(), limits=(2, 30, 20), **kwargs):
+        super().__init__(*args, **kwargs)
+        low, high, length = limits
+        self.fields["preset"].choices = list(presets)
+        rule = f"每行一个，{low}到{high}个，每个不超过{length}个字，不能重复。"
+        self.fields["categories"].help_text = "选择“按下面填写的分类”时使用：" + rule
 
 
 class AssignForm(forms.Form):

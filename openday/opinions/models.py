@@ -303,3 +303,22 @@ class TriageLabel(models.Model):
     @property
     def accepted(self):
         return self.value == self.suggested
+
+
+class TriageSettings(models.Model):
+    """An office's own list of opinion categories: what staff choose from and what triage
+    may suggest. Without a row the office uses the starter model's categories."""
+
+    office = models.OneToOneField("orgs.Org", on_delete=models.CASCADE, related_name="+")
+    categories = models.JSONField("分类", default=list)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"意见分类（{len(self.categories)}类）"
+
+    @property
+    def audit_org(self):
+        return self.office

@@ -2,20 +2,24 @@
 each office's own models learning from what its staff decide.
 
 The text engine is openday.triage (offline; a starter model trained on public messages ships
-with the code). This module holds the office-specific parts: labels, models, retraining.
+with the code). This module holds the office-specific parts: the office's category list,
+labels, models, retraining, and who may see and change them.
 """
 
+import logging
 import random
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 
 from openday.audit.services import record
-from openday.orgs.models import Org
+from openday.orgs.models import Org, Role
 
-from .models import Opinion, TriageLabel, TriageModel
+from .models import Opinion, TriageLabel, TriageModel, TriageSettings
 
-RETRAIN_EVERY = 20  # new labels since the active model before retraining is queued
+RETRAIN_EVERY = 20  # new labels since the last training before retraining is queued
 MIN_EXAMPLES = 30  # an office model needs at least this many labelled opinions
 HELD_BACK = 0.2
 # Day one, before an office has labelled anything: the starter model's category suggests a unit
@@ -29,6 +33,22 @@ UNIT_WORDS = {
     "卫生计生": ["卫生健康", "卫健", "医疗保障"],
     "交通运输": ["交通运输", "交通", "公安"],
 }
+
+
+# The office's category list (the choices of the opinion's 分类 field).
+MIN_CATEGORIES = 2
+MAX_CATEGORIES = 30
+CATEGORY_LENGTH = 20
+PRESETS = {
+    "default": "群众留言分类（默认）",
+    "campaign": "本年度活动的主题领域",
+    "custom": "自定义",
+}
+STARTER_KNOWS_NONE = "本办分类与初始模型不同，请先人工分类，累计足够样本后系统会训练本办的模型"
+MODEL_KNOWS_NONE = "本办分类已修改，当前启用的模型不认识其中任何分类，请先人工分类，累计足够样本后系统会重新训练本办的模型"
+TOO_FEW = f"样本不足：至少需要{MIN_EXAMPLES}条、两个以上类别的已分类意见才能训练本办的模型。"
+# Who may open the triage page of an office: its admins (who change it) and its viewers.
+SEE_ROLES = {Role.OFFICE_ADMIN, Role.VIEWER}
 
 
 @dataclass
@@ -53,6 +73,11 @@ def _active(office, target):
     )
 
 
+def _last_trained(office, target):
+    rows = TriageModel.objects.filter(office=office, target=target).only("pk", "created_at")
+    return rows.order_by("-created_at", "-id").first()
+
+
 _cache = {}
 
 
@@ -72,12 +97,25 @@ def model_for(office, target):
     return _cache[row.pk], row
 
 
-def suggest_category(opinion, top=3):
-    clf, _row = model_for(opinion.office, TriageModel.Target.CATEGORY)
-    return [
+def category_suggestions(opinion, top=3):
+    """(suggestions naming only categories of the office's list, why there are none or "")."""
+    categories = categories_of(opinion.office)
+    clf, row = model_for(opinion.office, TriageModel.Target.CATEGORY)
+    known = set(clf.labels) & set(categories)
+    if not known:
+        return [], STARTER_KNOWS_NONE if row is None else MODEL_KNOWS_NONE
+    # Ask for every label when some must be dropped, so that `top` remain after filtering.
+    wanted = top if len(known) == len(clf.labels) else len(clf.labels)
+    found = [
         Suggested(s.label, s.label, s.confidence, s.terms)
-        for s in clf.suggest(opinion.content, top=top)
+        for s in clf.suggest(opinion.content, top=wanted)
+        if s.label in known
     ]
+    return found[:top], ""
+
+
+def suggest_category(opinion, top=3):
+    return category_suggestions(opinion, top=top)[0]
 
 
 def units_under(office):
@@ -95,9 +133,10 @@ def suggest_unit(opinion, top=3):
             if s.label in units:
                 out.append(Suggested(s.label, units[s.label].name, s.confidence, s.terms))
         return out
+    # The starter's own categories (whatever the office's list) name the usual department.
     out = []
-    for cat in suggest_category(opinion, top=2):
-        for word in UNIT_WORDS.get(cat.value, []):
+    for cat in _engine().starter_model().suggest(opinion.content, top=2):
+        for word in UNIT_WORDS.get(cat.label, []):
             unit = next((u for u in units.values() if word in u.name), None)
             if unit is not None and all(o.value != str(unit.pk) for o in out):
                 out.append(Suggested(str(unit.pk), unit.name, cat.confidence, cat.terms))
@@ -112,26 +151,37 @@ def record_label(actor, opinion, target, value, *, suggested="", confidence=None
         defaults={"office": opinion.office, "value": str(value)[:64], "suggested": suggested[:64],
                   "confidence": confidence, "by": actor},
     )  # fmt: skip
-    active = _active(opinion.office, target)
-    since = TriageLabel.objects.filter(office=opinion.office, target=target)
-    if active is not None:
-        since = since.filter(created_at__gt=active.created_at)
-    if since.count() >= RETRAIN_EVERY and since.count() % RETRAIN_EVERY == 0:
+    # Counted from the last training (kept or not), as the models page counts them.
+    last = _last_trained(opinion.office, target)
+    since = labels_for(opinion.office, target)
+    if last is not None:
+        since = since.filter(created_at__gt=last.created_at)
+    count = since.count()
+    if count >= RETRAIN_EVERY and count % RETRAIN_EVERY == 0:
         from .tasks import retrain_office_model
 
         office_id = opinion.office_id
         transaction.on_commit(lambda: retrain_office_model.enqueue(office_id, target))
 
 
+def labels_for(office, target):
+    """The office's labels that may train a model: for categories, only those in its list."""
+    rows = TriageLabel.objects.filter(office=office, target=target)
+    if target == TriageModel.Target.CATEGORY:
+        rows = rows.filter(value__in=categories_of(office))
+    return rows
+
+
 def _examples(office, target):
-    rows = TriageLabel.objects.filter(office=office, target=target).select_related("opinion")
+    rows = labels_for(office, target).select_related("opinion")
     return [(r.opinion.content, r.value) for r in rows.order_by("opinion_id")]
 
 
 def retrain(office, target, *, actor=None, seed=2026):
-    """Train on the office's labels; keep the new model only if it scores at least as well as
-    the current one (or the starter, for categories) on the same held-back part. Returns the
-    new TriageModel (active or not) or None when there is too little data."""
+    """Train on the office's labels (for categories, only those in its list); keep the new
+    model only if it scores at least as well as the current one (or the starter, for
+    categories) on the same held-back part. Returns the new TriageModel (active or not) or
+    None when there is too little data."""
     engine = _engine()
     data = _examples(office, target)
     labels = {v for _t, v in data}
@@ -201,3 +251,192 @@ def topics_of(opinions, max_topics=8, limit=300):
         return []
     topics = engine.hot_topics([o.content for o in items], max_topics=max_topics)
     return [(t.label, t.count, [items[i] for i in t.representatives]) for t in topics]
+
+
+# --- The office's category list -----------------------------------------------------------------
+
+
+def default_categories():
+    """The starter model's categories (first level of the public-message category tree)."""
+    return list(_engine().starter_model().labels)
+
+
+def categories_of(office):
+    row = TriageSettings.objects.filter(office=office).only("categories").first()
+    return list(row.categories) if row is not None and row.categories else default_categories()
+
+
+def latest_campaign(office):
+    from openday.campaigns.models import Campaign
+
+    return Campaign.objects.filter(office=office).order_by("-year", "-created_at", "-id").first()
+
+
+def preset_categories(office, preset):
+    """The list a preset stands for ([] when the office has no campaign yet)."""
+    if preset == "default":
+        return default_categories()
+    if preset == "campaign":
+        campaign = latest_campaign(office)
+        return list(campaign.topic_areas) if campaign is not None else []
+    raise ValueError(preset)
+
+
+def split_lines(text):
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def categories_from(office, preset, text):
+    """The list a submitted form stands for: a preset's, or the typed lines."""
+    if preset == "custom":
+        return split_lines(text)
+    values = preset_categories(office, preset)
+    if not values:
+        raise ValidationError({"preset": "本办还没有年度活动，无法使用“本年度活动的主题领域”；"
+                                         "请选择其他来源，或在下面逐行填写分类。"})  # fmt: skip
+    return values
+
+
+def check_categories(values):
+    """The list as it will be kept, or ValidationError listing every problem."""
+    values = [str(v).strip() for v in values if str(v).strip()]
+    problems = []
+    if len(values) < MIN_CATEGORIES:
+        problems.append(f"至少需要{MIN_CATEGORIES}个分类，现在有{len(values)}个。")
+    if len(values) > MAX_CATEGORIES:
+        problems.append(f"最多{MAX_CATEGORIES}个分类，现在有{len(values)}个。")
+    for v in values:
+        if len(v) > CATEGORY_LENGTH:
+            problems.append(f"“{v}”有{len(v)}个字，每个分类不超过{CATEGORY_LENGTH}个字。")
+    seen, repeated = set(), []
+    for v in values:
+        if v in seen and v not in repeated:
+            repeated.append(v)
+        seen.add(v)
+    for v in repeated:
+        problems.append(f"“{v}”重复填写了，每个分类只写一次。")
+    if problems:
+        raise ValidationError({"categories": problems})
+    return values
+
+
+def set_categories(actor, office, categories, *, request=None):
+    """Replace the office's category list (checked); audit-logged when it changed."""
+    categories = check_categories(categories)
+    with transaction.atomic():
+        row = TriageSettings.objects.select_for_update().filter(office=office).first()
+        before = list(row.categories) if row is not None else default_categories()
+        if before == categories:
+            return row
+        if row is None:
+            row = TriageSettings(office=office)
+        row.categories = categories
+        row.updated_by = actor if getattr(actor, "is_authenticated", False) else None
+        row.save()
+        changes = {"分类": ["、".join(before), "、".join(categories)]}
+        added = [c for c in categories if c not in before]
+        removed = [c for c in before if c not in categories]
+        if added:
+            changes["新增"] = "、".join(added)
+        if removed:
+            changes["删除"] = "、".join(removed)
+        record("triage.settings_changed", actor=actor, obj=row, org=office, changes=changes,
+               request=request)  # fmt: skip
+    return row
+
+
+# --- What the office's models page shows --------------------------------------------------------
+
+
+def retrain_state(office, target):
+    """Counts behind the models page: labels usable for training, those since the active model
+    and since the last training, and whether enough new ones have come for a retrain."""
+    labels = labels_for(office, target)
+    total = labels.count()
+    kinds = labels.values("value").distinct().count()
+    active = _active(office, target)
+    last = _last_trained(office, target)
+    since_active = labels.filter(created_at__gt=active.created_at).count() if active else total
+    since_last = labels.filter(created_at__gt=last.created_at).count() if last else total
+    outside = 0
+    if target == TriageModel.Target.CATEGORY:
+        outside = TriageLabel.objects.filter(office=office, target=target).count() - total
+    enough = total >= MIN_EXAMPLES and kinds >= 2
+    return {
+        "target": target,
+        "label": TriageModel.Target(target).label,
+        "labels": total,
+        "kinds": kinds,
+        "outside": outside,
+        "since_active": since_active,
+        "since_last": since_last,
+        "active": active,
+        "enough": enough,
+        "due": enough and since_last >= RETRAIN_EVERY,
+        "to_go": max(0, RETRAIN_EVERY - since_last),
+    }
+
+
+def retrain_queued(office_id, target):
+    """True when a retrain of this office and target waits in the database task queue."""
+    try:
+        from django_tasks_db.models import DBTaskResult
+    except ImportError:  # another task backend: nothing to look at
+        return False
+    from .tasks import retrain_office_model
+
+    try:
+        waiting = DBTaskResult.objects.filter(
+            status="READY", task_path=retrain_office_model.module_path
+        ).values_list("args_kwargs", flat=True)[:50]
+        return any((a or {}).get("args") == [office_id, target] for a in waiting)
+    except Exception:  # the table may not exist when the backend is not the database one
+        logging.getLogger(__name__).debug("task queue not readable", exc_info=True)
+        return False
+
+
+def request_retrain(actor, office, target, *, request=None):
+    """Queue a retrain of an office's model now (on commit). Returns False when one is already
+    waiting; ValidationError when there are too few labels to train on."""
+    target = TriageModel.Target(target)
+    state = retrain_state(office, target)
+    if not state["enough"]:
+        raise ValidationError(TOO_FEW)
+    if retrain_queued(office.pk, target.value):
+        return False
+    from .tasks import retrain_office_model
+
+    office_id = office.pk
+    with transaction.atomic():
+        record("triage.retrain_requested", actor=actor, obj=office, org=office,
+               changes={"对象": target.label, "样本": state["labels"]}, request=request)  # fmt: skip
+        transaction.on_commit(lambda: retrain_office_model.enqueue(office_id, target.value))
+    return True
+
+
+# --- Who may see and change an office's triage --------------------------------------------------
+
+
+def offices_for(access):
+    """Offices whose triage page the user may open: their admins and viewers (and operators)."""
+    offices = Org.objects.filter(kind=Org.Kind.OFFICE, is_active=True).order_by("path")
+    if access.is_operator:
+        return list(offices)
+    paths = [m.org.path for m in access.memberships if m.role in SEE_ROLES]
+    if not paths:
+        return []
+    q = Q()
+    for p in paths:
+        q |= Q(path__startswith=p)
+    return list(offices.filter(q))
+
+
+def can_manage(access, office):
+    """Change the category list and start a retrain: the office's admins."""
+    return access.is_office_admin_over(office)
+
+
+def can_see_page(access, office):
+    return access.is_operator or any(
+        m.role in SEE_ROLES and office.path.startswith(m.org.path) for m in access.memberships
+    )

@@ -63,8 +63,12 @@ def campaign_detail(request, campaign_id):
                      for w in scheduler.weeks_of_month(campaign.year, m)]  # fmt: skip
             months.append({"month": m, "weeks": weeks,
                            "count": sum(len(w["entries"]) for w in weeks)})  # fmt: skip
+    from openday.publicity.access import public_articles
+
+    articles = public_articles().filter(campaign=campaign).select_related("unit")
     return render(request, "portal/campaign_detail.html", {
         "campaign": campaign, "months": months, "body": documents.filled_body(campaign),
+        "articles": articles.order_by("-published_at", "-id")[:3],
     })  # fmt: skip
 
 

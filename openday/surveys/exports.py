@@ -5,9 +5,7 @@ iterators and merged, and openpyxl's write-only workbook writes each row to disk
 memory stays flat however many responses there are.
 """
 
-import struct
 import tempfile
-import zlib
 from io import BytesIO
 
 from django.http import FileResponse
@@ -18,6 +16,7 @@ from docx.table import _Cell
 from openpyxl import Workbook
 
 from openday.events.models import CATEGORY_NAMES
+from openday.lib.images import rgb_png
 from openday.lib.masking import mask_name, mask_phone
 from openday.lib.official_doc import OfficialDocument, chinese_date
 from openday.lib.personal_data import decrypt
@@ -152,26 +151,10 @@ def responses_xlsx_response(survey, filename):
 # --- Bar images -------------------------------------------------------------------------------
 
 
-def _chunk(kind, data):
-    return (
-        struct.pack(">I", len(data))
-        + kind
-        + data
-        + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-    )
-
-
 def bar_png(width, height=BAR_HEIGHT_PX, rgb=BAR_RGB):
-    """A solid rectangle as an 8-bit RGB PNG, written by hand (no imaging library)."""
+    """A solid rectangle as an 8-bit RGB PNG."""
     width, height = max(1, int(width)), max(1, int(height))
-    row = b"\x00" + bytes(rgb) * width  # filter type 0 (None) per scanline
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + _chunk(b"IHDR", header)
-        + _chunk(b"IDAT", zlib.compress(row * height, 9))
-        + _chunk(b"IEND", b"")
-    )
+    return rgb_png(width, height, [bytes(rgb) * width] * height)
 
 
 # --- Summary document -------------------------------------------------------------------------

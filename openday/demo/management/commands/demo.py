@@ -7,7 +7,10 @@ from openday.demo.services import (
     load_demo_opinions,
     load_demo_surveys,
 )
+from openday.evaluation.demo import load_demo_evaluation
 from openday.orgs.models import Org, Role
+from openday.publicity.demo import load_demo_publicity
+from openday.publicity.summary_demo import load_demo_summaries
 
 ROLE_LABELS = {**dict(Role.choices), "operator": "系统运维"}
 
@@ -31,6 +34,9 @@ class Command(BaseCommand):
         load_demo_events()
         load_demo_surveys()
         load_demo_opinions()
+        load_demo_publicity()
+        load_demo_summaries()
+        load_demo_evaluation()
         self.stdout.write(self.style.SUCCESS("演示数据已就绪。"))
         self._print(accounts)
 

@@ -1,0 +1,93 @@
+"""PNG and JPEG without an imaging library: recognise a file by its first bytes, read its size
+from the header (the PNG IHDR chunk, or the first JPEG start-of-frame segment), and write small
+RGB PNGs (demo photos, bar charts in documents)."""
+
+import io
+import os
+import struct
+import zlib
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+JPEG_MAGIC = b"\xff\xd8\xff"
+# JPEG markers that carry the frame size: SOF0–SOF15 except DHT (C4), JPG (C8) and DAC (CC).
+SOF_MARKERS = {0xC0 + i for i in range(16)} - {0xC4, 0xC8, 0xCC}
+# Markers with no length field after them.
+STANDALONE = {0x01, 0xD8, *range(0xD0, 0xD8)}
+
+
+def kind_of(head):
+    """ "png", "jpeg" or None, from a file's first bytes."""
+    if head.startswith(PNG_MAGIC):
+        return "png"
+    if head.startswith(JPEG_MAGIC):
+        return "jpeg"
+    return None
+
+
+def _png_size(f):
+    head = f.read(24)
+    if len(head) < 24 or head[12:16] != b"IHDR":
+        return None
+    return struct.unpack(">II", head[16:24])
+
+
+def _jpeg_size(f):
+    """Walk the JPEG segments from the start to the first SOF and read its height and width."""
+    f.seek(2)
+    while True:
+        byte = f.read(1)
+        if byte != b"\xff":
+            return None  # segments are back to back; anything else is a damaged file
+        marker = f.read(1)
+        while marker == b"\xff":  # fill bytes
+            marker = f.read(1)
+        if not marker:
+            return None
+        code = marker[0]
+        if code in STANDALONE:
+            continue
+        if code in (0xD9, 0xDA):  # end of image or start of scan before any frame header
+            return None
+        raw = f.read(2)
+        if len(raw) < 2:
+            return None
+        (length,) = struct.unpack(">H", raw)
+        if length < 2:
+            return None
+        if code in SOF_MARKERS:
+            data = f.read(5)
+            if len(data) < 5:
+                return None
+            height, width = struct.unpack(">HH", data[1:5])
+            return width, height
+        f.seek(length - 2, os.SEEK_CUR)
+
+
+def image_info(f):
+    """(kind, width, height) of a PNG or JPEG, given a file object or bytes; None when it is
+    neither or its header cannot be read. A file object is rewound."""
+    if isinstance(f, bytes | bytearray):
+        f = io.BytesIO(f)
+    f.seek(0)
+    kind = kind_of(f.read(8))
+    f.seek(0)
+    try:
+        size = {"png": _png_size, "jpeg": _jpeg_size}[kind](f) if kind else None
+    finally:
+        f.seek(0)
+    if not size or not size[0] or not size[1]:
+        return None
+    return kind, size[0], size[1]
+
+
+def _chunk(kind, data):
+    return (struct.pack(">I", len(data)) + kind + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))  # fmt: skip
+
+
+def rgb_png(width, height, rows):
+    """An 8-bit RGB PNG from `height` scanlines of `width` RGB pixels each (bytes)."""
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    data = b"".join(b"\x00" + row for row in rows)  # filter type 0 (None) per scanline
+    return (PNG_MAGIC + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(data, 9))
+            + _chunk(b"IEND", b""))  # fmt: skip

@@ -1,0 +1,116 @@
+"""Who writes, reviews and reads articles, along the organization tree.
+
+- a unit's admins and staff write and submit the unit's articles (and those of its departments);
+- the office admins above a unit review: approve (publish), return, withdraw; an office also
+  writes its own notices (unit = the office) and may write on a unit's behalf;
+- viewers and the people of a unit read what is in their part of the tree, drafts included;
+- handlers answer opinions and have no part in publicity;
+- the public reads only published articles (openday.portal.column_views, the API).
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+
+from openday.orgs.models import Role
+
+from .models import Article
+
+WRITE_ROLES = {Role.OFFICE_ADMIN, Role.UNIT_ADMIN, Role.UNIT_STAFF}
+SEE_ROLES = {Role.OFFICE_ADMIN, Role.UNIT_ADMIN, Role.UNIT_STAFF, Role.VIEWER}
+
+
+def _under(access, path, roles):
+    return any(m.role in roles and path.startswith(m.org.path) for m in access.memberships)
+
+
+def can_write_for(access, org):
+    """Write articles in org's name: its admins and staff, the office above it, operators."""
+    return access.is_operator or _under(access, org.path, WRITE_ROLES)
+
+
+def writes_anywhere(access):
+    return access.is_operator or any(m.role in WRITE_ROLES for m in access.memberships)
+
+
+def can_see(access, article):
+    return access.is_operator or _under(access, article.unit.path, SEE_ROLES)
+
+
+def can_edit(access, article):
+    """Change the text and images (the services also refuse a published article)."""
+    return can_write_for(access, article.unit)
+
+
+def can_review(access, article):
+    """Approve and publish, return, withdraw: the office admins above the article's unit."""
+    return access.is_operator or _under(access, article.unit.path, {Role.OFFICE_ADMIN})
+
+
+def reviews_anything(access):
+    return access.is_operator or any(m.role == Role.OFFICE_ADMIN for m in access.memberships)
+
+
+def can_withdraw(access, article):
+    """Take a published article down: the reviewers, and the unit that wrote it (a mistake is
+    best pulled at once by whoever finds it)."""
+    return can_review(access, article) or can_write_for(access, article.unit)
+
+
+def visible(access):
+    """Every article the viewer may see in the staff pages."""
+    if access.is_operator:
+        return Article.objects.all()
+    q = Q(pk__in=[])
+    for m in access.memberships:
+        if m.role in SEE_ROLES:
+            q |= Q(unit__path__startswith=m.org.path)
+    return Article.objects.filter(q)
+
+
+def review_queue(access):
+    """Submitted articles this viewer may approve."""
+    if access.is_operator:
+        qs = Article.objects.all()
+    else:
+        q = Q(pk__in=[])
+        for m in access.memberships:
+            if m.role == Role.OFFICE_ADMIN:
+                q |= Q(unit__path__startswith=m.org.path)
+        qs = Article.objects.filter(q)
+    return qs.filter(status=Article.Status.SUBMITTED)
+
+
+def writable_orgs(access):
+    """Orgs the viewer may write for, in tree order (for the form's 署名单位 choice)."""
+    orgs = access.visible_orgs().filter(is_active=True).order_by("path")
+    return [o for o in orgs if can_write_for(access, o)] if not access.is_operator else list(orgs)
+
+
+def access_article(request, article_id, check=None, message="您无权操作这篇稿件。"):
+    article = get_object_or_404(
+        Article.objects.select_related("unit", "event", "campaign", "campaign__office",
+                                       "created_by", "reviewed_by"),
+        pk=article_id,
+    )  # fmt: skip
+    if not can_see(request.access, article) and not (check and check(request.access, article)):
+        raise PermissionDenied("您无权查看这篇稿件。")
+    if check is not None and not check(request.access, article):
+        raise PermissionDenied(message)
+    return article
+
+
+def public_articles():
+    """What the public may read: published, and neither its campaign nor its event a draft."""
+    from openday.campaigns.models import Campaign
+    from openday.events.models import Event
+
+    return (
+        Article.objects.filter(status=Article.Status.PUBLISHED)
+        .exclude(campaign__status=Campaign.Status.DRAFT)
+        .exclude(event__status=Event.Status.DRAFT)
+    )
+
+
+def is_public(article):
+    return public_articles().filter(pk=article.pk).exists()
