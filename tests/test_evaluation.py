@@ -632,6 +632,32 @@ def test_the_exports_download(hand, world, client):
     assert r.status_code == 200 and r.content[:2] == b"PK"
 
 
+def test_the_office_s_report_text_is_kept_for_the_next_download(hand, world, client):
+    from io import BytesIO
+
+    from docx import Document
+
+    from openday.audit.models import AuditEntry
+
+    url = f"/staff/campaigns/{hand.campaign.pk}/evaluation-report.docx"
+    text = {
+        "experiences": "一是提前谋划。",
+        "shortcomings": "群众参与面还不够广。",
+        "next_steps": "扩大邀请范围。",
+    }
+    # A viewer may try wording in the document, but it is not kept.
+    assert world.client_for(client, "kf_viewer").post(url, text).status_code == 200
+    assert services.report_text(hand.campaign)["experiences"] == ""
+    c = world.client_for(client, "kf_office")
+    assert c.post(url, text).status_code == 200
+    assert services.report_text(hand.campaign) == text
+    assert AuditEntry.objects.filter(action="evaluation.report_saved").count() == 1
+    body = "\n".join(p.text for p in Document(BytesIO(c.get(url).content)).paragraphs)
+    assert "群众参与面还不够广。" in body and "扩大邀请范围。" in body
+    page = c.get(f"/staff/campaigns/{hand.campaign.pk}/evaluation/").content.decode()
+    assert "一是提前谋划。" in page
+
+
 def test_the_dashboard_reads_a_bounded_number_of_queries(
     hand, world, client, django_assert_max_num_queries
 ):

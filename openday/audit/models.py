@@ -139,6 +139,7 @@ ACTION_LABELS = {
     "photo.deleted": "删除活动照片",
     "evidence.downloaded": "下载佐证材料",
     # evaluation: schemes, adjustments, awards
+    "evaluation.report_saved": "保存年度报告文字",
     "evaluation.scheme_created": "建立考核指标",
     "evaluation.weights_saved": "修改考核指标分值",
     "evaluation.adjusted": "考核加减分",

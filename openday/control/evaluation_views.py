@@ -59,7 +59,8 @@ def dashboard(request, campaign_id):
         "restricted": only is not None, "tab": tab, "has_children": has_children,
         "tabs": {k: v for k, v in TABS.items() if k != "rollup" or has_children},
         "awards": [a for a in result.awards if only is None or a.unit_id in only],
-        "summary_form": ef.SummaryForm(), "unpublish_form": ef.UnpublishForm(),
+        "summary_form": ef.SummaryForm(initial=services.report_text(campaign)),
+        "unpublish_form": ef.UnpublishForm(),
     }  # fmt: skip
     if only is None:
         months = scoring.by_month(campaign)
@@ -261,8 +262,12 @@ def docx(request, campaign_id):
     campaign, only = access_evaluation(request, campaign_id)
     if only is not None:
         raise PermissionDenied("年度工作总结由政务公开办导出。")
+    text = services.report_text(campaign)
     form = ef.SummaryForm(request.POST or None)
-    text = form.cleaned_data if request.method == "POST" and form.is_valid() else {}
+    if request.method == "POST" and form.is_valid():
+        text = form.cleaned_data
+        if can_manage(request.access, campaign):  # viewers may try wording without keeping it
+            services.save_report_text(request.user, campaign, text, request=request)
     data = exports.annual_summary_docx(campaign, **text)
     return _download(data, DOCX, f"{campaign.year}年活动开展情况报告.docx")
 

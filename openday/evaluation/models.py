@@ -13,6 +13,10 @@ class Scheme(models.Model):
         "campaigns.Campaign", on_delete=models.CASCADE, related_name="evaluation"
     )
     note = models.TextField("说明", blank=True)
+    # The office's own words in the annual report (evaluation.exports.annual_summary_docx).
+    report_experiences = models.TextField("经验做法", blank=True)
+    report_shortcomings = models.TextField("存在不足", blank=True)
+    report_next_steps = models.TextField("下一步打算", blank=True)
     # Once published, units see their own scores and ranks.
     published_at = models.DateTimeField(null=True, blank=True)
     updated_by = models.ForeignKey(

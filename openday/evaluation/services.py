@@ -66,6 +66,35 @@ def scheme_for(campaign, actor=None, *, request=None):
     return scheme
 
 
+REPORT_FIELDS = {"experiences": "report_experiences", "shortcomings": "report_shortcomings",
+                 "next_steps": "report_next_steps"}  # fmt: skip
+
+
+def save_report_text(actor, campaign, texts, *, request=None):
+    """Keep the office's own text of the annual report, so the next download has it too."""
+    _check_runs(actor, campaign)
+    with transaction.atomic():
+        scheme = Scheme.objects.select_for_update().get(pk=scheme_for(campaign, actor).pk)
+        changes = {}
+        for key, field in REPORT_FIELDS.items():
+            new = (texts.get(key) or "").strip()
+            if getattr(scheme, field) != new:
+                changes[field] = [getattr(scheme, field), new]
+                setattr(scheme, field, new)
+        if changes:
+            scheme.updated_by = _user(actor)
+            scheme.save()
+            record("evaluation.report_saved", actor=actor, obj=scheme, changes=changes,
+                   request=request)  # fmt: skip
+    return scheme
+
+
+def report_text(campaign):
+    """The saved text of the annual report, as keyword arguments of annual_summary_docx."""
+    scheme = Scheme.objects.filter(campaign=campaign).first()
+    return {k: getattr(scheme, f) if scheme else "" for k, f in REPORT_FIELDS.items()}
+
+
 def _user(actor):
     return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
 

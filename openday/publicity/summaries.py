@@ -20,7 +20,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from openday.audit.services import record
-from openday.events.models import CATEGORY_NAMES, GUEST_CATEGORIES, Event, Invitation, Registration
+from openday.events.models import GUEST_CATEGORIES, Event, Invitation
 from openday.lib.official_doc import OfficialDocument, chinese_date
 from openday.orgs.models import Role
 
@@ -126,20 +126,12 @@ def _survey_figures(event):
 
 def figures(event) -> dict:
     """Every figure of the summary, counted from the data now (JSON-serializable)."""
+    from openday.events.services import counters
     from openday.opinions import figures as opinion_figures
 
     quotas = dict(event.quotas.values_list("category", "seats"))
-    rows = dict.fromkeys(CATEGORY_NAMES, None)
-    counted = (
-        Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED)
-        .values("category")
-        .annotate(
-            registered=Count("id"), checked_in=Count("id", filter=Q(checked_in_at__isnull=False))
-        )
-        .order_by()
-    )
-    for r in counted:
-        rows[r["category"]] = r
+    # The check-in page's counters: confirmed registrations, and those who arrived.
+    rows = {r["category"]: r for r in counters(event)}
     categories = []
     for code, name in GUEST_CATEGORIES:
         r = rows.get(code)
@@ -147,7 +139,7 @@ def figures(event) -> dict:
             continue
         categories.append({
             "code": code, "name": name, "quota": quotas.get(code),
-            "registered": r["registered"] if r else 0, "checked_in": r["checked_in"] if r else 0,
+            "registered": r["registered"] if r else 0, "checked_in": r["arrived"] if r else 0,
         })  # fmt: skip
     inv = Invitation.objects.filter(event=event).aggregate(
         total=Count("id"),
