@@ -78,15 +78,18 @@ def test_a_full_waitlist_refuses_with_the_reason(world):
     assert exc.value.code == "full" and "候补也已满" in exc.value.message
 
 
-def test_a_registration_is_decided_and_audited_alike_on_every_database(world, monkeypatch):
+def test_a_registration_is_decided_and_audited_alike_on_every_database(
+    world, monkeypatch, django_capture_on_commit_callbacks
+):
     from django.db import connection
 
     calls = []
     real = services._seat_pg
     monkeypatch.setattr(services, "_seat_pg", lambda *a, **k: calls.append(1) or real(*a, **k))
     event = make_event(world, capacity=1, quotas={}, waitlist=1)
-    first = reg(event, 1, actor=world.users["unit_admin"])
-    second = reg(event, 2)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = reg(event, 1, actor=world.users["unit_admin"])
+        second = reg(event, 2)
     # PostgreSQL decides in one database function; SQLite locks and recounts in Python.
     assert len(calls) == (2 if connection.vendor == "postgresql" else 0)
     assert Registration.objects.get(pk=first.pk).status == first.status == "confirmed"
@@ -99,6 +102,12 @@ def test_a_registration_is_decided_and_audited_alike_on_every_database(world, mo
     assert entry.changes == {"status": [None, "confirmed"], "source": "online"}
     assert AuditEntry.objects.get(object_id=str(second.pk)).changes["status"] == [
         None, "waitlisted"]  # fmt: skip
+    # The confirmation SMS is recorded once, for the confirmed registration only.
+    from openday.lib.personal_data import decrypt
+
+    sms = OutboundMessage.objects.get(body__contains=first.ticket_code)
+    assert decrypt(sms.to_encrypted) == "13900000001" and sms.to_masked == "139****0001"
+    assert not OutboundMessage.objects.filter(body__contains=second.ticket_code).exists()
     with pytest.raises(services.Refused) as exc:
         reg(event, 3)
     assert exc.value.code == "full"

@@ -16,7 +16,7 @@ from django.utils import timezone
 from openday.audit.services import record
 from openday.lib.personal_data import is_mobile, lookup_hash, normalize_phone
 from openday.messaging.models import OutboundMessage
-from openday.messaging.services import queue_message
+from openday.messaging.services import queue_message, send_recorded
 
 from .models import CATEGORY_NAMES, Event, Quota, Registration
 from .naming_rule import check_title
@@ -363,6 +363,7 @@ def register(event_id, *, name, phone, category, organization="", consent=False,
         source=source, ticket_code=_new_ticket(), consent_at=now,
     )  # fmt: skip
     registration.phone = phone
+    registration.sms_id = None  # the confirmation SMS, when the database function records it
     counts = _counts(event_id, category, digest)
     if counts["same_phone"]:
         raise Refused("duplicate", "该手机号已报名本活动，请勿重复报名。")
@@ -385,8 +386,15 @@ def register(event_id, *, name, phone, category, organization="", consent=False,
         # The partial unique index caught a concurrent duplicate from the same phone.
         raise Refused("duplicate", "该手机号已报名本活动，请勿重复报名。") from exc
     if status == Registration.Status.CONFIRMED:
-        _tell(registration, f"您已成功报名“{event.title}”，电子票号 {registration.ticket_code}。")
+        if registration.sms_id:  # recorded by the database function with the registration
+            send_recorded(registration.sms_id)
+        else:
+            _tell(registration, _confirmation(event, registration))
     return registration
+
+
+def _confirmation(event, registration):
+    return f"您已成功报名“{event.title}”，电子票号 {registration.ticket_code}。"
 
 
 def _check_window(event_status, opens, closes, mode, *, now, staff, invited):
@@ -466,14 +474,15 @@ def _seat_pg(event, registration, quotas, *, now, staff, actor, request):
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT * FROM openday_register(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
-            " %s, %s)",
+            " %s, %s, %s, %s)",
             [event.pk, category, staff, now, registration.name, registration.phone_encrypted,
              registration.phone_hash, registration.phone_last4, registration.organization,
              registration.source, registration.ticket_code, actor.pk if actor else None,
              actor.get_username() if actor else "",
-             f"{registration.masked_name}（{event.pk}号活动）"[:255], client_ip(request)],
+             f"{registration.masked_name}（{event.pk}号活动）"[:255], client_ip(request),
+             registration.masked_phone, _confirmation(event, registration)],
         )  # fmt: skip
-        outcome, pk, total, mine, waiting = cursor.fetchone()
+        outcome, pk, total, mine, waiting, registration.sms_id = cursor.fetchone()
     if outcome == "not_found":
         raise Event.DoesNotExist
     if outcome in _CLOSED:

@@ -26,8 +26,13 @@ def queue_message(channel, to, subject, body):
         subject=subject,
         body=body,
     )
-    transaction.on_commit(lambda: _deliver(message.pk))
+    send_recorded(message.pk)
     return message
+
+
+def send_recorded(message_id):
+    """Hand an already recorded message to the sender after the transaction commits."""
+    transaction.on_commit(lambda: _deliver(message_id))
 
 
 def _deliver(message_id):
