@@ -62,14 +62,7 @@ def _enters(access):
 
 def _entry_q(access, field=""):
     """Rows whose org (field, or the row itself when empty) is where the user may enter."""
-    if access.is_operator:
-        return Q()
-    lookup = f"{field}__path__startswith" if field else "path__startswith"
-    q = Q(pk__in=[])
-    for m in access.memberships:
-        if m.role in ENTER_ROLES:
-            q |= Q(**{lookup: m.org.path})
-    return q
+    return access.scope_q(ENTER_ROLES, field=f"{field}__path" if field else "path")
 
 
 def _entry_events(access):

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from openday.campaigns.access import access_campaign, visible_campaigns
 from openday.events.models import Event
+from openday.lib.images import image_info
 from openday.orgs.models import Org
 from openday.publicity import evidence, photos, summaries
 from openday.publicity.models import EventPhoto, EventSummary
@@ -227,7 +228,7 @@ def photo_manage(request, event_id):
     return render(request, "control/summary/photos.html", {
         "event": event, "photos": items, "errors": errors,
         "can_edit": summaries.can_edit(request.access, event),
-        "with_logo": sum(1 for p in items if p.shows_logo), "limit_mb": photos.MAX_BYTES >> 20,
+        "with_logo": sum(1 for p in items if p.shows_logo), "limit_mb": photos.MAX_MB,
         "posted": request.POST if errors else None,
     }, status=400 if errors else 200)  # fmt: skip
 
@@ -239,7 +240,7 @@ def photo_file(request, photo_id):
         handle = photo.image.open("rb")
     except (FileNotFoundError, ValueError, OSError) as exc:
         raise Http404("照片文件不存在。") from exc
-    info = photos.image_info(handle)
+    info = image_info(handle)
     content_type = "image/png" if info and info[0] == "png" else "image/jpeg"
     response = FileResponse(handle, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"

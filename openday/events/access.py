@@ -1,7 +1,6 @@
 """Who may run which events: the unit's admins and staff, and the office above it."""
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
 from openday.orgs.models import Role
@@ -27,13 +26,7 @@ def can_see_event(access, event):
 
 
 def managed_events(access):
-    if access.is_operator:
-        return Event.objects.all()
-    q = Q(pk__in=[])
-    for m in access.memberships:
-        if m.role in RUNNING_ROLES:
-            q |= Q(unit__path__startswith=m.org.path)
-    return Event.objects.filter(q)
+    return Event.objects.filter(access.scope_q(RUNNING_ROLES, field="unit__path"))
 
 
 def access_event(request, event_id, *, manage=False):

@@ -363,7 +363,6 @@ def register(event_id, *, name, phone, category, organization="", consent=False,
         source=source, ticket_code=_new_ticket(), consent_at=now,
     )  # fmt: skip
     registration.phone = phone
-    registration.sms_id = None  # the confirmation SMS, when the database function records it
     counts = _counts(event_id, category, digest)
     if counts["same_phone"]:
         raise Refused("duplicate", "该手机号已报名本活动，请勿重复报名。")
@@ -376,18 +375,18 @@ def register(event_id, *, name, phone, category, organization="", consent=False,
             raise refusal
     try:
         if connection.vendor == "postgresql" and invitation is None and not approval:
-            status = _seat_pg(event, registration, quotas, now=now, staff=staff, actor=actor,
+            status, sms_id = _seat_pg(event, registration, quotas, now=now, staff=staff, actor=actor,
                               request=request)  # fmt: skip
         else:
-            status = _seat_orm(event_id, registration, quotas, now=now, staff=staff,
+            status, sms_id = _seat_orm(event_id, registration, quotas, now=now, staff=staff,
                                approval=approval, invitation=invitation, actor=actor,
                                request=request)  # fmt: skip
     except IntegrityError as exc:
         # The partial unique index caught a concurrent duplicate from the same phone.
         raise Refused("duplicate", "该手机号已报名本活动，请勿重复报名。") from exc
     if status == Registration.Status.CONFIRMED:
-        if registration.sms_id:  # recorded by the database function with the registration
-            send_recorded(registration.sms_id)
+        if sms_id:  # recorded by the database function with the registration
+            send_recorded(sms_id)
         else:
             _tell(registration, _confirmation(event, registration))
     return registration
@@ -446,7 +445,7 @@ def _seat_orm(event_id, registration, quotas, *, now, staff, approval, invitatio
                request=request)  # fmt: skip
         if invitation is not None:
             accept(invitation, registration)
-    return status
+    return status, None  # the SMS is queued by the caller
 
 
 # Why the PostgreSQL function refused, in the words the Python path uses.
@@ -461,8 +460,9 @@ _CLOSED = {
 def _seat_pg(event, registration, quotas, *, now, staff, actor, request):
     """The seat decision on PostgreSQL, for a registration that needs no approval or invitation.
 
-    One call of openday_register() (events migration 0002) locks the event row, recounts,
-    inserts the registration and its audit entry; outside a transaction it commits in the same
+    One call of openday_register() (events migrations 0002, 0003) locks the event row,
+    recounts, inserts the registration, its audit entry and, when confirmed, the SMS record
+    (returns the status and that message's id); outside a transaction it commits in the same
     round trip, so the row lock is held for no Python work at all. That lock hold is what
     bounds a burst's throughput (docs/performance.md).
     """
@@ -482,7 +482,7 @@ def _seat_pg(event, registration, quotas, *, now, staff, actor, request):
              f"{registration.masked_name}（{event.pk}号活动）"[:255], client_ip(request),
              registration.masked_phone, _confirmation(event, registration)],
         )  # fmt: skip
-        outcome, pk, total, mine, waiting, registration.sms_id = cursor.fetchone()
+        outcome, pk, total, mine, waiting, sms_id = cursor.fetchone()
     if outcome == "not_found":
         raise Event.DoesNotExist
     if outcome in _CLOSED:
@@ -499,7 +499,7 @@ def _seat_pg(event, registration, quotas, *, now, staff, actor, request):
     registration.pk, registration.status = pk, outcome
     registration.event_id, registration.created_at = event.pk, now
     registration._state.adding, registration._state.db = False, "default"
-    return outcome
+    return outcome, sms_id
 
 
 def _tell(registration, text):

@@ -91,3 +91,29 @@ def rgb_png(width, height, rows):
     data = b"".join(b"\x00" + row for row in rows)  # filter type 0 (None) per scanline
     return (PNG_MAGIC + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(data, 9))
             + _chunk(b"IEND", b""))  # fmt: skip
+
+
+class BadImage(ValueError):
+    """Why an upload is not a usable picture, in words for the person who sent it."""
+
+
+def check_upload(f, *, name="", max_mb):
+    """(kind, width, height) of an uploaded PNG or JPEG (an uploaded file or bytes), checked by
+    its content and size; BadImage with the reason in Chinese otherwise."""
+    name = name or getattr(f, "name", "") or "图片"
+    size = len(f) if isinstance(f, bytes | bytearray) else f.size
+    if size > max_mb * 1024 * 1024:
+        raise BadImage(
+            f"“{name}”超过 {max_mb} MB（有 {size / 1024 / 1024:.1f} MB），请压缩后再上传。"
+        )
+    if not size:
+        raise BadImage(f"“{name}”是空文件。")
+    info = image_info(f)
+    if info is None:
+        head = f[:8] if isinstance(f, bytes | bytearray) else f.read(8)
+        if not isinstance(f, bytes | bytearray):
+            f.seek(0)
+        if kind_of(bytes(head)) is None:
+            raise BadImage(f"“{name}”不是 JPG 或 PNG 照片。")
+        raise BadImage(f"“{name}”无法读取图片尺寸，文件可能已损坏，请重新导出后上传。")
+    return info

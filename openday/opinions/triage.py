@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 
 from openday.audit.services import record
 from openday.orgs.models import Org, Role
@@ -420,15 +419,7 @@ def request_retrain(actor, office, target, *, request=None):
 def offices_for(access):
     """Offices whose triage page the user may open: their admins and viewers (and operators)."""
     offices = Org.objects.filter(kind=Org.Kind.OFFICE, is_active=True).order_by("path")
-    if access.is_operator:
-        return list(offices)
-    paths = [m.org.path for m in access.memberships if m.role in SEE_ROLES]
-    if not paths:
-        return []
-    q = Q()
-    for p in paths:
-        q |= Q(path__startswith=p)
-    return list(offices.filter(q))
+    return list(offices.filter(access.scope_q(SEE_ROLES)))
 
 
 def can_manage(access, office):

@@ -53,7 +53,9 @@ class Access:
     def is_office_admin_over(self, org):
         return self.is_operator or self._covers(org, {Role.OFFICE_ADMIN})
 
-    def _q(self, roles=None, field="path"):
+    def scope_q(self, roles=None, field="path"):
+        """Rows whose org path (under `field`) lies in the subtree of a membership with one of
+        `roles` (any role when None): everything for an operator, nothing without a role."""
         paths = self._paths(roles)
         if self.is_operator:
             return Q()
@@ -65,14 +67,14 @@ class Access:
         return q
 
     def visible_orgs(self):
-        return Org.objects.filter(self._q())
+        return Org.objects.filter(self.scope_q())
 
     def managed_orgs(self):
-        return Org.objects.filter(self._q(MANAGING_ROLES))
+        return Org.objects.filter(self.scope_q(MANAGING_ROLES))
 
     def audit_scope_q(self):
         """Audit entries an actor may read: those of the orgs they manage."""
-        return self._q(MANAGING_ROLES, field="org_path")
+        return self.scope_q(MANAGING_ROLES, field="org_path")
 
     @property
     def can_view_audit(self):

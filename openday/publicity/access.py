@@ -9,7 +9,6 @@
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
 from openday.orgs.models import Role
@@ -59,26 +58,14 @@ def can_withdraw(access, article):
 
 def visible(access):
     """Every article the viewer may see in the staff pages."""
-    if access.is_operator:
-        return Article.objects.all()
-    q = Q(pk__in=[])
-    for m in access.memberships:
-        if m.role in SEE_ROLES:
-            q |= Q(unit__path__startswith=m.org.path)
-    return Article.objects.filter(q)
+    return Article.objects.filter(access.scope_q(SEE_ROLES, field="unit__path"))
 
 
 def review_queue(access):
     """Submitted articles this viewer may approve."""
-    if access.is_operator:
-        qs = Article.objects.all()
-    else:
-        q = Q(pk__in=[])
-        for m in access.memberships:
-            if m.role == Role.OFFICE_ADMIN:
-                q |= Q(unit__path__startswith=m.org.path)
-        qs = Article.objects.filter(q)
-    return qs.filter(status=Article.Status.SUBMITTED)
+    return Article.objects.filter(
+        access.scope_q({Role.OFFICE_ADMIN}, field="unit__path"), status=Article.Status.SUBMITTED
+    )
 
 
 def writable_orgs(access):

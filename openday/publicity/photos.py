@@ -9,11 +9,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from openday.audit.services import record
-from openday.lib.images import image_info, kind_of
+from openday.lib import images
 
 from .models import EventPhoto
 
-MAX_BYTES = 10 * 1024 * 1024
+MAX_MB = 10
 MAX_PER_EVENT = 200
 CAPTION_MAX = 120
 KINDS = {"png": ".png", "jpeg": ".jpg"}
@@ -21,19 +21,12 @@ KINDS = {"png": ".png", "jpeg": ".jpg"}
 
 def check_upload(upload):
     """(kind, width, height) of an acceptable photo upload; ValidationError in Chinese otherwise."""
-    name = getattr(upload, "name", "") or "照片"
-    if upload.size > MAX_BYTES:
-        raise ValidationError({"images": f"“{name}”超过 10 MB，请压缩后再上传。"})
-    if not upload.size:
-        raise ValidationError({"images": f"“{name}”是空文件。"})
-    head = upload.read(8)
-    upload.seek(0)
-    if kind_of(head) is None:
-        raise ValidationError({"images": f"“{name}”不是 JPG 或 PNG 照片。"})
-    info = image_info(upload)
-    if info is None:
-        raise ValidationError({"images": f"“{name}”无法读取图片尺寸，文件可能已损坏。"})
-    return info
+    try:
+        return images.check_upload(
+            upload, name=getattr(upload, "name", "") or "照片", max_mb=MAX_MB
+        )
+    except images.BadImage as exc:
+        raise ValidationError({"images": str(exc)}) from exc
 
 
 def _clean_caption(caption):

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from openday.audit.services import record
 from openday.events.models import CATEGORY_NAMES, GUEST_CATEGORIES, Event
-from openday.lib.images import image_info
+from openday.lib.images import BadImage, check_upload
 from openday.messaging.services import notify_org
 from openday.orgs.access import Access
 
@@ -36,9 +36,9 @@ LEAD_LIMIT = 300
 BODY_LIMIT = 20000
 AUTHOR_LIMIT = 64
 CAPTION_LIMIT = 120
-IMAGE_MAX_BYTES = 5 * 1024 * 1024
+IMAGE_MAX_MB = 5
 IMAGE_LIMIT = 30
-IMAGE_TYPES = {b"\x89PNG\r\n\x1a\n": ("png", "image/png"), b"\xff\xd8\xff": ("jpg", "image/jpeg")}
+IMAGE_TYPES = {"png": ("png", "image/png"), "jpeg": ("jpg", "image/jpeg")}
 WEEKDAYS = "一二三四五六日"
 FIELD_LABELS = {"kind": "类型", "title": "标题", "lead": "导语", "body": "正文",
                 "author_name": "署名", "event": "活动", "campaign": "年度活动"}  # fmt: skip
@@ -90,27 +90,13 @@ def _editable(article):
 # --- Images ------------------------------------------------------------------------------------
 
 
-def image_size(data):
-    """(width, height) in pixels of PNG or JPEG bytes; None if unreadable."""
-    info = image_info(data)
-    return info[1:] if info else None
-
-
-def check_image(data, name=""):
-    """(extension, content type, (width, height)) of an upload, or a ValidationError."""
-    if len(data) > IMAGE_MAX_BYTES:
-        raise ValidationError(
-            {
-                "image": f"图片不能超过 5 MB（“{name}”有 {len(data) / 1024 / 1024:.1f} MB），请压缩后再上传。"
-            }
-        )
-    kind = next((k for magic, k in IMAGE_TYPES.items() if data.startswith(magic)), None)
-    if kind is None:
-        raise ValidationError({"image": "只能上传 JPG 或 PNG 格式的照片。"})
-    size = image_size(data)
-    if size is None:
-        raise ValidationError({"image": "图片文件无法读取（可能已损坏），请重新导出后上传。"})
-    return kind[0], kind[1], size
+def check_image(upload):
+    """(extension, content type, (width, height)) of an uploaded picture, or a ValidationError."""
+    try:
+        kind, width, height = check_upload(upload, max_mb=IMAGE_MAX_MB)
+    except BadImage as exc:
+        raise ValidationError({"image": str(exc)}) from exc
+    return (*IMAGE_TYPES[kind], (width, height))
 
 
 def _images(article):
@@ -129,15 +115,9 @@ def add_image(actor, article, upload, *, caption="", request=None):
     """A PNG or JPEG (checked by its content), at most 5 MB, added after the others."""
     _allow(rules.can_edit(Access(actor), article), "您无权修改这篇稿件。")
     _editable(article)
-    size = getattr(upload, "size", None)
-    if size is not None and size > IMAGE_MAX_BYTES:
-        raise ValidationError(
-            {
-                "image": f"图片不能超过 5 MB（“{upload.name}”有 {size / 1024 / 1024:.1f} MB），请压缩后再上传。"
-            }
-        )
-    data = upload.read(IMAGE_MAX_BYTES + 1)
-    ext, _type, (width, height) = check_image(data, getattr(upload, "name", ""))
+    ext, _type, (width, height) = check_image(upload)
+    upload.seek(0)
+    data = upload.read()
     images = _images(article)
     if len(images) >= IMAGE_LIMIT:
         raise ValidationError({"image": f"每篇稿件最多 {IMAGE_LIMIT} 张图片。"})

@@ -72,13 +72,7 @@ def can_view_unit(access, unit):
 
 def viewable_q(access, field="unit__path"):
     """A Q over events (or anything with a unit path under `field`) the access may see."""
-    if access.is_operator:
-        return Q()
-    q = Q(pk__in=[])
-    for m in access.memberships:
-        if m.role in VIEW_ROLES:
-            q |= Q(**{f"{field}__startswith": m.org.path})
-    return q
+    return access.scope_q(VIEW_ROLES, field=field)
 
 
 def may_use_summaries(access):

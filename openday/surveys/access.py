@@ -1,7 +1,6 @@
 """Who may build a survey and see its results: the owning org's runners and the tree above."""
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
 from openday.events.access import can_run_event_for
@@ -20,12 +19,7 @@ def can_see_results(access, survey):
 
 
 def visible_surveys(access):
-    if access.is_operator:
-        return Survey.objects.all()
-    q = Q(pk__in=[])
-    for m in access.memberships:
-        q |= Q(org__path__startswith=m.org.path)
-    return Survey.objects.filter(q)
+    return Survey.objects.filter(access.scope_q(field="org__path"))
 
 
 def access_survey(request, survey_id, *, manage=False):

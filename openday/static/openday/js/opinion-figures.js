@@ -4,13 +4,7 @@
   if (!el || typeof echarts === "undefined") return;
   var data = JSON.parse(el.textContent);
   var RED = "#c0392b", GREY = "#7f8c8d";
-  function chart(id, option) {
-    var node = document.getElementById(id);
-    if (!node) return;
-    var c = echarts.init(node, null, { renderer: "svg" });
-    c.setOption(option);
-    window.addEventListener("resize", function () { c.resize(); });
-  }
+  var chart = window.openDayChart;
   var months = data.months.map(function (m) { return m.month; });
   chart("chart-months", {
     animation: false, color: [RED, GREY], legend: { top: 0 }, tooltip: { trigger: "axis" },
