@@ -11,10 +11,9 @@ from dataclasses import dataclass, field
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
 
 from openday.audit.services import record
-from openday.lib.spreadsheet import cell_text, open_workbook
+from openday.lib.spreadsheet import append_header, cell_text, open_workbook
 
 from .models import ROLES_FOR_KIND, Org, Region
 from .services import (
@@ -66,10 +65,7 @@ class ImportResult:
 
 
 def _style_header(ws, headers):
-    ws.append(headers)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+    append_header(ws, headers)
     for i, _ in enumerate(headers):
         ws.column_dimensions[chr(ord("A") + i)].width = 18 if i else 24
 
