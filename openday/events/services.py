@@ -206,48 +206,61 @@ def _fits(event, category, quotas):
     return True, ""
 
 
+# Confirmed seats in all and in a category, the waitlist, and a phone's active registrations,
+# over one event's active registrations. Plain SQL: every registration of a burst asks it
+# (the ORM's query building cost more than the query).
+_COUNTS = ("total", "mine", "waiting", "same_phone")
+_COUNTS_SQL = (
+    "SELECT SUM(CASE WHEN status = %s THEN 1 ELSE 0 END) AS total,"
+    " SUM(CASE WHEN status = %s AND category = %s THEN 1 ELSE 0 END) AS mine,"
+    " SUM(CASE WHEN status = %s THEN 1 ELSE 0 END) AS waiting,"
+    " SUM(CASE WHEN phone_hash = %s THEN 1 ELSE 0 END) AS same_phone"
+    " FROM events_registration WHERE event_id = %s AND status IN (%s, %s, %s)"
+)
+
+
+def _counts_params(event_id, category, phone_hash):
+    return ["confirmed", "confirmed", category, "waitlisted", phone_hash, event_id,
+            *map(str, Registration.ACTIVE)]  # fmt: skip
+
+
 def _counts(event_id, category, phone_hash=""):
-    """Confirmed seats in all and in category, the waitlist, and (given a phone hash) that
-    phone's active registrations: one query over the event's active registrations. Plain SQL,
-    as every registration of a burst asks it (the ORM's query building cost more than it)."""
+    """{total, mine, waiting, same_phone} (see _COUNTS_SQL); same_phone given a phone hash."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT SUM(CASE WHEN status = %s THEN 1 ELSE 0 END),"
-            " SUM(CASE WHEN status = %s AND category = %s THEN 1 ELSE 0 END),"
-            " SUM(CASE WHEN status = %s THEN 1 ELSE 0 END),"
-            " SUM(CASE WHEN phone_hash = %s THEN 1 ELSE 0 END)"
-            " FROM events_registration WHERE event_id = %s AND status IN (%s, %s, %s)",
-            ["confirmed", "confirmed", category, "waitlisted", phone_hash, event_id,
-             *map(str, Registration.ACTIVE)],
-        )  # fmt: skip
+        cursor.execute(_COUNTS_SQL, _counts_params(event_id, category, phone_hash))
         row = cursor.fetchone()
-    return dict(zip(("total", "mine", "waiting", "same_phone"), (n or 0 for n in row),
-                    strict=True))  # fmt: skip
+    return dict(zip(_COUNTS, (n or 0 for n in row), strict=True))
 
 
-def _event_and_quotas(event_id):
-    """The event (fields not read here load on access) and its {category: seats}."""
-    # In the model's field order, which from_db expects.
-    fields = ["id", "unit_id", "title", "capacity", "waitlist_limit", "registration_mode",
-              "status"]  # fmt: skip
+# The event's columns register() reads, in the model's field order (which from_db expects).
+_EVENT_FIELDS = ["id", "unit_id", "title", "capacity", "waitlist_limit", "registration_mode",
+                 "status"]  # fmt: skip
+
+# One row per quota (one with NULLs when there are none); the event and the counts repeat.
+_SNAPSHOT_SQL = "".join((
+    "SELECT e.id, e.unit_id, e.title, e.capacity, e.waitlist_limit, e.registration_mode,"
+    " e.status, c.total, c.mine, c.waiting, c.same_phone, q.category, q.seats"
+    " FROM events_event e CROSS JOIN (", _COUNTS_SQL, ") c"
+    " LEFT JOIN events_quota q ON q.event_id = e.id AND q.seats > 0"
+    " WHERE e.id = %s ORDER BY q.id",
+))  # fmt: skip
+
+
+def _snapshot(event_id, category, phone_hash=""):
+    """The event (fields not read here load on access), its {category: seats} and _counts():
+    one statement, as every registration of a burst asks it before the seat decision (three
+    round trips were a third of an accepted registration's time, docs/performance.md)."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id, unit_id, title, capacity, waitlist_limit, registration_mode, status"
-            " FROM events_event WHERE id = %s",
-            [event_id],
-        )
-        row = cursor.fetchone()
-        if row is None:
-            raise Event.DoesNotExist
-        cursor.execute(
-            "SELECT category, seats FROM events_quota WHERE event_id = %s AND seats > 0"
-            " ORDER BY id",
-            [event_id],
-        )
-        quotas = dict(cursor.fetchall())
+        cursor.execute(_SNAPSHOT_SQL, [*_counts_params(event_id, category, phone_hash), event_id])
+        rows = cursor.fetchall()
+    if not rows:
+        raise Event.DoesNotExist
+    first = rows[0]
     # from_db marks the other fields deferred, exactly as .only() would.
-    event = Event.from_db("default", fields, row)
-    return event, quotas
+    event = Event.from_db("default", _EVENT_FIELDS, first[:7])
+    counts = dict(zip(_COUNTS, (n or 0 for n in first[7:11]), strict=True))
+    quotas = {row[11]: row[12] for row in rows if row[11] is not None}
+    return event, quotas, counts
 
 
 def _room(event, category, quotas, counts):
@@ -331,16 +344,17 @@ def register(event_id, *, name, phone, category, organization="", consent=False,
 
     staff = source == Registration.Source.STAFF
     normalized = normalize_phone(phone or "")
+    digest = lookup_hash(normalized)
     well_formed = bool((name or "").strip()) and is_mobile(normalized) and consent is True
     cached = cache.get(_full_key(event_id, category)) if well_formed else None
     if cached and not staff and not invitation_code:
         # Sold out a moment ago: answer from the cache, after the one check that must still
         # win (a retry from someone already registered is told so, not "full"). Bad input
         # takes the normal path, so it is still told what is wrong with it.
-        if _has_active(event_id, lookup_hash(normalized)):
+        if _has_active(event_id, digest):
             raise Refused("duplicate", "该手机号已报名本活动，请勿重复报名。")
         raise Refused(*cached)
-    event, quotas = _event_and_quotas(event_id)
+    event, quotas, counts = _snapshot(event_id, category, digest)
     if event.status == Event.Status.DRAFT and not staff:
         raise Refused("not_found", "活动不存在或尚未发布。")
     invitation = None
@@ -349,21 +363,21 @@ def register(event_id, *, name, phone, category, organization="", consent=False,
         if invitation is None:
             raise Refused("closed", "邀请码无效，请核对邀请函中的链接。")
         # An invited guest registers in the category they were invited as.
-        category = invitation.category
+        if invitation.category != category:
+            category = invitation.category
+            counts = _counts(event_id, category, digest)
     name, phone = check_registration(event, name=name, phone=phone, category=category,
                                      consent=consent, seats=quotas)  # fmt: skip
     now = timezone.now()
     # Everything that needs no seat decision happens before the lock, so the lock is held
     # for as little as possible: the duplicate check (the partial unique index is the real
     # guard), the quotas, encrypting the phone.
-    digest = lookup_hash(phone)
     approval = event.registration_mode == Event.Mode.APPROVAL and not staff and invitation is None
     registration = Registration(
         event_id=event_id, name=name, category=category, organization=(organization or "")[:100],
         source=source, ticket_code=_new_ticket(), consent_at=now,
     )  # fmt: skip
     registration.phone = phone
-    counts = _counts(event_id, category, digest)
     if counts["same_phone"]:
         raise Refused("duplicate", "该手机号已报名本活动，请勿重复报名。")
     if not approval:

@@ -1,5 +1,8 @@
 """Telling people things: in-app notifications now, email/SMS through the sender on commit."""
 
+import logging
+
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -30,15 +33,54 @@ def queue_message(channel, to, subject, body):
     return message
 
 
+log = logging.getLogger(__name__)
+
+# One delivery task sends every message recorded before it starts, so a burst of registrations
+# queues one task, not one per confirmation SMS (each enqueue is an insert and a commit of its
+# own: a fifth of an accepted registration's time, docs/performance.md). The key says "a
+# delivery task is queued and has not started"; it expires in case that task is lost.
+WAKE_KEY = "openday:messaging:deliver-pending"
+WAKE_SECONDS = 30
+
+
 def send_recorded(message_id):
     """Hand an already recorded message to the sender after the transaction commits."""
-    transaction.on_commit(lambda: _deliver(message_id))
+    transaction.on_commit(wake_sender)
 
 
-def _deliver(message_id):
-    from .tasks import deliver_message
+def wake_sender():
+    """Queue a delivery task unless one is queued and has not started yet: that one reads the
+    pending messages when it starts, so it will see everything committed before now."""
+    from .tasks import deliver_pending
 
-    deliver_message.enqueue(message_id)
+    try:
+        queued = not cache.add(WAKE_KEY, 1, WAKE_SECONDS)
+    except Exception:  # the cache is down: queue a task for this message, as if none were
+        log.warning("cache unavailable, queueing a delivery task", exc_info=True)
+        queued = False
+    if queued:
+        return
+    try:
+        deliver_pending.enqueue()
+    except Exception:
+        _forget_wake()  # nothing is queued after all: let the next message try again
+        raise
+
+
+def _forget_wake():
+    try:
+        cache.delete(WAKE_KEY)
+    except Exception:
+        log.warning("cache unavailable", exc_info=True)
+
+
+def deliver_pending():
+    """Send every recorded message that has not been sent or tried; returns how many were sent.
+
+    The key goes first: a message committed after this point queues a new task."""
+    _forget_wake()
+    pending = OutboundMessage.objects.filter(sent_at=None, error="").order_by("id")
+    return sum(1 for pk in pending.values_list("id", flat=True) if deliver_now(pk))
 
 
 def deliver_now(message_id):
