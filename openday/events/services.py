@@ -237,10 +237,12 @@ _EVENT_FIELDS = ["id", "unit_id", "title", "capacity", "waitlist_limit", "regist
                  "status"]  # fmt: skip
 
 # One row per quota (one with NULLs when there are none); the event and the counts repeat.
+# MATERIALIZED: counted once, not once per quota row (SQLite 3.35+, PostgreSQL 12+).
 _SNAPSHOT_SQL = "".join((
-    "SELECT e.id, e.unit_id, e.title, e.capacity, e.waitlist_limit, e.registration_mode,"
+    "WITH c AS MATERIALIZED (", _COUNTS_SQL, ")"
+    " SELECT e.id, e.unit_id, e.title, e.capacity, e.waitlist_limit, e.registration_mode,"
     " e.status, c.total, c.mine, c.waiting, c.same_phone, q.category, q.seats"
-    " FROM events_event e CROSS JOIN (", _COUNTS_SQL, ") c"
+    " FROM events_event e CROSS JOIN c"
     " LEFT JOIN events_quota q ON q.event_id = e.id AND q.seats > 0"
     " WHERE e.id = %s ORDER BY q.id",
 ))  # fmt: skip
