@@ -102,3 +102,15 @@ def test_a_message_the_gateway_refused_is_not_retried_by_every_burst(outbox, set
 class FailingSender:
     def send(self, channel, to, subject, body):
         raise RuntimeError("网关拒绝")
+
+
+@pytest.mark.django_db
+def test_housekeeping_sends_a_message_whose_delivery_task_was_lost(outbox):
+    from openday.accounts.tasks import housekeeping
+
+    # Recorded and committed, but its task never ran (a worker killed before starting it).
+    OutboundMessage.objects.create(channel="sms", to_encrypted=services.personal_data.encrypt(
+        "13800002222"), to_masked="138****2222", body="丢失任务的短信")  # fmt: skip
+    assert housekeeping.call()["messages_sent"] == 1
+    assert [m["body"] for m in outbox] == ["丢失任务的短信"]
+    assert housekeeping.call()["messages_sent"] == 0

@@ -38,6 +38,7 @@ def test_the_worker_runs_queued_tasks_from_the_database(settings):
         "survey_answers_anonymized": 0,
         "opinions_reminded": 0,
         "opinions_escalated": 0,
+        "messages_sent": 0,
     }
     assert not Session.objects.filter(session_key="x" * 32).exists()
 
@@ -56,6 +57,7 @@ def test_housekeeping_is_idempotent(db):
         "survey_answers_anonymized": 0,
         "opinions_reminded": 0,
         "opinions_escalated": 0,
+        "messages_sent": 0,
     }
 
 

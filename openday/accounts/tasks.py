@@ -40,8 +40,13 @@ def housekeeping():
 
     opinions = remind_and_escalate()
     answers_anonymized = anonymize_old_responses()
+    from openday.messaging.services import deliver_pending
+
+    # Normally a delivery task sends a message within seconds; this catches any whose task
+    # was lost (a worker killed mid-run), and the messages queued above.
+    messages = deliver_pending()
     return {"sessions": sessions, "throttles": throttles, "task_results": results,
             "reminders": reminders, "event_reminders": event_reminders,
             "events_anonymized": anonymized,
             "survey_answers_expanded": expanded, "survey_answers_anonymized": answers_anonymized,
-            "opinions_reminded": opinions["reminded"], "opinions_escalated": opinions["escalated"]}  # fmt: skip
+            "opinions_reminded": opinions["reminded"], "opinions_escalated": opinions["escalated"], "messages_sent": messages}  # fmt: skip

@@ -80,7 +80,8 @@ def deliver_pending():
     The key goes first: a message committed after this point queues a new task."""
     _forget_wake()
     pending = OutboundMessage.objects.filter(sent_at=None, error="").order_by("id")
-    return sum(1 for pk in pending.values_list("id", flat=True) if deliver_now(pk))
+    ids = list(pending.values_list("id", flat=True))  # read first: each send updates its row
+    return sum(1 for pk in ids if deliver_now(pk))
 
 
 def deliver_now(message_id):
