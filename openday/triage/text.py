@@ -21,6 +21,7 @@ TITLE_SEPARATOR = "\n"
 _WHITESPACE = re.compile(r"\s+")
 _DIGITS = re.compile(r"\d+")
 _TITLE_BIT = np.int64(1) << np.int64(62)
+_SKIP_BIT = np.int64(1) << np.int64(61)  # body skip-bigrams (c_i, c_{i+2})
 _SHIFT = np.int64(16)
 
 
@@ -88,9 +89,30 @@ def ngram_keys(texts: list[str], ngram_range=(1, 3)) -> tuple[np.ndarray, np.nda
     return np.concatenate(rows), np.concatenate(keys)
 
 
+def skip_keys(texts: list[str], gap: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """(row, key) for every character pair (c_i, c_{i+gap}) of every text, never crossing texts.
+
+    Keys carry `_SKIP_BIT`, so they never collide with n-gram keys."""
+    if not texts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    joined = "\x00".join(texts)
+    cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    cp = np.minimum(cp, 0xFFFF).astype(np.int64)
+    seps_before = np.concatenate(([0], np.cumsum(cp == 0)))
+    m = len(cp) - gap
+    if m <= 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    key = (cp[:m] << _SHIFT) | cp[gap : gap + m] | _SKIP_BIT
+    inside = (seps_before[gap + 1 : gap + 1 + m] - seps_before[:m]) == 0
+    return seps_before[:m][inside], key[inside]
+
+
 def key_text(key: int) -> str:
-    """The characters of an n-gram key (title keys included)."""
+    """The characters of an n-gram key (title keys included; a skip-bigram as "a_b")."""
     key = int(key) & ~int(_TITLE_BIT)
+    if key & int(_SKIP_BIT):
+        key &= ~int(_SKIP_BIT)
+        return f"{chr(key >> 16)}_{chr(key & 0xFFFF)}"
     chars = []
     while key:
         chars.append(chr(key & 0xFFFF))
@@ -102,7 +124,8 @@ class NgramTfidf:
     """Character n-gram TF-IDF of a message, with the title as a block of its own.
 
     Each block (title, body) is L2-normalized on its own; the title block is then scaled by
-    `title_weight`. Bodies are cut at `max_chars` characters (long letters repeat themselves
+    `title_weight`. With `skip_weight` > 0 a third block, the body's character skip-bigrams
+    (c_i, c_{i+2}), is added, L2-normalized on its own and scaled by `skip_weight`. Bodies are cut at `max_chars` characters (long letters repeat themselves
     and carry addresses, phone numbers and legal citations that only add noise).
     """
 
@@ -114,6 +137,7 @@ class NgramTfidf:
         title_weight: float = 1.0,
         sublinear_tf: bool = False,
         use_title: bool = True,
+        skip_weight: float = 0.0,
     ):
         self.ngram_range = tuple(ngram_range)
         self.min_df = min_df
@@ -121,6 +145,7 @@ class NgramTfidf:
         self.title_weight = title_weight
         self.sublinear_tf = sublinear_tf
         self.use_title = use_title
+        self.skip_weight = skip_weight
 
     # -- keys -------------------------------------------------------------------------------
     def _fields(self, texts):
@@ -137,6 +162,10 @@ class NgramTfidf:
     def _keys(self, texts):
         titles, bodies = self._fields(texts)
         rows, keys = ngram_keys(bodies, self.ngram_range)
+        if self.skip_weight:
+            srows, skeys = skip_keys(bodies)
+            rows = np.concatenate((rows, srows))
+            keys = np.concatenate((keys, skeys))
         if self.use_title:
             trows, tkeys = ngram_keys(titles, self.ngram_range)
             rows = np.concatenate((rows, trows))
@@ -157,7 +186,13 @@ class NgramTfidf:
         self.vocabulary_ = vocab[keep]
         self.idf_ = (np.log((1 + n) / (1 + df[keep])) + 1).astype(np.float32)
         self.title_start_ = int(np.searchsorted(self.vocabulary_, _TITLE_BIT))
+        self.skip_start_ = int(np.searchsorted(self.vocabulary_, _SKIP_BIT))
         return self
+
+    def ngram_columns(self) -> np.ndarray:
+        """True for the columns of character n-grams (title or body), False for skip-bigrams."""
+        columns = np.arange(self.n_features)
+        return (columns < self.skip_start_) | (columns >= self.title_start_)
 
     @property
     def n_features(self) -> int:
@@ -192,15 +227,17 @@ class NgramTfidf:
             data = np.log1p(data)
         data = data * self.idf_[X.indices]
         row = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
-        block = (X.indices >= self.title_start_).astype(np.int64)
-        slot = row * 2 + block
+        # blocks: 0 body n-grams, 1 body skip-bigrams, 2 title n-grams
+        block = (X.indices >= self.skip_start_).astype(np.int64) + (X.indices >= self.title_start_)
+        slot = row * 3 + block
         norm = np.sqrt(
-            np.bincount(slot, weights=data.astype(np.float64) ** 2, minlength=2 * X.shape[0])
+            np.bincount(slot, weights=data.astype(np.float64) ** 2, minlength=3 * X.shape[0])
         )
         norm[norm == 0] = 1.0
         data = data / norm[slot]
-        if self.title_weight != 1.0:
-            data = np.where(block == 1, data * self.title_weight, data)
+        weight = np.array([1.0, self.skip_weight, self.title_weight], np.float32)
+        if weight[1] != 1.0 or weight[2] != 1.0:
+            data = data * weight[block]
         X.data = data.astype(np.float32)
         return X
 
