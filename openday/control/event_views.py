@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from openday.campaigns.models import PlanEntry
+from openday.control.forms import errors_text
 from openday.events import services
 from openday.events.access import access_event, can_run_event_for, managed_events
 from openday.events.forms import CheckinForm, EventForm, RegistrationForm, initial_from
@@ -178,7 +179,7 @@ def event_action(request, event_id, action):
         else:
             messages.error(
                 request,
-                "代报名信息不完整：" + "；".join(e for errs in form.errors.values() for e in errs),
+                "代报名信息不完整：" + errors_text(form),
             )
     elif action in ("approve", "reject"):
         registration = get_object_or_404(event.registrations, pk=request.POST.get("registration"))

@@ -5,6 +5,13 @@ from openday.lib import personal_data
 from openday.orgs.models import Org, Region, Role, region_paths
 
 
+def errors_text(exc_or_form):
+    """A form's (or a ValidationError's) messages on one line, for a flash message."""
+    if isinstance(exc_or_form, forms.ValidationError):
+        return "；".join(exc_or_form.messages)
+    return "；".join(e for errs in exc_or_form.errors.values() for e in errs)
+
+
 class MobileField(forms.CharField):
     """An optional personal mobile number, normalized (spaces, dashes, +86 removed)."""
 

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from openday.audit.models import AuditEntry
+from openday.control.forms import errors_text
 from openday.events.models import Event
 from openday.lib.masking import mask_name
 from openday.lib.spreadsheet import upload_problem
@@ -618,10 +619,6 @@ ACTIONS = {
 BOUND_AS = {"add-step": "step"}
 
 
-def _errors_text(form):
-    return "；".join(e for errs in form.errors.values() for e in errs)
-
-
 @staff_required
 @require_POST
 def opinion_action(request, opinion_id, action):
@@ -652,10 +649,10 @@ def opinion_action(request, opinion_id, action):
             messages.success(request, done)
             return redirect(back)
     if not show_again:
-        messages.error(request, "未能保存：" + _errors_text(form))
+        messages.error(request, "未能保存：" + errors_text(form))
         return redirect(back)
     opinion.refresh_from_db()
-    messages.error(request, "未能保存，请按提示修改：" + _errors_text(form))
+    messages.error(request, "未能保存，请按提示修改：" + errors_text(form))
     return _detail(request, opinion, bound={BOUND_AS.get(action, action): form}, status=400)
 
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from openday.audit.models import AuditEntry
 from openday.campaigns.access import visible_campaigns
+from openday.control.forms import errors_text
 from openday.events.access import access_event
 from openday.events.models import Event
 from openday.publicity import bulletin, rendering, services, wechat
@@ -321,12 +322,6 @@ ACTIONS = {
 }  # fmt: skip
 
 
-def _errors_text(exc_or_form):
-    if isinstance(exc_or_form, ValidationError):
-        return "；".join(exc_or_form.messages)
-    return "；".join(e for errs in exc_or_form.errors.values() for e in errs)
-
-
 @staff_required
 @require_POST
 def article_action(request, article_id, action):
@@ -340,7 +335,7 @@ def article_action(request, article_id, action):
             "list": reverse("control:article_list")}  # fmt: skip
     form = form_class(request.POST, request.FILES) if form_class else Form(request.POST)
     if not form.is_valid():
-        messages.error(request, "未能完成：" + _errors_text(form))
+        messages.error(request, "未能完成：" + errors_text(form))
         return redirect(urls["edit" if back == "edit" else "detail"])
     try:
         done = perform(request, article, form)
@@ -348,7 +343,7 @@ def article_action(request, article_id, action):
         messages.error(request, exc.message)
         back = "detail"
     except ValidationError as exc:
-        messages.error(request, "未能完成：" + _errors_text(exc))
+        messages.error(request, "未能完成：" + errors_text(exc))
         if action == "submit":
             back = "edit"
         elif back == "list":
@@ -380,7 +375,7 @@ def article_image_action(request, image_id, action):
     except Refused as exc:
         messages.error(request, exc.message)
     except ValidationError as exc:
-        messages.error(request, "未能完成：" + _errors_text(exc))
+        messages.error(request, "未能完成：" + errors_text(exc))
     return redirect(back)
 
 

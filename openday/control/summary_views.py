@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from openday.campaigns.access import access_campaign, visible_campaigns
+from openday.control.forms import errors_text
 from openday.events.models import Event
 from openday.lib.images import image_info
 from openday.orgs.models import Org
@@ -264,7 +265,7 @@ def photo_update(request, photo_id):
         else:
             messages.success(request, "照片信息已保存。")
     else:
-        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, errors_text(form))
     return redirect("control:photo_manage", photo.event_id)
 
 

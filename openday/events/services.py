@@ -16,7 +16,7 @@ from django.utils import timezone
 from openday.audit.services import record
 from openday.lib.personal_data import is_mobile, lookup_hash, normalize_phone
 from openday.messaging.models import OutboundMessage
-from openday.messaging.services import queue_message, send_recorded
+from openday.messaging.services import queue_message, send_after_commit
 
 from .models import CATEGORY_NAMES, Event, Quota, Registration
 from .naming_rule import check_title
@@ -402,7 +402,7 @@ def register(event_id, *, name, phone, category, organization="", consent=False,
         raise Refused("duplicate", "该手机号已报名本活动，请勿重复报名。") from exc
     if status == Registration.Status.CONFIRMED:
         if sms_id:  # recorded by the database function with the registration
-            send_recorded(sms_id)
+            send_after_commit()
         else:
             _tell(registration, _confirmation(event, registration))
     return registration

@@ -11,6 +11,8 @@ from openday.lib.masking import mask_email, mask_phone
 
 from .models import Notification, OutboundMessage
 
+log = logging.getLogger(__name__)
+
 
 def notify_org(org, title, body="", link=""):
     """An in-app notice for the staff of org (shown on their dashboard)."""
@@ -29,11 +31,9 @@ def queue_message(channel, to, subject, body):
         subject=subject,
         body=body,
     )
-    send_recorded(message.pk)
+    send_after_commit()
     return message
 
-
-log = logging.getLogger(__name__)
 
 # One delivery task sends every message recorded before it starts, so a burst of registrations
 # queues one task, not one per confirmation SMS (each enqueue is an insert and a commit of its
@@ -43,12 +43,12 @@ WAKE_KEY = "openday:messaging:deliver-pending"
 WAKE_SECONDS = 30
 
 
-def send_recorded(message_id):
-    """Hand an already recorded message to the sender after the transaction commits."""
-    transaction.on_commit(wake_sender)
+def send_after_commit():
+    """Have the messages recorded in this transaction sent once it commits."""
+    transaction.on_commit(_wake_sender)
 
 
-def wake_sender():
+def _wake_sender():
     """Queue a delivery task unless one is queued and has not started yet: that one reads the
     pending messages when it starts, so it will see everything committed before now."""
     from .tasks import deliver_pending

@@ -55,6 +55,14 @@ def clean(text: str, digits: bool = True) -> str:
     return _DIGITS.sub("0", text) if digits else text
 
 
+def _code_points(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The texts' characters joined by NUL, as int64 code points (beyond the Basic Multilingual
+    Plane clamped to 0xFFFF), and the number of separators before each position."""
+    cp = np.frombuffer("\x00".join(texts).encode("utf-32-le"), dtype=np.uint32)
+    cp = np.minimum(cp, 0xFFFF).astype(np.int64)
+    return cp, np.concatenate(([0], np.cumsum(cp == 0)))
+
+
 def ngram_keys(texts: list[str], ngram_range=(1, 3)) -> tuple[np.ndarray, np.ndarray]:
     """(row, key) for every character n-gram of every text, n-grams never crossing texts.
 
@@ -66,11 +74,7 @@ def ngram_keys(texts: list[str], ngram_range=(1, 3)) -> tuple[np.ndarray, np.nda
         raise ValueError("ngram_range must lie within 1..3")
     if not texts:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    joined = "\x00".join(texts)
-    cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-    cp = np.minimum(cp, 0xFFFF).astype(np.int64)
-    sep = cp == 0
-    seps_before = np.concatenate(([0], np.cumsum(sep)))  # separators in cp[:i]
+    cp, seps_before = _code_points(texts)
     row = seps_before[:-1]
     rows, keys = [], []
     length = len(cp)
@@ -95,10 +99,7 @@ def skip_keys(texts: list[str], gap: int = 2) -> tuple[np.ndarray, np.ndarray]:
     Keys carry `_SKIP_BIT`, so they never collide with n-gram keys."""
     if not texts:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    joined = "\x00".join(texts)
-    cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-    cp = np.minimum(cp, 0xFFFF).astype(np.int64)
-    seps_before = np.concatenate(([0], np.cumsum(cp == 0)))
+    cp, seps_before = _code_points(texts)
     m = len(cp) - gap
     if m <= 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
@@ -125,8 +126,9 @@ class NgramTfidf:
 
     Each block (title, body) is L2-normalized on its own; the title block is then scaled by
     `title_weight`. With `skip_weight` > 0 a third block, the body's character skip-bigrams
-    (c_i, c_{i+2}), is added, L2-normalized on its own and scaled by `skip_weight`. Bodies are cut at `max_chars` characters (long letters repeat themselves
-    and carry addresses, phone numbers and legal citations that only add noise).
+    (c_i, c_{i+2}), is added, L2-normalized on its own and scaled by `skip_weight`. Bodies are
+    cut at `max_chars` characters (long letters repeat themselves and carry addresses, phone
+    numbers and legal citations that only add noise).
     """
 
     def __init__(
