@@ -99,7 +99,9 @@ def test_the_survey_page_in_elderly_mode_on_a_phone(live_server, demo, browser):
     survey, _rating = make_survey()
     ctx, page = _page(browser, PHONE, is_mobile=True, has_touch=True)
     page.goto(f"{live_server.url}/surveys/{survey.pk}/")
-    page.get_by_role("button", name="关怀版").first.click()
+    # The switch is a form post that redirects back: wait for it, or the goto below aborts it.
+    with page.expect_navigation():
+        page.get_by_role("button", name="关怀版").first.click()
     page.goto(f"{live_server.url}/surveys/{survey.pk}/")
     assert "care" in page.evaluate("document.body.className")
     assert no_horizontal_scroll(page)
