@@ -23,6 +23,7 @@ from openday.triage import (
     split_message,
     starter_model,
 )
+from openday.triage.classifier import category_tree, taxonomy_examples
 from openday.triage.management.commands import triage_build_starter, triage_eval
 
 REPO = Path(__file__).resolve().parent.parent
@@ -203,6 +204,49 @@ def test_hot_topics_groups_two_topics_and_drops_singletons():
     assert hot_topics(texts, max_topics=1) == topics[:1]
     assert hot_topics(texts[:1]) == []
     assert hot_topics(["", "，。"]) == []
+
+
+# Messages of two areas that never name 传销, 物业 or 公共汽车.
+TRADE_AND_BUILDING = {
+    "商贸旅游": [
+        ("超市卖过期食品", "小区旁边的超市把过期的牛奶重新贴标签出售"),
+        ("景区门票太贵", "景区门票涨到两百元，游客都不愿意来了"),
+        ("商场缺斤少两", "农贸市场的摊贩秤不准，一斤肉少了二两"),
+        ("旅行社强制购物", "报了旅行团，导游天天带我们进购物店"),
+        ("网店假货", "在网上买的名牌鞋是假货，商家不给退"),
+        ("加油站计量不准", "这家加油站加的油明显比表上显示的少"),
+    ],
+    "城乡建设": [
+        ("违章建筑", "邻居在楼顶私自加盖两层，一直没人管"),
+        ("路灯不亮", "小区门口的路灯坏了半年，晚上一片漆黑"),
+        ("拆迁补偿", "老房子拆迁，补偿标准太低，安置房迟迟不交"),
+        ("燃气管道", "老旧小区燃气管道锈蚀，居民担心安全"),
+        ("自来水停水", "我们这片经常停水，也不提前通知"),
+        ("工地夜间施工", "工地晚上十一点还在浇筑混凝土，吵得睡不着"),
+    ],
+}
+
+
+def test_the_category_tree_teaches_topics_the_messages_never_mention():
+    names = dict(category_tree())
+    assert names["传销"] == "商贸旅游" and names["物业服务"] == "城乡建设"
+    assert names["公共汽车"] == "城乡建设"
+    texts, labels = taxonomy_examples(["商贸旅游", "城乡建设"])
+    assert "传销\n传销" in texts and set(labels) == {"商贸旅游", "城乡建设"}
+    # an office's own list gets none, even when some of its names are in the tree
+    assert taxonomy_examples(["学位", "道路"]) == ([], [])
+    assert taxonomy_examples(["商贸旅游", "学位"]) == ([], [])
+    data = [
+        (message_text(t, b), label) for label, rows in TRADE_AND_BUILDING.items() for t, b in rows
+    ]
+    texts, labels = [t for t, _ in data], [label for _, label in data]
+    model = TextClassifier().fit(texts, labels)
+    assert model.predict(texts) == labels
+    assert model.predict(["传销", "物业服务", "公共汽车"]) == ["商贸旅游", "城乡建设", "城乡建设"]
+    # Without the tree 传销 and 公共汽车 are unknown: they score like an empty text.
+    plain = TextClassifier(taxonomy_weight=0).fit(texts, labels)
+    empty = plain.decision_function([""])
+    assert plain.decision_function(["传销", "公共汽车"]) == pytest.approx(np.repeat(empty, 2, 0))
 
 
 def test_starter_model_loads_once_and_predicts_plausible_labels():

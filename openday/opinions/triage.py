@@ -172,8 +172,58 @@ def labels_for(office, target):
 
 
 def _examples(office, target):
+    """(text, label, when the label was last set) of the office's training labels."""
     rows = labels_for(office, target).select_related("opinion")
-    return [(r.opinion.content, r.value) for r in rows.order_by("opinion_id")]
+    return [(r.opinion.content, r.value, r.created_at) for r in rows.order_by("opinion_id")]
+
+
+def _held_back(data, trained_at, seed):
+    """(positions kept out of the new model's training, positions both models are scored on).
+
+    About HELD_BACK of each label, drawn at random with duplicate opinions (the same opening
+    words) kept on one side, so a copy in the training part cannot lift the new model's score.
+    When the current model is the office's own (`trained_at`), it learned from every label set
+    before it was trained; scoring it on those would favour it, so the held-back part comes only
+    from labels set or changed since, and from at most half of them, so that the new model also
+    learns from what is new. When too few labels are new for that, it comes from all of them."""
+    groups = _engine().duplicate_groups([text for text, _v, _at in data])
+    total = {}
+    for _text, value, _at in data:
+        total[value] = total.get(value, 0) + 1
+
+    def draw(pool, at_most_half):
+        by_label = {}
+        for i in pool:
+            by_label.setdefault(data[i][1], {}).setdefault(groups[i], []).append(i)
+        rng = random.Random(seed)
+        held = []
+        for value in sorted(by_label):
+            clusters = list(by_label[value].values())
+            size = sum(len(c) for c in clusters)
+            if size < 2:
+                continue
+            want = max(1, round(total[value] * HELD_BACK))
+            if at_most_half:
+                want = min(want, size // 2)
+            rng.shuffle(clusters)
+            taken = 0
+            for cluster in clusters:
+                if taken + len(cluster) > want and (taken or at_most_half):
+                    continue
+                held.extend(cluster)
+                taken += len(cluster)
+                if taken >= want:
+                    break
+        return held
+
+    held = []
+    if trained_at is not None:
+        held = draw([i for i, (_t, _v, at) in enumerate(data) if at > trained_at], True)
+    if not held:
+        held = draw(range(len(data)), False)
+    # copies of a held-back opinion that carry an older label stay out of the training part too
+    copies = {groups[i] for i in held}
+    return {i for i in range(len(data)) if groups[i] in copies}, set(held)
 
 
 def retrain(office, target, *, actor=None, seed=2026):
@@ -183,27 +233,20 @@ def retrain(office, target, *, actor=None, seed=2026):
     None when there is too little data."""
     engine = _engine()
     data = _examples(office, target)
-    labels = {v for _t, v in data}
+    labels = {v for _t, v, _at in data}
     if len(data) < MIN_EXAMPLES or len(labels) < 2:
         return None
-    rng = random.Random(seed)
-    by_label = {}
-    for text, value in data:
-        by_label.setdefault(value, []).append((text, value))
-    train, test = [], []
-    for items in by_label.values():
-        rng.shuffle(items)
-        k = max(1, round(len(items) * HELD_BACK)) if len(items) > 1 else 0
-        test.extend(items[:k])
-        train.extend(items[k:])
+    old, old_row = model_for(office, target)
+    kept_out, held = _held_back(data, old_row.created_at if old_row is not None else None, seed)
+    train = [(t, v) for i, (t, v, _at) in enumerate(data) if i not in kept_out]
+    test = [(t, v) for i, (t, v, _at) in enumerate(data) if i in held]
     new = engine.TextClassifier().fit([t for t, _ in train], [v for _, v in train])
     texts, truth = [t for t, _ in test], [v for _, v in test]
     score_new = new.score(texts, truth)["macro_f1"]
-    old, _row = model_for(office, target)
     score_old = old.score(texts, truth)["macro_f1"] if old is not None else None
     better = score_old is None or score_new >= score_old
     if better:
-        new = engine.TextClassifier().fit([t for t, _ in data], [v for _, v in data])
+        new = engine.TextClassifier().fit([t for t, _v, _at in data], [v for _t, v, _at in data])
     with transaction.atomic():
         row = TriageModel.objects.create(
             office=office, target=target, data=new.to_bytes(), labels=sorted(labels),

@@ -10,6 +10,14 @@ content; the title-and-body model does clearly worse on them). Scores are turned
 confidences with a softmax whose temperature was chosen by cross-validation on the
 training file (see bench/triage.py).
 
+Training adds the names of the board's category tree (`category-tree.csv`, shipped with the
+code: 一级分类 → 二级分类 → 三级分类) as short labelled texts, one per third-level category (its
+second-level name where the third is 其他), for the labels that are first-level names of the
+tree: "物价监督" is 商贸旅游, "物业服务" and "公共汽车" are 城乡建设. Their rows are scaled by
+`taxonomy_weight`. This is what the 5,196 messages cannot teach: where the board files a topic
+none of them happens to mention. When any label is not a first-level name of the tree (an
+office's own list), no rows are added. The nearest-neighbour vote below uses the messages only.
+
 The features add a third block, the body's character skip-bigrams (c_i, c_{i+2}). Texts with a
 title on which the linear model is unsure (its two best scores closer than `knn_gap`) also get
 a class-balanced nearest-neighbour vote: cosine similarity to the training messages over the
@@ -20,6 +28,7 @@ the votes normalized to sum 1 and added to the linear scores with weight `knn_we
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
@@ -35,6 +44,7 @@ from .text import NgramTfidf, is_term, split_message, words
 
 FORMAT = "openday.triage.TextClassifier/1"
 STARTER_MODEL = Path(__file__).with_name("starter.model")
+CATEGORY_TREE = Path(__file__).with_name("category-tree.csv")
 
 # Chosen by 5-fold grouped cross-validation on the 5,196 training messages (bench/triage.py).
 DEFAULTS = {
@@ -54,6 +64,9 @@ DEFAULTS = {
     # votes sum to 1, so a gap of knn_weight or more cannot change the prediction: the gate
     # loses nothing and leaves the vote to about 7% of texts (out of fold)
     "knn_gap": 0.3,
+    # rows of the category tree's names (chosen by cross-validation with near-duplicate
+    # messages kept in one fold, bench/triage.py); 0 leaves them out
+    "taxonomy_weight": 0.5,
 }
 _BATCH = 2000
 
@@ -78,6 +91,36 @@ def _linear_svc(C: float, balanced: bool):
     from sklearn.svm import LinearSVC
 
     return LinearSVC(C=C, class_weight="balanced" if balanced else None, dual=True, max_iter=5000)
+
+
+@lru_cache(maxsize=1)
+def category_tree() -> tuple[tuple[str, str], ...]:
+    """(text, first-level category) per third-level category of the shipped tree: the third
+    level's name, or the second level's where the third is 其他; duplicates dropped."""
+    seen: dict[tuple[str, str], None] = {}
+    with CATEGORY_TREE.open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            top, middle, leaf = (
+                row["一级分类"].strip(),
+                row["二级分类"].strip(),
+                row["三级分类"].strip(),
+            )
+            name = middle if leaf in ("", "其他") else leaf
+            if top and name:
+                seen[(name, top)] = None
+    return tuple(sorted(seen))
+
+
+def taxonomy_examples(labels) -> tuple[list[str], list[str]]:
+    """Texts (the name as title and body) and labels of the tree rows under `labels`; none
+    unless every label is a first-level name of the tree (rows for only some of an office's
+    own categories would pull its model towards those)."""
+    wanted = {str(label) for label in labels}
+    tree = category_tree()
+    if not wanted <= {top for _name, top in tree}:
+        return [], []
+    rows = [(name, top) for name, top in tree if top in wanted]
+    return [f"{name}\n{name}" for name, _top in rows], [top for _name, top in rows]
 
 
 class TextClassifier:
@@ -125,12 +168,18 @@ class TextClassifier:
         vectorizer = self._new_vectorizer()
         min_df = p["min_df"] if len(texts) >= 50 else 1  # tiny sets keep every n-gram
         vectorizer.min_df = min_df
-        X = vectorizer.fit_transform(texts)
-        self.coef_, self.intercept_ = self._fit_linear(X, y, classes)
-        self._fit_knn(X, vectorizer, np.searchsorted(classes, y))
-        # the same messages without their titles, for texts that have none
-        X = vectorizer.transform([split_message(t)[1] for t in texts])
-        self.body_coef_, self.body_intercept_ = self._fit_linear(X, y, classes)
+        n = len(texts)
+        extra, extra_y = taxonomy_examples(classes) if p["taxonomy_weight"] else ([], [])
+        all_texts, all_y = texts + extra, np.concatenate([y, np.asarray(extra_y, dtype=y.dtype)])
+        weight = sp.diags(np.r_[np.ones(n), np.full(len(extra), p["taxonomy_weight"])])
+        X = vectorizer.fit_transform(all_texts)
+        self.coef_, self.intercept_ = self._fit_linear((weight @ X).tocsr(), all_y, classes)
+        self._fit_knn(X[:n], vectorizer, np.searchsorted(classes, y))
+        # the same texts without their titles, for texts that have none
+        X = vectorizer.transform([split_message(t)[1] for t in all_texts])
+        self.body_coef_, self.body_intercept_ = self._fit_linear(
+            (weight @ X).tocsr(), all_y, classes
+        )
         self.vectorizer = vectorizer
         self.classes_ = classes
         return self
