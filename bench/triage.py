@@ -171,6 +171,7 @@ def main():
         f"{platform.python_version()}, scikit-learn {version('scikit-learn')}, numpy "
         f"{version('numpy')}, scipy {version('scipy')}, jieba {version('jieba')}; one thread"
     )
+    unseen = topic_groups(texts)
     report = {
         "date": str(dt.date.today()),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
@@ -178,7 +179,7 @@ def main():
         "versions": {p: version(p) for p in ("scikit-learn", "numpy", "scipy", "jieba")},
         "rows": len(texts),
         "duplicate_rows_grouped": int(len(texts) - len(set(duplicate_groups(texts)))),
-        "topic_groups": len(set(topic_groups(texts))),
+        "topic_groups": len(set(unseen)),
     }
     with threadpool_limits(limits=1), warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -187,7 +188,6 @@ def main():
         cv_seconds = time.perf_counter() - t
         base = [cv_scores(Baseline, texts, labels, s) for s in SEEDS]
         body_only = cv_scores(TextClassifier, texts, labels, SEEDS[0], body_only=True)
-        unseen = topic_groups(texts)
         strict = [cv_scores(TextClassifier, texts, labels, s, groups=unseen) for s in SEEDS]
         base_strict = [cv_scores(Baseline, texts, labels, s, groups=unseen) for s in SEEDS]
         base_body_only = cv_scores(Baseline, texts, labels, SEEDS[0], body_only=True)

@@ -222,3 +222,17 @@ def test_retraining_against_an_office_model_scores_on_new_labels(world, monkeypa
     assert len(scored) == 2 and scored[0] == scored[1]  # both models on the same texts
     assert scored[0] and set(scored[0]) <= set(fresh)
     assert row.held_back == len(scored[0]) <= len(fresh) // 2
+
+
+def test_a_label_made_only_of_copies_is_never_held_back_whole():
+    from django.utils import timezone
+
+    trained = timezone.now()
+    copy = "同一条意见：小区门口学校学位不足，孩子上学难，请增加学位。"
+    data = [(copy, "学位", trained)] * 6 + [
+        row for row in _data(20, 0, trained) if row[1] == "道路"
+    ]
+    for seed in range(20):
+        _kept, held = triage._held_back(data, None, seed=seed)
+        assert not any(data[i][1] == "学位" for i in held)  # the model still learns 学位
+        assert any(data[i][1] == "道路" for i in held)

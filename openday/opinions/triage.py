@@ -208,7 +208,9 @@ def _held_back(data, trained_at, seed):
             rng.shuffle(clusters)
             taken = 0
             for cluster in clusters:
-                if taken + len(cluster) > want and (taken or at_most_half):
+                # past `want` only for a first cluster, and never a label's every example
+                too_big = taken or at_most_half or len(cluster) == size
+                if taken + len(cluster) > want and too_big:
                     continue
                 held.extend(cluster)
                 taken += len(cluster)
