@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "openday.orgs",
     "openday.workdays",
     "openday.messaging",
+    "openday.ops",
     "openday.campaigns",
     "openday.events",
     "openday.surveys",
@@ -237,8 +238,68 @@ if REDIS_URL:
 # Personal data of an event's registrants and invitees is anonymized this many days after it.
 RETENTION_DAYS = envint("OPENDAY_RETENTION_DAYS", 365)
 
-# Where email and SMS go: the default writes them to the log (see openday/messaging/senders.py).
-OPENDAY_SENDER = os.environ.get("OPENDAY_SENDER", "openday.messaging.senders.LogSender")
+# Where email and SMS go (openday/messaging/senders.py): "log" (the default) writes them to the
+# log with the recipient masked; "aliyun" or "tencent" for SMS, "smtp" for email, or a class path.
+OPENDAY_SMS_SENDER = os.environ.get("OPENDAY_SMS_SENDER", "")
+OPENDAY_EMAIL_SENDER = os.environ.get("OPENDAY_EMAIL_SENDER", "")
+# Before 2026-12: one class for both channels, send(channel, to, subject, body); still honoured.
+OPENDAY_SENDER = os.environ.get("OPENDAY_SENDER", "")
+# Outbox delivery: tries per message, the backoff's first and longest wait, the claim's lease.
+OPENDAY_DELIVERY_MAX_ATTEMPTS = envint("OPENDAY_DELIVERY_MAX_ATTEMPTS", 8)
+OPENDAY_DELIVERY_BACKOFF_SECONDS = envint("OPENDAY_DELIVERY_BACKOFF_SECONDS", 30)
+OPENDAY_DELIVERY_BACKOFF_MAX_SECONDS = envint("OPENDAY_DELIVERY_BACKOFF_MAX_SECONDS", 3600)
+OPENDAY_DELIVERY_LEASE_SECONDS = envint("OPENDAY_DELIVERY_LEASE_SECONDS", 120)
+# How often the worker's outbox loop looks for due messages when it found none last time.
+OPENDAY_DELIVERY_POLL_SECONDS = float(os.environ.get("OPENDAY_DELIVERY_POLL_SECONDS", "1"))
+# Messages one worker sends at once (each is one HTTP request to the gateway).
+OPENDAY_DELIVERY_CONCURRENCY = envint("OPENDAY_DELIVERY_CONCURRENCY", 8)
+
+# --- SMS and email gateways (openday/messaging/gateways.py) ---
+# Alibaba Cloud SMS: an AccessKey of a RAM user allowed dysmsapi:SendSms.
+OPENDAY_ALIYUN_ACCESS_KEY_ID = os.environ.get("OPENDAY_ALIYUN_ACCESS_KEY_ID", "")
+OPENDAY_ALIYUN_ACCESS_KEY_SECRET = os.environ.get("OPENDAY_ALIYUN_ACCESS_KEY_SECRET", "")
+OPENDAY_ALIYUN_SMS_REGION = os.environ.get("OPENDAY_ALIYUN_SMS_REGION", "cn-hangzhou")
+OPENDAY_ALIYUN_SMS_ENDPOINT = os.environ.get(
+    "OPENDAY_ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/"
+)
+# Tencent Cloud SMS: a SecretId/SecretKey pair and the SMS application's SdkAppId (1400…).
+OPENDAY_TENCENT_SECRET_ID = os.environ.get("OPENDAY_TENCENT_SECRET_ID", "")
+OPENDAY_TENCENT_SECRET_KEY = os.environ.get("OPENDAY_TENCENT_SECRET_KEY", "")
+OPENDAY_TENCENT_SMS_SDK_APP_ID = os.environ.get("OPENDAY_TENCENT_SMS_SDK_APP_ID", "")
+OPENDAY_TENCENT_SMS_REGION = os.environ.get("OPENDAY_TENCENT_SMS_REGION", "ap-guangzhou")
+OPENDAY_TENCENT_SMS_ENDPOINT = os.environ.get(
+    "OPENDAY_TENCENT_SMS_ENDPOINT", "https://sms.tencentcloudapi.com/"
+)
+# The approved sign (签名) and, per message kind, the approved template and its variables:
+# {"default": {"code": "SMS_123", "params": ["content"]}, "<kind>": {...}}.
+OPENDAY_SMS_SIGN_NAME = os.environ.get("OPENDAY_SMS_SIGN_NAME", "")
+try:
+    OPENDAY_SMS_TEMPLATES = json.loads(os.environ.get("OPENDAY_SMS_TEMPLATES", "") or "{}")
+except ValueError:
+    OPENDAY_SMS_TEMPLATES = None
+if not isinstance(OPENDAY_SMS_TEMPLATES, dict):
+    raise SystemExit("OPENDAY_SMS_TEMPLATES 应是一个 JSON 对象，如 {\"default\": {\"code\": …}}。")
+# The longest text the "content" variable takes (0: the gateway's documented limit).
+OPENDAY_SMS_CONTENT_MAX_CHARS = envint("OPENDAY_SMS_CONTENT_MAX_CHARS", 0)
+OPENDAY_SMS_TIMEOUT_SECONDS = envint("OPENDAY_SMS_TIMEOUT_SECONDS", 10)
+# The secret part of the delivery-receipt URLs (/hooks/sms/<gateway>/<token>/); empty: hooks off.
+OPENDAY_SMS_RECEIPT_TOKEN = os.environ.get("OPENDAY_SMS_RECEIPT_TOKEN", "")
+# Email through SMTP (OPENDAY_EMAIL_SENDER=smtp): Django's own setting names.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL")
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
+
+# The worker queues housekeeping this often (one worker per period; 0 turns the clock off).
+OPENDAY_HOUSEKEEPING_MINUTES = envint("OPENDAY_HOUSEKEEPING_MINUTES", 60)
+# A worker whose heartbeat is this old is gone: the task it was running is queued again.
+OPENDAY_WORKER_LOST_SECONDS = envint("OPENDAY_WORKER_LOST_SECONDS", 60)
+# The same for a task run by a worker that writes no heartbeat (an old-style db_worker).
+OPENDAY_TASK_TIMEOUT_MINUTES = envint("OPENDAY_TASK_TIMEOUT_MINUTES", 30)
 
 TASKS = {
     "default": {

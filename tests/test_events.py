@@ -512,16 +512,20 @@ def test_personal_data_is_anonymized_after_the_retention_period(world, settings)
 
     settings.RETENTION_DAYS = 30
     event = make_event(world)
-    r = reg(event, 1)
-    Invitation.objects.create(event=event, name="王代表", phone_encrypted="x", phone_hash="h",
-                              category="deputy", code="INV1")  # fmt: skip
+    people = [reg(event, i) for i in range(1, 4)]  # several registrants: the unique index holds
+    for i in range(3):
+        Invitation.objects.create(event=event, name=f"王代表{i}", phone_encrypted="x",
+                                  phone_hash=f"h{i}", category="deputy", code=f"INV{i}")  # fmt: skip
     assert services.anonymize_past_events() == 0  # the event has not even happened
     later = event.ends_at + timedelta(days=31)
-    assert services.anonymize_past_events(now=later) == 1
-    r.refresh_from_db()
-    assert r.name == services.ANONYMIZED and r.phone == "" and r.phone_hash == ""
-    assert r.category == "public" and r.status == "confirmed"  # the figures stay
-    assert Invitation.objects.get(code="INV1").name == services.ANONYMIZED
+    assert services.anonymize_past_events(now=later, batch_size=2) == 1  # in batches of two
+    for r in people:
+        r.refresh_from_db()
+        assert r.name == services.ANONYMIZED and r.phone == "" and r.phone_last4 == ""
+        assert r.phone_hash == f"removed:{r.pk}"
+        assert r.category == "public" and r.status == "confirmed"  # the figures stay
+    assert set(Invitation.objects.values_list("name", flat=True)) == {services.ANONYMIZED}
+    assert not Invitation.objects.exclude(phone_encrypted="").exists()
     assert services.anonymize_past_events(now=later) == 0
     assert AuditEntry.objects.filter(action="event.personal_data_removed").count() == 1
 

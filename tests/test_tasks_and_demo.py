@@ -1,64 +1,12 @@
-from datetime import timedelta
 
-import pytest
-from django.contrib.sessions.models import Session
 from django.core.management import call_command
-from django.utils import timezone
 
-from openday.accounts.models import LoginThrottle, User
-from openday.accounts.tasks import housekeeping
+from openday.accounts.models import User
 from openday.demo import seed_data
 from openday.demo.services import load_demo
 from openday.orgs.models import Membership, Org, Region
 
 DB_TASKS = {"default": {"BACKEND": "django_tasks_db.backend.DatabaseBackend"}}
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_worker_runs_queued_tasks_from_the_database(settings):
-    from django_tasks_db.models import DBTaskResult
-
-    assert settings.TASKS == DB_TASKS
-    old = timezone.now() - timedelta(days=3)
-    Session.objects.create(session_key="x" * 32, session_data="", expire_date=old)
-    LoginThrottle.objects.create(username="gone", first_failure_at=old)
-    result = housekeeping.using(backend="default").enqueue()
-    assert DBTaskResult.objects.filter(id=result.id, status="READY").exists()
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload")
-    done = DBTaskResult.objects.get(id=result.id)
-    assert done.status == "SUCCESSFUL", done.exception_class_path
-    assert done.return_value == {
-        "sessions": 1,
-        "throttles": 1,
-        "task_results": 0,
-        "reminders": 0,
-        "event_reminders": 0,
-        "events_anonymized": 0,
-        "survey_answers_expanded": 0,
-        "survey_answers_anonymized": 0,
-        "opinions_reminded": 0,
-        "opinions_escalated": 0,
-        "messages_sent": 0,
-    }
-    assert not Session.objects.filter(session_key="x" * 32).exists()
-
-
-def test_housekeeping_is_idempotent(db):
-    first = housekeeping.call()
-    assert housekeeping.call() == first
-    assert first == {
-        "sessions": 0,
-        "throttles": 0,
-        "task_results": 0,
-        "reminders": 0,
-        "event_reminders": 0,
-        "events_anonymized": 0,
-        "survey_answers_expanded": 0,
-        "survey_answers_anonymized": 0,
-        "opinions_reminded": 0,
-        "opinions_escalated": 0,
-        "messages_sent": 0,
-    }
 
 
 def test_the_demo_is_idempotent_and_prints_passwords_once(db, capsys):
@@ -99,8 +47,3 @@ def test_the_demo_follows_the_seeds(db):
     roles = set(Membership.objects.values_list("role", flat=True))
     assert roles == {"office_admin", "unit_admin", "unit_staff", "handler", "viewer"}
     assert User.objects.filter(is_superuser=True).count() == 1
-
-
-def test_housekeeping_command_runs_now(db, capsys):
-    call_command("housekeeping", "--now")
-    assert "已清理" in capsys.readouterr().out

@@ -14,9 +14,10 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from openday.audit.services import record
+from openday.lib import personal_data
 from openday.lib.personal_data import is_mobile, lookup_hash, normalize_phone
 from openday.messaging.models import OutboundMessage
-from openday.messaging.services import queue_message, send_after_commit
+from openday.messaging.services import queue_message
 
 from .models import CATEGORY_NAMES, Event, Quota, Registration
 from .naming_rule import check_title
@@ -400,11 +401,9 @@ def register(event_id, *, name, phone, category, organization="", consent=False,
     except IntegrityError as exc:
         # The partial unique index caught a concurrent duplicate from the same phone.
         raise Refused("duplicate", "该手机号已报名本活动，请勿重复报名。") from exc
-    if status == Registration.Status.CONFIRMED:
-        if sms_id:  # recorded by the database function with the registration
-            send_after_commit()
-        else:
-            _tell(registration, _confirmation(event, registration))
+    # When sms_id is set, the database function recorded the confirmation SMS in the outbox.
+    if status == Registration.Status.CONFIRMED and not sms_id:
+        _tell(registration, _confirmation(event, registration))
     return registration
 
 
@@ -674,36 +673,69 @@ def send_day_before_reminders():
     return sent
 
 
-ANONYMIZED = "（已匿名）"
+ANONYMIZED = personal_data.REMOVED_NAME
 
 
-def anonymize_past_events(now=None):
+def anonymize_past_events(now=None, batch_size=None):
     """Remove names, phones and organizations of events that ended RETENTION_DAYS ago.
 
-    Category, status and check-in times stay, so the event's figures remain; each event is
-    claimed by a conditional update, so two workers never do it twice.
+    Category, status and check-in times stay, so the event's figures remain. Rows are
+    erased in batches, each in its own transaction, and the event is marked done last (by a
+    conditional update, so its audit entry is written once); a run cut short resumes, and two
+    runs at once write the same values. Each erased hash becomes "removed:<pk>", so the
+    one-active-registration-per-phone and one-invitation-per-phone constraints still hold.
     """
     from django.conf import settings
+
+    from openday.opinions.models import Callback
 
     from .models import Invitation
 
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.RETENTION_DAYS)
     done = 0
+    erase = personal_data.erase_in_batches
     for event in Event.objects.filter(ends_at__lt=cutoff, personal_data_removed_at=None):
+        people = erase(
+            event.registrations.exclude(name=ANONYMIZED),
+            {
+                "name": ANONYMIZED,
+                "phone_encrypted": "",
+                "phone_hash": personal_data.removed_hash(),
+                "phone_last4": "",
+                "organization": "",
+            },
+            batch_size,
+        )
+        invited = erase(
+            Invitation.objects.filter(event=event).exclude(name=ANONYMIZED),
+            {
+                "name": ANONYMIZED,
+                "phone_encrypted": "",
+                "phone_hash": personal_data.removed_hash(),
+                "organization": "",
+            },
+            batch_size,
+        )
+        called = erase(
+            Callback.objects.filter(event=event, opinion=None).exclude(phone_encrypted=""),
+            {"name": "", "phone_encrypted": "", "phone_hash": personal_data.removed_hash()},
+            batch_size,
+        )
         with transaction.atomic():
             if not Event.objects.filter(pk=event.pk, personal_data_removed_at=None).update(
                 personal_data_removed_at=now
             ):
                 continue
-            people = event.registrations.update(
-                name=ANONYMIZED, phone_encrypted="", phone_hash="", phone_last4="", organization=""
+            record(
+                "event.personal_data_removed",
+                obj=event,
+                changes={
+                    "registrations": people,
+                    "invitations": invited,
+                    "callbacks": called,
+                    "retention_days": settings.RETENTION_DAYS,
+                },
             )
-            invited = Invitation.objects.filter(event=event).update(
-                name=ANONYMIZED, phone_encrypted="", phone_hash="", organization=""
-            )
-            record("event.personal_data_removed", obj=event,
-                   changes={"registrations": people, "invitations": invited,
-                            "retention_days": settings.RETENTION_DAYS})  # fmt: skip
             done += 1
     return done

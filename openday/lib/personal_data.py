@@ -83,3 +83,38 @@ def encrypted_phone(field, *, hash_field=None, last4_field=None):
             setattr(self, last4_field, value[-4:])
 
     return property(get, set_)
+
+
+# --- Removal after the retention period -------------------------------------------------
+
+REMOVED_NAME = "（已匿名）"
+ERASE_BATCH = 2000
+
+
+def removed_hash():
+    """The value a look-up hash column gets when its person is removed: "removed:<pk>".
+
+    Unique per row, so no unique constraint over (…, phone_hash) can trip however many
+    people an event had, and never equal to a real keyed hash (64 hex digits)."""
+    from django.db.models import CharField, Value
+    from django.db.models.functions import Cast, Concat
+
+    return Concat(Value("removed:"), Cast("pk", output_field=CharField()))
+
+
+def erase_in_batches(queryset, values: dict, batch_size: int | None = None) -> int:
+    """Update the rows of queryset with values, batch_size rows per transaction.
+
+    queryset must no longer match a row once it is updated (e.g. it excludes
+    phone_encrypted=""), so a run cut short resumes where it stopped and a second run
+    finds nothing; a million rows never sit in one transaction or in memory at once."""
+    from django.db import transaction
+
+    batch_size = batch_size or ERASE_BATCH
+    done = 0
+    while True:
+        with transaction.atomic():
+            ids = list(queryset.order_by("pk").values_list("pk", flat=True)[:batch_size])
+            if not ids:
+                return done
+            done += queryset.model.objects.filter(pk__in=ids).update(**values)

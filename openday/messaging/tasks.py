@@ -3,14 +3,15 @@ from django_tasks import task
 from . import services
 
 
+# Messages are delivered by the worker's outbox loop (services.deliver_due); these two tasks
+# stay so that tasks queued by earlier versions still run after an upgrade.
 @task()
 def deliver_message(message_id):
-    """Send one queued email/SMS. Idempotent: a sent message is not sent again. (Messages are
-    now sent by deliver_pending; this stays for tasks queued by earlier versions.)"""
-    return services.deliver_now(message_id)
+    """Send what is due in the outbox (this message among them)."""
+    return services.deliver_all_due()
 
 
 @task()
 def deliver_pending():
-    """Send every recorded email/SMS not yet sent or tried (one task serves a whole burst)."""
-    return services.deliver_pending()
+    """Send what is due in the outbox."""
+    return services.deliver_all_due()

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from openday.audit.services import record
 from openday.events.models import CATEGORY_NAMES
+from openday.lib import personal_data
 from openday.lib.personal_data import is_mobile, is_phone, normalize_phone
 from openday.messaging.models import OutboundMessage
 from openday.messaging.services import notify_org, queue_message
@@ -575,3 +576,42 @@ def log_call(actor, callback, *, outcome, satisfaction_handling=None, satisfacti
            changes={"结果": callback.get_outcome_display(),
                     "办理满意度": satisfaction_handling, "活动满意度": satisfaction_event})  # fmt: skip
     return callback
+
+
+def anonymize_closed_opinions(now=None, batch_size=None):
+    """Remove the names and phones of opinions whose loop closed RETENTION_DAYS ago.
+
+    Closed means published (the result was made public) or merged into another opinion.
+    The text, topic, answer and figures stay; the people's call-back records lose their name
+    and number too (the hash becomes "removed:<pk>", outside every unique constraint).
+    One audit entry per office and run says how many were removed."""
+    from django.conf import settings
+    from django.db.models import Count, Q
+
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.RETENTION_DAYS)
+    closed = Q(status=Opinion.Status.PUBLISHED, published_at__lt=cutoff) | Q(
+        status=Opinion.Status.MERGED, updated_at__lt=cutoff
+    )
+    old = Opinion.objects.filter(closed)
+    erase = personal_data.erase_in_batches
+    holding = old.exclude(name="", phone_encrypted="")
+    per_office = holding.values("office_id").annotate(n=Count("id")).order_by()
+    offices = {row["office_id"]: row["n"] for row in per_office}
+    done = erase(
+        holding,
+        {"name": "", "phone_encrypted": "", "phone_hash": "", "phone_last4": ""},
+        batch_size,
+    )
+    called = erase(
+        Callback.objects.filter(opinion__in=old).exclude(name="", phone_encrypted=""),
+        {"name": "", "phone_encrypted": "", "phone_hash": personal_data.removed_hash()},
+        batch_size,
+    )
+    for office in Org.objects.filter(pk__in=offices):
+        record(
+            "opinion.personal_data_removed",
+            org=office,
+            changes={"opinions": offices[office.pk], "retention_days": settings.RETENTION_DAYS},
+        )
+    return {"opinions": done, "callbacks": called}

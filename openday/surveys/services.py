@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from openday.audit.services import diff, record
 from openday.events.models import CATEGORY_NAMES
+from openday.lib import personal_data
 from openday.lib.personal_data import is_mobile, normalize_phone
 
 from . import answers as checks
@@ -550,7 +551,7 @@ def next_form_no(survey, batch_no):
     return str(top + 1)
 
 
-def anonymize_old_responses(now=None):
+def anonymize_old_responses(now=None, batch_size=None):
     """Clear names and phones of named answers older than RETENTION_DAYS; the answers stay."""
     from datetime import timedelta
 
@@ -558,7 +559,10 @@ def anonymize_old_responses(now=None):
     cutoff = now - timedelta(days=settings.RETENTION_DAYS)
     old = Response.objects.filter(submitted_at__lt=cutoff).exclude(phone_encrypted="", name="")
     surveys = list(old.values_list("survey_id", flat=True).distinct())
-    done = old.update(name="", phone_encrypted="", phone_hash="")
+    # A blank hash is outside the one-response-per-phone constraint, so "" is safe here.
+    done = personal_data.erase_in_batches(
+        old, {"name": "", "phone_encrypted": "", "phone_hash": ""}, batch_size
+    )
     for survey in Survey.objects.filter(pk__in=surveys):
         record("survey.personal_data_removed", obj=survey,
                changes={"retention_days": settings.RETENTION_DAYS})  # fmt: skip
