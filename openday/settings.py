@@ -278,7 +278,7 @@ try:
 except ValueError:
     OPENDAY_SMS_TEMPLATES = None
 if not isinstance(OPENDAY_SMS_TEMPLATES, dict):
-    raise SystemExit("OPENDAY_SMS_TEMPLATES 应是一个 JSON 对象，如 {\"default\": {\"code\": …}}。")
+    raise SystemExit('OPENDAY_SMS_TEMPLATES 应是一个 JSON 对象，如 {"default": {"code": …}}。')
 # The longest text the "content" variable takes (0: the gateway's documented limit).
 OPENDAY_SMS_CONTENT_MAX_CHARS = envint("OPENDAY_SMS_CONTENT_MAX_CHARS", 0)
 OPENDAY_SMS_TIMEOUT_SECONDS = envint("OPENDAY_SMS_TIMEOUT_SECONDS", 10)
@@ -296,6 +296,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
 
 # The worker queues housekeeping this often (one worker per period; 0 turns the clock off).
 OPENDAY_HOUSEKEEPING_MINUTES = envint("OPENDAY_HOUSEKEEPING_MINUTES", 60)
+# A worker writes its heartbeat this often (seconds).
+OPENDAY_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("OPENDAY_WORKER_HEARTBEAT_SECONDS", "5"))
 # A worker whose heartbeat is this old is gone: the task it was running is queued again.
 OPENDAY_WORKER_LOST_SECONDS = envint("OPENDAY_WORKER_LOST_SECONDS", 60)
 # The same for a task run by a worker that writes no heartbeat (an old-style db_worker).

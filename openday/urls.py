@@ -3,8 +3,12 @@ import os
 from django.urls import include, path
 
 from openday.api.urls import urlpatterns as api_urlpatterns
+from openday.messaging import receipts
 
 urlpatterns = [
+    # Delivery receipts pushed by the SMS gateways; the token is OPENDAY_SMS_RECEIPT_TOKEN.
+    path("hooks/sms/aliyun/<str:token>/", receipts.aliyun_receipts, name="sms_receipts_aliyun"),
+    path("hooks/sms/tencent/<str:token>/", receipts.tencent_receipts, name="sms_receipts_tencent"),
     path("", include("openday.portal.urls")),
     path("staff/", include("openday.control.urls")),
     *api_urlpatterns,

@@ -41,8 +41,24 @@ trap cleanup EXIT
 trap 'echo; echo "==> 正在停止…"; cleanup; exit 130' INT
 trap 'cleanup; exit 143' TERM HUP
 
-echo "==> 启动后台任务进程…"
-"$OPENDAY" worker &
+# The worker is restarted whenever it exits (a crash, a kill), as systemd's Restart=always
+# does in production; the loop ends when this script stops it.
+supervise_worker() {
+    local child=""
+    trap 'if [[ -n "$child" ]]; then kill -TERM "$child" 2>/dev/null; wait "$child"; fi; exit 0' TERM INT HUP
+    while true; do
+        "$OPENDAY" worker &
+        child=$!
+        wait "$child" && code=0 || code=$?
+        child=""
+        echo "==> 后台任务进程退出（退出码 $code），5 秒后自动重启…" >&2
+        sleep 5 &
+        wait $!
+    done
+}
+
+echo "==> 启动后台任务进程（退出后自动重启）…"
+supervise_worker &
 WORKER_PID=$!
 
 # A host that listens everywhere is reached through the loopback address.

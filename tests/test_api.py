@@ -14,12 +14,14 @@ def test_health_answers_with_the_database_state(client, db):
     response = client.get("/api/v1/health")
     body = response.json()
     assert response.status_code == 200
-    assert body["status"] == "ok" and body["database"]["ok"] is True
+    # "degraded": no worker runs in the test and housekeeping never ran (see problems).
+    assert body["status"] == "degraded" and body["database"]["ok"] is True
+    assert "例行维护还没有运行过。" in body["problems"]
     assert body["database"]["vendor"] in ("sqlite", "postgresql")
 
 
 def test_health_reports_a_broken_database(client, db, monkeypatch):
-    from openday.api import v1
+    from openday.ops import status
 
     class Broken:
         vendor = "sqlite"
@@ -27,9 +29,11 @@ def test_health_reports_a_broken_database(client, db, monkeypatch):
         def cursor(self):
             raise RuntimeError("down")
 
-    monkeypatch.setattr(v1, "connection", Broken())
+    monkeypatch.setattr(status, "connection", Broken())
     response = client.get("/api/v1/health")
-    assert response.status_code == 503 and response.json()["database"]["ok"] is False
+    body = response.json()
+    assert response.status_code == 503 and body["database"]["ok"] is False
+    assert body["status"] == "error" and body["problems"] == ["数据库无法连接。"]
 
 
 def test_the_openapi_document_lists_the_endpoints(client, db):

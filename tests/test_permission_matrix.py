@@ -12,6 +12,7 @@ from openday.orgs.models import Region
 
 from .conftest import PERSONAS, STAFF
 from .matrix_evaluation import EVALUATION_POST, evaluation_pages
+from .matrix_ops import OPS_POST, ops_pages
 from .matrix_publicity import PUBLICITY_POST, publicity_pages
 from .matrix_summary import SUMMARY_POST, summary_pages
 from .matrix_triage import TRIAGE_POST, triage_pages
@@ -257,6 +258,7 @@ def staff_pages(w):
         *summary_pages(w),
         *evaluation_pages(w),
         *triage_pages(w),
+        *ops_pages(w),
     ]
 
 
@@ -280,6 +282,7 @@ POST_ENDPOINTS = [
     *SUMMARY_POST,
     *EVALUATION_POST,
     *TRIAGE_POST,
+    *OPS_POST,
 ]
 PUBLIC = {"login", "logout"}
 
@@ -593,3 +596,43 @@ def test_revealing_a_phone_number_as(world, client, persona):
     assert ("13900000002" in response.content.decode()) is (expected == 200)
     logged = AuditEntry.objects.filter(action="callback.phone_viewed", object_id=str(callback.pk))
     assert logged.exists() is (expected == 200)
+
+
+# --- Gateway hooks (no session: a secret token in the URL) --------------------------------------
+
+# (url name, gateway): every hooks/ URL needs a row; who is signed in never matters.
+HOOKS = [("sms_receipts_aliyun", "aliyun"), ("sms_receipts_tencent", "tencent")]
+
+
+def test_every_hook_url_is_in_the_matrix():
+    hooks = {p.name for p in get_resolver().url_patterns if str(p.pattern).startswith("hooks/")}
+    assert hooks - {name for name, _gateway in HOOKS} == set()
+
+
+@pytest.mark.parametrize(("name", "gateway"), HOOKS)
+def test_gateway_hooks_as_every_persona(world, client, settings, name, gateway):
+    settings.OPENDAY_SMS_RECEIPT_TOKEN = "hook-token"
+    wrong = []
+    for persona in PERSONAS:
+        c = world.client_for(client, persona)
+        for method, token, expected in [
+            ("post", "wrong-token", 404),
+            ("get", "wrong-token", 404),
+            ("get", "hook-token", 405),
+            ("post", "hook-token", 200),
+        ]:
+            url = f"/hooks/sms/{gateway}/{token}/"
+            if method == "get":
+                response = c.get(url)
+            else:
+                response = c.post(url, "[]", content_type="application/json")
+            if response.status_code != expected:
+                wrong.append(
+                    f"{persona:12} {method} {url} -> {response.status_code}, not {expected}"
+                )
+    settings.OPENDAY_SMS_RECEIPT_TOKEN = ""
+    response = client.post(
+        f"/hooks/sms/{gateway}/hook-token/", "[]", content_type="application/json"
+    )
+    assert response.status_code == 404, "hooks answer 404 while the token setting is empty"
+    assert not wrong, "\n".join(wrong)

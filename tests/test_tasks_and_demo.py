@@ -1,4 +1,3 @@
-
 from django.core.management import call_command
 
 from openday.accounts.models import User

@@ -73,6 +73,8 @@ ACTION_LABELS = {
     "event.published": "发布活动",
     "event.status": "活动状态变更",
     "event.personal_data_removed": "活动个人信息匿名化",
+    "opinion.personal_data_removed": "意见个人信息匿名化",
+    "message.retry": "重新发送失败的消息",
     "invitation.imported": "导入邀请名单",
     "invitation.sent": "发送邀请",
     "invitation.reminded": "提醒受邀人",

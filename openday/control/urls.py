@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 
 from . import campaign_views as cv
-from . import evaluation_views, publicity_views, summary_views, triage_views, views
+from . import evaluation_views, ops_views, publicity_views, summary_views, triage_views, views
 from . import event_views as ev
 from . import opinion_figure_views as ofv
 from . import opinion_views as ov
@@ -147,3 +147,4 @@ urlpatterns += publicity_views.urlpatterns
 urlpatterns += summary_views.urlpatterns
 urlpatterns += evaluation_views.urlpatterns
 urlpatterns += triage_views.urlpatterns
+urlpatterns += ops_views.urlpatterns

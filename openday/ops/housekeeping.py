@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from .models import HousekeepingRun, ScheduleSlot, WorkerHeartbeat
 
@@ -70,58 +71,14 @@ def _task_results():
     return deleted
 
 
-def _lost_tasks():
-    from .worker import requeue_lost_tasks
+def _service(path: str) -> Callable[[], dict | int]:
+    """A step that calls one service function, imported when the step runs (the apps are
+    loaded by then, and an import error fails that step alone)."""
 
-    return requeue_lost_tasks()
+    def run():
+        return import_string(path)()
 
-
-def _declaration_reminders():
-    from openday.campaigns.services import send_due_reminders
-
-    return send_due_reminders()
-
-
-def _event_reminders():
-    from openday.events.services import send_day_before_reminders
-
-    return send_day_before_reminders()
-
-
-def _survey_answers_expanded():
-    from openday.surveys.services import expand_pending
-
-    return expand_pending()
-
-
-def _opinion_reminders():
-    from openday.opinions.services import remind_and_escalate
-
-    return remind_and_escalate()
-
-
-def _anonymize_events():
-    from openday.events.services import anonymize_past_events
-
-    return anonymize_past_events()
-
-
-def _anonymize_survey_answers():
-    from openday.surveys.services import anonymize_old_responses
-
-    return anonymize_old_responses()
-
-
-def _anonymize_opinions():
-    from openday.opinions.services import anonymize_closed_opinions
-
-    return anonymize_closed_opinions()
-
-
-def _message_recipients():
-    from openday.messaging.services import forget_old_recipients
-
-    return forget_old_recipients()
+    return run
 
 
 def _messages():
@@ -143,19 +100,74 @@ STEPS = [
     Step("sessions", "清理过期会话", _sessions),
     Step("login_throttles", "清理登录限制记录", _login_throttles),
     Step("task_results", "清理 7 天前的后台任务结果", _task_results),
-    Step("lost_tasks", "重新排队中断的后台任务", _lost_tasks),
-    Step("declaration_reminders", "申报截止提醒", _declaration_reminders),
-    Step("event_reminders", "活动前一天提醒", _event_reminders),
-    Step("survey_answers_expanded", "展开问卷答卷", _survey_answers_expanded, atomic=False),
-    Step("opinion_reminders", "意见办理提醒和督办", _opinion_reminders),
-    Step("anonymize_events", "匿名化过期活动的报名和邀请", _anonymize_events, atomic=False),
-    Step("anonymize_survey_answers", "匿名化过期的实名答卷", _anonymize_survey_answers, False),
-    Step("anonymize_opinions", "匿名化办结已久的意见建议", _anonymize_opinions, atomic=False),
-    Step("message_recipients", "删除过期消息的收件人", _message_recipients, atomic=False),
+    Step("lost_tasks", "重新排队中断的后台任务", _service("openday.ops.worker.requeue_lost_tasks")),
+    Step(
+        "declaration_reminders",
+        "申报截止提醒",
+        _service("openday.campaigns.services.send_due_reminders"),
+    ),
+    Step(
+        "event_reminders",
+        "活动前一天提醒",
+        _service("openday.events.services.send_day_before_reminders"),
+    ),
+    Step(
+        "survey_answers_expanded",
+        "展开问卷答卷",
+        _service("openday.surveys.services.expand_pending"),
+        atomic=False,
+    ),
+    Step(
+        "opinion_reminders",
+        "意见办理提醒和督办",
+        _service("openday.opinions.services.remind_and_escalate"),
+    ),
+    Step(
+        "anonymize_events",
+        "匿名化过期活动的报名和邀请",
+        _service("openday.events.services.anonymize_past_events"),
+        atomic=False,
+    ),
+    Step(
+        "anonymize_survey_answers",
+        "匿名化过期的实名答卷",
+        _service("openday.surveys.services.anonymize_old_responses"),
+        atomic=False,
+    ),
+    Step(
+        "anonymize_opinions",
+        "匿名化办结已久的意见建议",
+        _service("openday.opinions.services.anonymize_closed_opinions"),
+        atomic=False,
+    ),
+    Step(
+        "message_recipients",
+        "删除过期消息的收件人",
+        _service("openday.messaging.services.forget_old_recipients"),
+        atomic=False,
+    ),
     Step("messages", "补发未发出的消息", _messages, atomic=False),
     Step("old_records", "清理 90 天前的运行记录", _old_records),
 ]
 LABELS = {step.name: step.label for step in STEPS}
+# The names of figures in a step's counts, as operators read them.
+COUNT_LABELS = {
+    "reminded": "提醒",
+    "escalated": "督办",
+    "opinions": "意见",
+    "callbacks": "回访记录",
+    "runs": "运行记录",
+    "workers": "进程记录",
+}
+
+
+def describe_counts(counts) -> str:
+    """A step's counts as a line of Chinese: "提醒 0，督办 3" or "12"."""
+    if counts is None:
+        return "—"
+    if isinstance(counts, dict):
+        return "，".join(f"{COUNT_LABELS.get(k, k)} {v}" for k, v in counts.items())
+    return str(counts)
 
 
 def _acquire(owner: str, now) -> bool:

@@ -29,8 +29,6 @@ from .models import WorkerHeartbeat
 
 log = logging.getLogger("openday.worker")
 
-HEARTBEAT_SECONDS = 5
-KEEPER_SECONDS = 15
 # A task claimed this many times (its worker died each time) is not tried again.
 MAX_CLAIMS = 5
 
@@ -119,6 +117,7 @@ class OpendayWorker(Worker):
         self.current_task = ""
         self.threads = []
         self._next_keep = 0.0
+        self.last_error = None
 
     # --- the task loop ---------------------------------------------------------------
 
@@ -228,17 +227,21 @@ class OpendayWorker(Worker):
         now = time.monotonic()
         self._beat()
         if now >= self._next_keep:
-            self._next_keep = now + KEEPER_SECONDS
+            # The clock and the lost-task check every third beat.
+            self._next_keep = now + 3 * settings.OPENDAY_WORKER_HEARTBEAT_SECONDS
             every = housekeeping_every()
             if self.clock and every and claim_scheduled_run(self.worker_id, every):
                 housekeeping.enqueue(trigger="schedule")
                 log.info("housekeeping queued by worker %s", self.worker_id)
             requeue_lost_tasks()
-        return HEARTBEAT_SECONDS
+        return settings.OPENDAY_WORKER_HEARTBEAT_SECONDS
 
     def _beat(self, started=False, stopped=False):
         now = timezone.now()
         fields = {"seen_at": now, "current_task": self.current_task}
+        noted = self.last_error
+        if noted:
+            fields.update(last_error=noted[0], last_error_at=noted[1])
         if stopped:
             fields["stopped_at"] = now
         try:
@@ -248,6 +251,8 @@ class OpendayWorker(Worker):
                 WorkerHeartbeat.objects.update_or_create(worker_id=self.worker_id, defaults=fields)
             else:
                 WorkerHeartbeat.objects.filter(worker_id=self.worker_id).update(**fields)
+            if noted is self.last_error:
+                self.last_error = None
         except DB_ERRORS:
             if started or stopped:
                 log.warning("could not write the heartbeat", exc_info=True)
@@ -256,13 +261,8 @@ class OpendayWorker(Worker):
                 raise
 
     def _note_error(self, exc):
-        text = f"{type(exc).__name__}: {exc}"[:300]
-        try:
-            WorkerHeartbeat.objects.filter(worker_id=self.worker_id).update(
-                last_error=text, last_error_at=timezone.now()
-            )
-        except Exception:
-            _close_connection()  # the database is still away; the log has it
+        """Remember the error; the next heartbeat that reaches the database records it."""
+        self.last_error = (f"{type(exc).__name__}: {exc}"[:300], timezone.now())
 
 
 def live_workers(now=None):

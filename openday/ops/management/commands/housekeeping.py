@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from openday.ops.housekeeping import run_housekeeping
+from openday.ops.housekeeping import describe_counts, run_housekeeping
 from openday.ops.models import HousekeepingRun
 
 
@@ -33,17 +33,11 @@ class Command(BaseCommand):
         else:
             for step in run.steps:
                 mark = "成功" if step["ok"] else "失败"
-                detail = _counts(step["counts"]) if step["ok"] else step["error"]
+                detail = describe_counts(step["counts"]) if step["ok"] else step["error"]
                 self.stdout.write(f"[{mark}] {step['label']}（{step['name']}）：{detail}")
         if not run.ok:
             raise CommandError(f"以下步骤失败：{', '.join(run.failed_steps)}（其余步骤已照常执行）")
         self.stdout.write(f"例行维护完成，共 {len(run.steps)} 项，运行记录 #{run.pk}。")
-
-
-def _counts(counts):
-    if isinstance(counts, dict):
-        return "，".join(f"{k} {v}" for k, v in counts.items())
-    return str(counts)
 
 
 def _dumps(run):
