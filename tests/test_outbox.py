@@ -8,7 +8,7 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from openday.messaging import services
+from openday.messaging import kinds, services
 from openday.messaging.models import OutboundMessage
 from openday.messaging.senders import (
     LogSender,
@@ -158,7 +158,10 @@ def test_a_registration_confirmation_goes_through_the_outbox(
     with django_capture_on_commit_callbacks(execute=True):
         reg(event, 1)
     message = OutboundMessage.objects.get()  # on PostgreSQL, written by openday_register()
-    assert message.status == Status.PENDING and message.kind == "" and message.params == {}
+    registration = event.registrations.get()
+    assert message.status == Status.PENDING and message.kind == "registration_confirmed"
+    assert message.params == {"event": event.title, "ticket": registration.ticket_code}
+    assert message.body == kinds.render("registration_confirmed", **message.params)
     assert services.deliver_all_due() == 1
     assert "成功报名" in outbox[0]["body"] and outbox[0]["to"] == "13900000001"
 
@@ -225,3 +228,32 @@ def test_two_claimers_at_once_never_take_the_same_message(settings):
         t.join()
     assert not set(taken[0]) & set(taken[1])
     assert len(taken[0]) + len(taken[1]) == 300
+
+
+def test_every_kind_renders_from_its_variables_and_a_bad_variable_is_refused():
+    for kind in kinds.KINDS:
+        names = kinds.variables(kind)
+        assert names, kind
+        text = kinds.render(kind, **{n: f"<{n}>" for n in names})
+        assert all(f"<{n}>" in text for n in names)
+    with pytest.raises(KeyError):
+        kinds.render("opinion_result", code="X")  # the decision is missing
+
+
+def test_a_message_of_a_kind_keeps_its_variables_for_template_gateways(db, outbox):
+    message = services.queue_message(
+        "sms", "13812345678", "", kind="opinion_result", params={"code": "ABC", "decision": "采纳"}
+    )
+    assert message.body.startswith("您提出的意见（查询码 ABC）已办理完毕，采纳情况：采纳。")
+    services.deliver_all_due()
+    assert outbox[0]["kind"] == "opinion_result"
+    assert outbox[0]["params"] == {"code": "ABC", "decision": "采纳"}
+
+
+def test_the_operators_guide_lists_every_kind_with_its_variables():
+    from pathlib import Path
+
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "operator.md").read_text()
+    for kind in kinds.KINDS:
+        names = "、".join(f"`{n}`" for n in kinds.variables(kind))
+        assert f"| `{kind}` | {kinds.label(kind)} | {names} |" in guide, kind

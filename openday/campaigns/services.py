@@ -17,6 +17,7 @@ from openday.audit.services import diff, record
 from openday.lib.masking import mask_phone
 from openday.lib.official_doc import chinese_date
 from openday.lib.personal_data import is_mobile, is_phone, normalize_phone
+from openday.messaging import kinds
 from openday.messaging.models import OutboundMessage
 from openday.messaging.services import notify_org, queue_message
 from openday.orgs.models import Org
@@ -427,20 +428,34 @@ def remind_units(actor, campaign, units=None, *, automatic=False):
             )  # fmt: skip
             if not created:
                 continue
-            text = (f"{campaign.office.name}提醒：{campaign.title}的活动主题申报截止日期为"
-                    f"{chinese_date(deadline)}，贵单位尚未提交申报表，请及时登录开放日系统填报。")  # fmt: skip
+            params = {
+                "office": campaign.office.name,
+                "campaign": campaign.title,
+                "deadline": chinese_date(deadline),
+            }
+            text = kinds.render("declaration_reminder", **params)
             notify_org(unit, f"申报提醒：{campaign.title}", text,
                        link=f"/staff/campaigns/{campaign.pk}/declare/{unit.pk}/")  # fmt: skip
             if unit.email:
                 queue_message(
-                    OutboundMessage.Channel.EMAIL, unit.email, f"申报提醒：{campaign.title}", text
+                    OutboundMessage.Channel.EMAIL,
+                    unit.email,
+                    f"申报提醒：{campaign.title}",
+                    kind="declaration_reminder",
+                    params=params,
                 )
             if (
                 unit.contact_phone
                 and is_phone(unit.contact_phone)
                 and unit.contact_phone.startswith("1")
             ):
-                queue_message(OutboundMessage.Channel.SMS, unit.contact_phone, "", text)
+                queue_message(
+                    OutboundMessage.Channel.SMS,
+                    unit.contact_phone,
+                    "",
+                    kind="declaration_reminder",
+                    params=params,
+                )
             declaration = Declaration.objects.filter(campaign=campaign, unit=unit).first()
             if declaration:
                 DeclarationEvent.objects.create(

@@ -101,10 +101,10 @@ def send(actor, event, base_url, *, request=None):
             continue
         with transaction.atomic():
             queue_message(
-                OutboundMessage.Channel.SMS, invitation.phone, "",
-                f"{invitation.name}您好，{event.unit.name}诚邀您参加“{event.title}”"
-                f"（{timezone.localtime(event.starts_at):%m月%d日 %H:%M}）。报名或谢绝请点击："
-                f"{_link(event, invitation, base_url)}",
+                OutboundMessage.Channel.SMS, invitation.phone, "", kind="invitation",
+                params={"name": invitation.name, "unit": event.unit.name, "event": event.title,
+                        "time": f"{timezone.localtime(event.starts_at):%m月%d日 %H:%M}",
+                        "link": _link(event, invitation, base_url)},
             )  # fmt: skip
         sent += 1
     if sent:
@@ -127,8 +127,9 @@ def remind(actor, event, base_url, *, request=None):
             continue
         with transaction.atomic():
             queue_message(
-                OutboundMessage.Channel.SMS, invitation.phone, "",
-                f"{invitation.name}您好，提醒您回复是否参加“{event.title}”：{_link(event, invitation, base_url)}",
+                OutboundMessage.Channel.SMS, invitation.phone, "", kind="invitation_reminder",
+                params={"name": invitation.name, "event": event.title,
+                        "link": _link(event, invitation, base_url)},
             )  # fmt: skip
         reminded += 1
     if reminded:

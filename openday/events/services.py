@@ -16,6 +16,7 @@ from django.utils import timezone
 from openday.audit.services import record
 from openday.lib import personal_data
 from openday.lib.personal_data import is_mobile, lookup_hash, normalize_phone
+from openday.messaging import kinds
 from openday.messaging.models import OutboundMessage
 from openday.messaging.services import queue_message
 
@@ -403,12 +404,19 @@ def register(event_id, *, name, phone, category, organization="", consent=False,
         raise Refused("duplicate", "该手机号已报名本活动，请勿重复报名。") from exc
     # When sms_id is set, the database function recorded the confirmation SMS in the outbox.
     if status == Registration.Status.CONFIRMED and not sms_id:
-        _tell(registration, _confirmation(event, registration))
+        _tell(
+            registration,
+            "registration_confirmed",
+            event=event.title,
+            ticket=registration.ticket_code,
+        )
     return registration
 
 
 def _confirmation(event, registration):
-    return f"您已成功报名“{event.title}”，电子票号 {registration.ticket_code}。"
+    return kinds.render(
+        "registration_confirmed", event=event.title, ticket=registration.ticket_code
+    )
 
 
 def _check_window(event_status, opens, closes, mode, *, now, staff, invited):
@@ -517,9 +525,12 @@ def _seat_pg(event, registration, quotas, *, now, staff, actor, request):
     return outcome, sms_id
 
 
-def _tell(registration, text):
+def _tell(registration, kind, **params):
+    """An SMS of this kind (messaging.kinds) to the registrant, recorded once this commits."""
     transaction.on_commit(
-        lambda: queue_message(OutboundMessage.Channel.SMS, registration.phone, "", text)
+        lambda: queue_message(
+            OutboundMessage.Channel.SMS, registration.phone, "", kind=kind, params=params
+        )
     )
 
 
@@ -540,10 +551,7 @@ def _promote(event, quotas):
                 obj=waiting,
                 changes={"status": ["waitlisted", "confirmed"]},
             )
-            _tell(
-                waiting,
-                f"您候补的“{event.title}”已有空位，现已报名成功，电子票号 {waiting.ticket_code}。",
-            )
+            _tell(waiting, "registration_promoted", event=event.title, ticket=waiting.ticket_code)
             promoted.append(waiting)
     return promoted
 
@@ -593,12 +601,15 @@ def review(actor, registration, *, approve, request=None):
         registration.status = status
         record("registration.reviewed", actor=actor, obj=registration,
                changes={"status": ["pending", status]}, request=request)  # fmt: skip
-        text = {
-            Registration.Status.CONFIRMED: f"您报名的“{event.title}”已通过审核，电子票号 {registration.ticket_code}。",
-            Registration.Status.WAITLISTED: f"您报名的“{event.title}”已通过审核，目前名额已满，已列入候补。",
-            Registration.Status.REJECTED: f"很抱歉，您报名的“{event.title}”未通过审核。",
+        kind = {
+            Registration.Status.CONFIRMED: "registration_approved",
+            Registration.Status.WAITLISTED: "registration_waitlisted",
+            Registration.Status.REJECTED: "registration_rejected",
         }[status]
-        _tell(registration, text)
+        params = {"event": event.title}
+        if status == Registration.Status.CONFIRMED:
+            params["ticket"] = registration.ticket_code
+        _tell(registration, kind, **params)
     return registration
 
 
@@ -665,9 +676,9 @@ def send_day_before_reminders():
         place = "、".join(v.get("name", "") for v in event.venues)
         with transaction.atomic():
             queue_message(
-                OutboundMessage.Channel.SMS, registration.phone, "",
-                f"提醒：您报名的“{event.title}”将于{local.month}月{local.day}日 {local:%H:%M} 在{place}举行，"
-                f"请携带电子票（票号 {registration.ticket_code}）按时参加。如不能参加，请用电子票取消报名。",
+                OutboundMessage.Channel.SMS, registration.phone, "", kind="event_reminder",
+                params={"event": event.title, "time": f"{local.month}月{local.day}日{local:%H:%M}",
+                        "place": place, "ticket": registration.ticket_code},
             )  # fmt: skip
         sent += 1
     return sent

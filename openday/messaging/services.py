@@ -22,6 +22,7 @@ from django.utils import timezone
 from openday.lib import personal_data
 from openday.lib.masking import mask_email, mask_phone
 
+from . import kinds
 from .models import Notification, OutboundMessage
 from .senders import Outgoing, PermanentFailure, TemporaryFailure, get_sender
 
@@ -35,15 +36,21 @@ def notify_org(org, title, body="", link=""):
     return Notification.objects.create(org=org, title=title, body=body, link=link)
 
 
-def queue_message(channel, to, subject, body, *, kind="", params=None):
-    """Record an email/SMS in the outbox; the worker sends it once the transaction commits."""
+def queue_message(channel, to, subject, body=None, *, kind="", params=None):
+    """Record an email/SMS in the outbox; the worker sends it once the transaction commits.
+
+    With a kind from messaging.kinds, the text is rendered from its params (body may be
+    left out) and both are kept, so a template-only SMS gateway can send it."""
     if not to:
         return None
+    params = {k: str(v) for k, v in (params or {}).items()}
+    if body is None:
+        body = kinds.render(kind, **params)
     masked = mask_phone(to) if channel == OutboundMessage.Channel.SMS else mask_email(to)
     return OutboundMessage.objects.create(
         channel=channel,
         kind=kind,
-        params=params or {},
+        params=params,
         to_encrypted=personal_data.encrypt(to),
         to_masked=masked,
         subject=subject,

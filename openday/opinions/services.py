@@ -40,7 +40,6 @@ EVIDENCE_TYPES = {
     b"%PDF": "application/pdf",
 }
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
-RESULT_SMS = "您提出的意见（查询码 {code}）已办理完毕，采纳情况：{decision}。可凭查询码和手机号后四位查看答复。"
 
 
 class Refused(Exception):
@@ -235,9 +234,13 @@ def merge(actor, target, others, *, request=None):
             # Late duplicates of a matter already answered hear the published result now.
             for o in others:
                 if o.phone_encrypted:
-                    queue_message(OutboundMessage.Channel.SMS, o.phone, "意见办理结果",
-                                  RESULT_SMS.format(code=o.tracking_code,
-                                                    decision=target.get_decision_display()))  # fmt: skip
+                    queue_message(
+                        OutboundMessage.Channel.SMS,
+                        o.phone,
+                        "意见办理结果",
+                        kind="opinion_result",
+                        params={"code": o.tracking_code, "decision": target.get_decision_display()},
+                    )
     return target
 
 
@@ -444,13 +447,19 @@ def review(actor, opinion, *, approve, note="", publish=False, request=None):
     return opinion
 
 
-def _tell_submitters(opinion, template):
+def _tell_submitters(opinion):
     """Each submitter, the merged ones too, hears the result with their own tracking code."""
     people = [opinion, *Opinion.objects.filter(merged_into=opinion)]
+    decision = opinion.get_decision_display()
     for o in people:
         if o.phone_encrypted:
-            text = template.format(code=o.tracking_code)
-            queue_message(OutboundMessage.Channel.SMS, o.phone, "意见办理结果", text)
+            queue_message(
+                OutboundMessage.Channel.SMS,
+                o.phone,
+                "意见办理结果",
+                kind="opinion_result",
+                params={"code": o.tracking_code, "decision": decision},
+            )
 
 
 @_locked
@@ -460,7 +469,7 @@ def publish_result(actor, opinion, *, request=None):
     opinion.status, opinion.published_at = S.PUBLISHED, timezone.now()
     opinion.save(update_fields=["status", "published_at", "updated_at"])
     _log("opinion.published", actor, opinion, request)
-    _tell_submitters(opinion, RESULT_SMS.replace("{decision}", opinion.get_decision_display()))
+    _tell_submitters(opinion)
     return opinion
 
 
