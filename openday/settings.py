@@ -166,7 +166,7 @@ else:
                 # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at
                 # BEGIN so two writers queue on the busy timeout instead of failing mid-way.
                 "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
+                "timeout": envint("OPENDAY_SQLITE_TIMEOUT", 20),
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
             # A file, not shared-cache memory, so concurrency tests see real SQLite locking.

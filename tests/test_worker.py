@@ -88,6 +88,40 @@ def test_the_worker_outlives_a_database_outage(tmp_path):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_the_worker_outlives_sqlite_locked_past_its_busy_timeout(tmp_path):
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite 的写锁（PostgreSQL 的中断见上一个用例）")
+    import sqlite3
+    import time
+
+    env = child_env(**FAST, OPENDAY_SQLITE_TIMEOUT="1")
+    worker = start_worker(tmp_path / "w.log", env=env)
+    try:
+        first = worker_probe.quick_probe.enqueue(str(tmp_path), "before")
+        wait_for(lambda: _status(first.id) == "SUCCESSFUL", 30, what="the first task")
+        # A long import holds the write lock longer than the worker's busy timeout.
+        blocker = sqlite3.connect(connection.settings_dict["NAME"], timeout=30)
+        blocker.execute("BEGIN EXCLUSIVE")
+        try:
+            wait_for(
+                lambda: "database is locked" in (tmp_path / "w.log").read_text(),
+                30,
+                what="the worker to meet the lock",
+            )
+            time.sleep(2)
+            assert worker.poll() is None  # still alive
+        finally:
+            blocker.rollback()
+            blocker.close()
+        after = worker_probe.quick_probe.enqueue(str(tmp_path), "after")
+        wait_for(lambda: _status(after.id) == "SUCCESSFUL", 60, what="a task after the lock")
+        assert worker.poll() is None
+    finally:
+        stop(worker)
+    assert (tmp_path / "log").read_text().split() == ["before", "after"]
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_database_error_in_the_task_loop_is_retried_and_the_task_put_back(settings):
     """SQLite's "database is locked" past the busy timeout, or any lost connection."""
     settings.OPENDAY_WORKER_HEARTBEAT_SECONDS = 60
