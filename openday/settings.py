@@ -117,6 +117,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "openday.orgs.access.AccessMiddleware",
+    "openday.lib.request_limits.RequestSizeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -294,6 +295,16 @@ EMAIL_USE_SSL = envbool("EMAIL_USE_SSL")
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
 
+# Rate limits in the shared store (openday/ops/ratelimit.py): {"rule": "limit/seconds"} over the
+# defaults, e.g. {"opinion.address": "300/60"}; OPENDAY_RATE_LIMITS_ENABLED=0 turns them all off.
+try:
+    OPENDAY_RATE_LIMITS = json.loads(os.environ.get("OPENDAY_RATE_LIMITS", "") or "{}")
+except ValueError:
+    OPENDAY_RATE_LIMITS = None
+if not isinstance(OPENDAY_RATE_LIMITS, dict):
+    raise SystemExit('OPENDAY_RATE_LIMITS 应是一个 JSON 对象，如 {"opinion.address": "300/60"}。')
+OPENDAY_RATE_LIMITS_ENABLED = envbool("OPENDAY_RATE_LIMITS_ENABLED", "1")
+
 # The worker queues housekeeping this often (one worker per period; 0 turns the clock off).
 OPENDAY_HOUSEKEEPING_MINUTES = envint("OPENDAY_HOUSEKEEPING_MINUTES", 60)
 # A worker writes its heartbeat this often (seconds).
@@ -335,6 +346,21 @@ MEDIA_URL = "/media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
+# Request bodies over these caps are answered 413 before they are read (openday/lib/request_limits.py):
+# DATA_UPLOAD_MAX_MEMORY_SIZE for forms and JSON, OPENDAY_UPLOAD_MAX_BYTES for multipart uploads.
+DATA_UPLOAD_MAX_MEMORY_SIZE = envint("OPENDAY_DATA_MAX_BYTES", DATA_UPLOAD_MAX_MEMORY_SIZE)
+OPENDAY_UPLOAD_MAX_BYTES = envint("OPENDAY_UPLOAD_MAX_BYTES", 100 * 1024 * 1024)
+# What an xlsx import may hold (openday/lib/spreadsheet.py), checked before and while parsing.
+OPENDAY_IMPORT_MAX_UNCOMPRESSED_BYTES = envint(
+    "OPENDAY_IMPORT_MAX_UNCOMPRESSED_BYTES", 50 * 1024 * 1024
+)
+OPENDAY_IMPORT_MAX_ROWS = envint("OPENDAY_IMPORT_MAX_ROWS", 20000)
+OPENDAY_IMPORT_MAX_COLUMNS = envint("OPENDAY_IMPORT_MAX_COLUMNS", 100)
+# Bad rows listed on an import's error page; the total is always given.
+OPENDAY_IMPORT_ERRORS_SHOWN = envint("OPENDAY_IMPORT_ERRORS_SHOWN", 200)
+# Pictures (article images, event photos), read from the header before anything decodes them.
+OPENDAY_IMAGE_MAX_PIXELS = envint("OPENDAY_IMAGE_MAX_PIXELS", 40_000_000)
+OPENDAY_IMAGE_MAX_SIDE = envint("OPENDAY_IMAGE_MAX_SIDE", 10000)
 
 LOGGING = {
     "version": 1,

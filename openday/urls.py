@@ -20,6 +20,7 @@ if os.environ.get("OPENDAY_BENCH_VIEWS") == "1":
 
     urlpatterns.append(path("bench/insert/", insert_one))
 
+handler400 = "openday.portal.views.bad_request"
 handler403 = "openday.portal.views.permission_denied"
 handler404 = "openday.portal.views.page_not_found"
 handler500 = "openday.portal.views.server_error"

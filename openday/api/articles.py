@@ -9,6 +9,7 @@ from django.urls import reverse
 from ninja import Router, Schema
 
 from openday.campaigns.models import Campaign
+from openday.lib.params import ObjectId, Offset
 from openday.publicity import rendering
 from openday.publicity.access import public_articles
 from openday.publicity.models import Article
@@ -81,7 +82,7 @@ def _queryset():
 
 
 @router.get("/campaigns/{campaign_id}/articles", auth=None, response=ArticlePage)
-def campaign_articles(request, campaign_id: int, offset: int = 0, limit: int = 20, q: str = "",
+def campaign_articles(request, campaign_id: ObjectId, offset: Offset = 0, limit: int = 20, q: str = "",
                       kind: str = ""):  # fmt: skip
     """Published articles of the campaign's special column, newest first. `q` searches titles
     and text; `kind` is announcement (活动预告), news (活动报道) or notice (通知公告).
@@ -107,7 +108,7 @@ def campaign_articles(request, campaign_id: int, offset: int = 0, limit: int = 2
 
 
 @router.get("/articles/{article_id}", auth=None, response=ArticleDetail)
-def get_article(request, article_id: int):
+def get_article(request, article_id: ObjectId):
     """One published article with its plain-text body and the same body as safe HTML (images
     as absolute addresses). Reading through the API does not count as a view."""
     a = _queryset().filter(pk=article_id).first()

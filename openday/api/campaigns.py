@@ -8,6 +8,7 @@ from ninja import Router, Schema
 
 from openday.campaigns import workbooks
 from openday.campaigns.models import Campaign
+from openday.lib.params import ObjectId, Year
 
 router = Router(tags=["年度活动"])
 
@@ -58,7 +59,7 @@ def _out(c):
 
 
 @router.get("/campaigns", auth=None, response=list[CampaignOut])
-def list_campaigns(request, year: int | None = None):
+def list_campaigns(request, year: Year | None = None):
     """Campaigns whose notice has been issued, newest first."""
     qs = _published().order_by("-year", "office__path")
     if year is not None:
@@ -67,7 +68,7 @@ def list_campaigns(request, year: int | None = None):
 
 
 @router.get("/campaigns/{campaign_id}", auth=None, response=CampaignOut)
-def get_campaign(request, campaign_id: int):
+def get_campaign(request, campaign_id: ObjectId):
     return _out(get_object_or_404(_published(), pk=campaign_id))
 
 
@@ -76,7 +77,7 @@ def _plan_campaign(campaign_id):
 
 
 @router.get("/campaigns/{campaign_id}/plan", auth=None, response=list[PlanRow])
-def get_plan(request, campaign_id: int):
+def get_plan(request, campaign_id: ObjectId):
     """The published 计划安排表, one row per event, in calendar order."""
     campaign = _plan_campaign(campaign_id)
     return [
@@ -87,7 +88,7 @@ def get_plan(request, campaign_id: int):
 
 
 @router.get("/campaigns/{campaign_id}/plan.xlsx", auth=None)
-def get_plan_xlsx(request, campaign_id: int):
+def get_plan_xlsx(request, campaign_id: ObjectId):
     """The published plan in the official xlsx form (mobile numbers masked)."""
     campaign = _plan_campaign(campaign_id)
     data = workbooks.plan_workbook(campaign, campaign.plan_entries.select_related("unit"),

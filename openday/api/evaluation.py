@@ -15,6 +15,7 @@ from openday.campaigns.access import can_view_campaign
 from openday.campaigns.models import Campaign
 from openday.evaluation import scoring
 from openday.evaluation.access import NOT_PUBLISHED, NOT_SEEN, is_published, own_unit_ids, sees_all
+from openday.lib.params import ObjectId
 
 router = Router(tags=["绩效考核"])
 
@@ -66,7 +67,7 @@ class EvaluationOut(Schema):
 
 
 @router.get("/campaigns/{campaign_id}/evaluation", response=EvaluationOut)
-def get_evaluation(request, campaign_id: int):
+def get_evaluation(request, campaign_id: ObjectId):
     """Every indicator's value (rates as a share, 0–1; null: no data) and points per unit, the
     net adjustments, the score and the rank (ties share a rank)."""
     campaign = get_object_or_404(Campaign.objects.select_related("office"), pk=campaign_id)

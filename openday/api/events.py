@@ -6,9 +6,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
+from openday.audit.services import client_ip
 from openday.events import services
 from openday.events.access import can_manage_event, can_run_event_for
 from openday.events.models import Event, Registration
+from openday.lib.edge import InputSchema
+from openday.lib.params import ObjectId
+from openday.lib.personal_data import normalize_phone
+from openday.lib.text import clean_code
+from openday.ops import ratelimit
 from openday.orgs.models import Org
 
 router = Router(tags=["活动与报名"])
@@ -69,11 +75,13 @@ def list_events(request):
 
 
 @router.get("/events/{event_id}", auth=None, response=EventOut)
-def get_event(request, event_id: int):
+def get_event(request, event_id: ObjectId):
     return _event_out(get_object_or_404(_public(), pk=event_id))
 
 
-class RegistrationIn(Schema):
+class RegistrationIn(InputSchema):
+    single_line = frozenset({"name", "phone", "category", "organization", "invitation_code"})
+
     name: str
     phone: str
     category: str
@@ -89,8 +97,11 @@ class RegistrationOut(Schema):
 
 
 @router.post("/events/{event_id}/registrations", auth=None, response={201: RegistrationOut})
-def create_registration(request, event_id: int, payload: RegistrationIn):
-    """Register for an event: confirmed, waitlisted, or pending review (approval mode)."""
+def create_registration(request, event_id: ObjectId, payload: RegistrationIn):
+    """Register for an event: confirmed, waitlisted, or pending review (approval mode).
+    429 `too_many_requests` (with Retry-After) past the limits per phone and per address."""
+    ratelimit.hit(("registration.phone", normalize_phone(payload.phone)),
+                  ("registration.address", client_ip(request)))  # fmt: skip
     try:
         registration = services.register(
             event_id, name=payload.name, phone=payload.phone, category=payload.category,
@@ -111,7 +122,7 @@ def create_registration(request, event_id: int, payload: RegistrationIn):
 @router.delete("/registrations/{ticket_code}", auth=None, response={200: RegistrationOut})
 def cancel_registration(request, ticket_code: str):
     """Cancel with the ticket code; a freed seat goes to the waitlist. Repeating is harmless."""
-    ticket_code = ticket_code.strip().upper()
+    ticket_code = clean_code(ticket_code)
     get_object_or_404(Registration, ticket_code=ticket_code)
     try:
         registration, _promoted = services.cancel(ticket_code, request=request)
@@ -124,9 +135,11 @@ def cancel_registration(request, ticket_code: str):
 # --- Staff (token) -----------------------------------------------------------------------
 
 
-class EventIn(Schema):
+class EventIn(InputSchema):
+    single_line = frozenset({"title", "venue", "address"})
+
     title: str
-    unit_id: int
+    unit_id: ObjectId
     starts_at: datetime
     ends_at: datetime
     venue: str
@@ -134,7 +147,7 @@ class EventIn(Schema):
     capacity: int
     quotas: dict[str, int] | None = None
     registration_mode: str = "open"
-    campaign_id: int | None = None
+    campaign_id: ObjectId | None = None
     theme: str = ""
     publish: bool = False
 
@@ -180,7 +193,7 @@ class StaffRegistrationOut(Schema):
 
 
 @router.get("/events/{event_id}/registrations", response=list[StaffRegistrationOut])
-def list_registrations(request, event_id: int):
+def list_registrations(request, event_id: ObjectId):
     """Registrations of an event the token's user manages; phones masked."""
     event = get_object_or_404(Event, pk=event_id)
     if not can_manage_event(request.access, event):
@@ -193,7 +206,9 @@ def list_registrations(request, event_id: int):
     ]  # fmt: skip
 
 
-class CheckinIn(Schema):
+class CheckinIn(InputSchema):
+    single_line = frozenset({"ticket_code"})
+
     ticket_code: str
 
 
@@ -205,7 +220,7 @@ class CheckinOut(Schema):
 
 
 @router.post("/events/{event_id}/checkins", response={201: CheckinOut})
-def create_checkin(request, event_id: int, payload: CheckinIn):
+def create_checkin(request, event_id: ObjectId, payload: CheckinIn):
     """Check a ticket in; the same ticket a second time answers 409 already_checked_in."""
     event = get_object_or_404(Event, pk=event_id)
     if not can_manage_event(request.access, event):

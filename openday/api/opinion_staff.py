@@ -10,6 +10,8 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
 from openday.accounts.models import User
+from openday.lib.edge import InputSchema
+from openday.lib.params import ObjectId, Offset
 from openday.opinions import access
 from openday.opinions import services as ops
 from openday.opinions.models import Opinion
@@ -72,8 +74,8 @@ def _get(request, opinion_id, check, message):
 
 
 @router.get("/staff/opinions", response=list[StaffOpinionOut])
-def list_opinions(request, status: str = "", event_id: int | None = None, mine: bool = False,
-                  limit: int = 100, offset: int = 0):  # fmt: skip
+def list_opinions(request, status: str = "", event_id: ObjectId | None = None, mine: bool = False,
+                  limit: int = 100, offset: Offset = 0):  # fmt: skip
     """Opinions the token's user may see (a handler: those assigned to them); names and phones
     masked. Newest first; `limit` at most 500."""
     qs = access.visible(request.access).select_related("office", "unit", "assignee")
@@ -87,15 +89,15 @@ def list_opinions(request, status: str = "", event_id: int | None = None, mine: 
     return [_out(o) for o in qs[offset : offset + limit]]
 
 
-class AssignIn(Schema):
-    unit_id: int
-    assignee_id: int | None = None
+class AssignIn(InputSchema):
+    unit_id: ObjectId
+    assignee_id: ObjectId | None = None
     due_days: int | None = None
     reason: str = ""
 
 
 @router.post("/opinions/{opinion_id}/assign", response=StaffOpinionOut)
-def assign(request, opinion_id: int, payload: AssignIn):
+def assign(request, opinion_id: ObjectId, payload: AssignIn):
     """认领/交办: a responsible unit, optionally a named person, a due date in working days."""
     o = _get(request, opinion_id, access.can_assign_person, "无权交办这条意见。")
     unit = Org.objects.filter(pk=payload.unit_id).first()
@@ -119,13 +121,13 @@ def assign(request, opinion_id: int, payload: AssignIn):
     return _out(o)
 
 
-class AnswerIn(Schema):
+class AnswerIn(InputSchema):
     answer: str
     decision: str
 
 
 @router.post("/opinions/{opinion_id}/answer", response=StaffOpinionOut)
-def answer(request, opinion_id: int, payload: AnswerIn):
+def answer(request, opinion_id: ObjectId, payload: AnswerIn):
     """The answer and the adoption decision: adopted, partly, explained (with reasons), solved."""
     o = _get(request, opinion_id, access.can_answer, "无权答复这条意见。")
     try:
@@ -138,14 +140,14 @@ def answer(request, opinion_id: int, payload: AnswerIn):
     return _out(o)
 
 
-class ReviewIn(Schema):
+class ReviewIn(InputSchema):
     approve: bool
     note: str = ""
     publish: bool = False
 
 
 @router.post("/opinions/{opinion_id}/review", response=StaffOpinionOut)
-def review(request, opinion_id: int, payload: ReviewIn):
+def review(request, opinion_id: ObjectId, payload: ReviewIn):
     """The unit admin's review: approve (and publish), or return with a note."""
     o = _get(request, opinion_id, access.can_review, "无权审核这条意见的答复。")
     try:
@@ -159,7 +161,7 @@ def review(request, opinion_id: int, payload: ReviewIn):
 
 
 @router.post("/opinions/{opinion_id}/publish", response=StaffOpinionOut)
-def publish(request, opinion_id: int):
+def publish(request, opinion_id: ObjectId):
     """Publish an approved answer on the results board and tell the submitter(s)."""
     o = _get(request, opinion_id, access.can_review, "无权公开这条意见的办理结果。")
     try:

@@ -14,8 +14,13 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from ninja import Router, Schema, Status
 
+from openday.audit.services import client_ip
+from openday.lib.edge import InputSchema
+from openday.lib.params import ObjectId, Page
+from openday.lib.personal_data import normalize_phone
 from openday.opinions import services
 from openday.opinions.models import Opinion
+from openday.ops import ratelimit
 from openday.portal import opinion_views as public
 
 router = Router(tags=["意见建议"])
@@ -29,10 +34,12 @@ def _error(code, message, status, **extra):
     return error(code, message, status, **extra)
 
 
-class OpinionIn(Schema):
+class OpinionIn(InputSchema):
+    single_line = frozenset({"name", "phone", "category"})
+
     content: str = ""
-    event_id: int | None = None
-    office_id: int | None = None
+    event_id: ObjectId | None = None
+    office_id: ObjectId | None = None
     name: str | None = None
     phone: str | None = None
     category: str | None = None
@@ -58,6 +65,8 @@ def create_opinion(request, payload: OpinionIn):
             return _error("not_found", "活动不存在。", 404)
     elif payload.office_id is not None:
         office = public.public_offices().filter(pk=payload.office_id).first()
+    ratelimit.hit(("opinion.address", client_ip(request)),
+                  ("opinion.phone", normalize_phone(public.ascii_text(payload.phone))))  # fmt: skip
     try:
         opinion = services.submit_opinion(
             content=payload.content, source=Opinion.Source.API, office=office, event=event,
@@ -120,8 +129,8 @@ class BoardPage(Schema):
 
 # Registered before /opinions/{tracking_code} so that "published" is not read as a code.
 @router.get("/opinions/published", auth=None, response=BoardPage)
-def published_opinions(request, event_id: int | None = None, campaign_id: int | None = None,
-                       decision: str = "", page: int = 1):  # fmt: skip
+def published_opinions(request, event_id: ObjectId | None = None, campaign_id: ObjectId | None = None,
+                       decision: str = "", page: Page = 1):  # fmt: skip
     """The results board (采纳及整改结果公开), newest first, 20 a page: for one event, one
     campaign, or everything published. `decision` filters by adoption; `summary` counts the
     scope by decision. Submitters are masked; phone numbers are never included."""
@@ -169,16 +178,18 @@ def lookup_opinion(request, tracking_code: str, phone_tail: str = ""):
     """Progress of one opinion: the tracking code and the last four digits of the phone given
     with it (empty when none was given). Once published: the answer, the decision and the
     rectification steps. 404 `not_found` when code and tail do not match, whether or not the
-    code exists; 429 `too_many_requests` after 10 failed look-ups from one address in 10
-    minutes (shared with the web page)."""
-    if public.lookup_blocked(request):
-        return _error("too_many_requests", public.TOO_MANY_MESSAGE, 429)
+    code exists; 429 `too_many_requests` (with Retry-After) after too many failed look-ups from
+    one address or for one tracking code (shared with the web page, docs/api.md)."""
+    code = public.normalize_code(tracking_code)
+    limited = public.lookup_limit(request, code)
+    if limited:
+        raise limited
     tail = public.ascii_text(phone_tail)
     if tail and not public.TAIL_RE.match(tail):
         return _error("invalid", "请求参数不正确。", 422,
                       details=[{"field": "phone_tail", "reason": "须为4位数字，或留空。"}])  # fmt: skip
-    opinion = services.lookup(public.normalize_code(tracking_code), tail)
+    opinion = services.lookup(code, tail)
     if opinion is None:
-        public.note_failed_lookup(request)
+        public.note_failed_lookup(request, code)
         return _error("not_found", public.NOT_FOUND_MESSAGE, 404)
     return public.public_result(opinion)

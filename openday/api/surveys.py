@@ -12,7 +12,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
+from openday.audit.services import client_ip
 from openday.events.models import GUEST_CATEGORIES
+from openday.lib.edge import InputSchema
+from openday.lib.params import ObjectId
+from openday.ops import ratelimit
 from openday.surveys import answers as checks
 from openday.surveys import services
 from openday.surveys.access import can_see_results
@@ -107,7 +111,7 @@ def _coded(labels):
 
 
 @router.get("/surveys/{survey_id}", auth=None, response=SurveyOut)
-def get_survey(request, survey_id: int):
+def get_survey(request, survey_id: ObjectId):
     """A published survey and its questions; when it does not take answers now, `message` says
     why. Only questions whose `show_if` is met are answered: {question, values} names an earlier
     question and the codes that show this one."""
@@ -137,7 +141,9 @@ def get_survey(request, survey_id: int):
     }  # fmt: skip
 
 
-class ResponseIn(Schema):
+class ResponseIn(InputSchema):
+    single_line = frozenset({"device_id", "name", "phone", "category"})
+
     answers: dict[str, Any]
     device_id: str | None = None
     name: str | None = None
@@ -156,10 +162,12 @@ def _answer_details(errors):
 
 
 @router.post("/surveys/{survey_id}/responses", auth=None, response={201: ResponseOut})
-def create_response(request, survey_id: int, payload: ResponseIn):
+def create_response(request, survey_id: ObjectId, payload: ResponseIn):
     """Answer a survey, once per device (`device_id`: a stable id the app keeps) and, on a named
     survey, once per phone. 409 `duplicate` for a second answer, 409 `closed` outside the
-    collecting period; 422 `invalid` lists every problem, by question."""
+    collecting period; 422 `invalid` lists every problem, by question; 429 `too_many_requests`
+    past the limit per address."""
+    ratelimit.hit(("survey.address", client_ip(request)))
     try:
         response = services.submit_response(
             survey_id, payload.answers, channel=Response.Channel.API,
@@ -185,7 +193,7 @@ def create_response(request, survey_id: int, payload: ResponseIn):
 
 
 @router.get("/surveys/{survey_id}/results", response=dict)
-def survey_results(request, survey_id: int, channel: str = ""):
+def survey_results(request, survey_id: ObjectId, channel: str = ""):
     """Results by question, for those who may see the owning org; `channel` online or paper
     limits them to answers given that way."""
     survey = get_object_or_404(Survey.objects.select_related("org"), pk=survey_id)

@@ -3,7 +3,7 @@
 import logging
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied, RequestDataTooBig
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, NinjaAPI, Schema, Status
@@ -12,6 +12,9 @@ from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer
 
 from openday.accounts.services import user_for_token
+from openday.lib.params import BadParam, ObjectId, Offset
+from openday.lib.request_limits import too_large
+from openday.ops.ratelimit import Limited
 from openday.orgs.access import Access
 from openday.orgs.models import Org
 
@@ -48,8 +51,30 @@ api = NinjaAPI(
 )
 
 
+DETAILS_SHOWN = 20  # a body with 100,000 bad items gets 20 reasons and the count, not all of them
+FIELD_CHARS, REASON_CHARS = 100, 200
+
+
+def _clip(text, limit):
+    """A string cut to `limit` characters; other values (numbers, None) as they are."""
+    if not isinstance(text, str) or len(text) <= limit:
+        return text
+    return text[: limit - 1] + "…"
+
+
 def error(code, message, status, **extra):
-    body = {"error": {"code": code, "message": message, **extra}}
+    """The one error shape. `details` are capped: the first DETAILS_SHOWN, each field and reason
+    clipped, and `total` counting them all, so no answer echoes a large body back."""
+    details = extra.get("details")
+    if details is not None:
+        extra["total"] = extra.get("total", len(details))
+        extra["details"] = [
+            {k: _clip(v, FIELD_CHARS if k == "field" else REASON_CHARS) for k, v in d.items()}
+            for d in details[:DETAILS_SHOWN]
+        ]
+        if extra["total"] > DETAILS_SHOWN:
+            message = f"{message}共 {extra['total']} 处，以下列出前 {DETAILS_SHOWN} 处。"
+    body = {"error": {"code": code, "message": _clip(message, 1000), **extra}}
     return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
 
 
@@ -60,12 +85,23 @@ def on_auth_error(request, exc):
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request, exc):
-    details = [
-        {"field": ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")),
-         "reason": e.get("msg", "")}
-        for e in exc.errors
-    ]  # fmt: skip
-    return error("invalid", "请求参数不正确。", 422, details=details)
+    errors = exc.errors
+    details = []
+    for e in errors[:DETAILS_SHOWN]:
+        where = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")]
+        details.append({"field": ".".join(where), "reason": e.get("msg", "")})
+    return error("invalid", "请求参数不正确。", 422, details=details, total=len(errors))
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_large(request, exc):
+    return too_large(request)
+
+
+@api.exception_handler(BadRequest)
+def on_bad_request(request, exc):
+    message = str(exc) if isinstance(exc, BadParam) else "请求不正确。"
+    return error("bad_request", message, 400)
 
 
 HTTP_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
@@ -81,6 +117,13 @@ def on_http_error(request, exc):
 def on_server_error(request, exc):
     logger.exception("API error on %s", request.path)
     return error("server_error", "服务器内部错误，已记录，请稍后再试。", 500)
+
+
+@api.exception_handler(Limited)
+def on_rate_limited(request, exc):
+    response = error("too_many_requests", exc.message, 429, retry_after=exc.retry_after)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(PermissionDenied)
@@ -225,7 +268,7 @@ def _org_out(o, access=None):
 
 
 @api.get("/orgs", response=OrgPage, tags=["组织"])
-def list_orgs(request, kind: str = "", offset: int = 0, limit: int = 100):
+def list_orgs(request, kind: str = "", offset: Offset = 0, limit: int = 100):
     """Organizations the token's user may see, in tree order; can_act says whether the user
     may act for it (create events, register walk-ins)."""
     if limit < 1 or limit > 500 or offset < 0:
@@ -243,7 +286,7 @@ def list_orgs(request, kind: str = "", offset: int = 0, limit: int = 100):
 
 
 @api.get("/orgs/{org_id}", response=OrgOut, tags=["组织"])
-def get_org(request, org_id: int):
+def get_org(request, org_id: ObjectId):
     org = get_object_or_404(Org.objects.select_related("region"), pk=org_id)
     if not request.access.can_see_org(org):
         raise PermissionDenied("无权查看该组织。")

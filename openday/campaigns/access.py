@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
+from openday.lib.params import object_id
 from openday.orgs.models import Role
 
 from .models import Campaign, Declaration
@@ -60,7 +61,7 @@ def visible_campaigns(access):
 
 def access_campaign(request, campaign_id, *, run=False):
     campaign = get_object_or_404(
-        Campaign.objects.select_related("office", "parent"), pk=campaign_id
+        Campaign.objects.select_related("office", "parent"), pk=object_id(campaign_id)
     )
     allowed = (
         runs_campaign(request.access, campaign)
@@ -77,7 +78,7 @@ def access_campaign(request, campaign_id, *, run=False):
 def access_declaration(request, declaration_id, *, review=False):
     declaration = get_object_or_404(
         Declaration.objects.select_related("campaign", "campaign__office", "unit"),
-        pk=declaration_id,
+        pk=object_id(declaration_id),
     )
     if review:
         allowed = runs_campaign(request.access, declaration.campaign)

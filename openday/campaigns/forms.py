@@ -1,5 +1,7 @@
 from django import forms
 
+from openday.lib.edge import Form
+
 from . import presets
 from .models import Campaign
 
@@ -26,7 +28,7 @@ class LinesField(forms.CharField):
         return value
 
 
-class CampaignForm(forms.Form):
+class CampaignForm(Form):
     title = forms.CharField(label="活动名称（实施方案标题）", max_length=200)
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
     kind = forms.ChoiceField(label="类型", choices=Campaign.Kind.choices)
@@ -68,13 +70,13 @@ class CampaignForm(forms.Form):
         self.fields["parent"].label_from_instance = lambda c: f"{c.office.display_name}：{c.title}"
 
 
-class NewCampaignForm(forms.Form):
+class NewCampaignForm(Form):
     preset = forms.ChoiceField(label="模板", choices=[(k, v["label"]) for k, v in presets.PRESETS.items()],
                                widget=forms.RadioSelect)  # fmt: skip
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
 
 
-class DeclarationForm(forms.Form):
+class DeclarationForm(Form):
     contact_name = forms.CharField(label="联系人", max_length=64, required=False)
     contact_phone = forms.CharField(label="联系电话", max_length=32, required=False,
                                     help_text="手机号或带区号的固定电话。")  # fmt: skip
@@ -82,7 +84,7 @@ class DeclarationForm(forms.Form):
                                 help_text="线上提交无需盖章；如需纸质件，请注明盖章版的报送方式。")  # fmt: skip
 
 
-class DeclarationRowForm(forms.Form):
+class DeclarationRowForm(Form):
     theme = forms.CharField(label="活动主题", max_length=200, required=False)
     month = forms.TypedChoiceField(
         label="活动时间（月份）", required=False, coerce=int, empty_value=None
@@ -104,17 +106,17 @@ class DeclarationRowForm(forms.Form):
         ]
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(Form):
     comment = forms.CharField(label="审核意见", required=False, widget=forms.Textarea(attrs={"rows": 3}),
                               help_text="退回时必填，单位会看到这段话。")  # fmt: skip
 
 
-class PlanForm(forms.Form):
+class PlanForm(Form):
     month_capacity = forms.IntegerField(label="每月活动上限", min_value=1, max_value=500, required=False,
                                         help_text="留空则按平均数的 1.2 倍自动计算。")  # fmt: skip
 
 
-class UploadForm(forms.Form):
+class UploadForm(Form):
     file = forms.FileField(
         label="xlsx 文件", error_messages={"required": "请选择要上传的 .xlsx 文件。"}
     )

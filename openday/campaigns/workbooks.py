@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from openday.lib.export_text import append_row, safe_cell, xml_text
 from openday.lib.spreadsheet import cell_text, open_workbook
 from openday.orgs.models import Org
 
@@ -85,15 +86,15 @@ def declaration_template(campaign, unit, declaration=None):
     ws = wb.active
     ws.title = "申报表"
     ws.merge_cells("A1:F1")
-    ws["A1"] = _title(campaign)
+    ws["A1"] = safe_cell(_title(campaign))
     ws["A1"].font = Font(size=16, bold=True)
     ws["A1"].alignment = Alignment(horizontal="center")
     contact = declaration.contact_name if declaration else ""
     phone = declaration.contact_phone if declaration else ""
-    ws["A2"] = f"填报单位（公章）：{unit.name}"
-    ws["C2"] = f"联系人：{contact}"
-    ws["E2"] = f"联系电话：{phone}"
-    ws.append(DECLARATION_HEADERS)
+    ws["A2"] = safe_cell(f"填报单位（公章）：{unit.name}")
+    ws["C2"] = safe_cell(f"联系人：{contact}")
+    ws["E2"] = safe_cell(f"联系电话：{phone}")
+    append_row(ws, DECLARATION_HEADERS)
     for cell in ws[3]:
         cell.font = Font(bold=True)
         cell.border = BOX
@@ -101,7 +102,7 @@ def declaration_template(campaign, unit, declaration=None):
     rows = list(declaration.rows.all()) if declaration else []
     for seq in range(1, campaign.themes_per_unit + 1):
         row = rows[seq - 1] if seq <= len(rows) else None
-        ws.append([seq, row.theme if row else "", f"{row.month}月" if row and row.month else "",
+        append_row(ws, [seq, row.theme if row else "", f"{row.month}月" if row and row.month else "",
                    row.forms_label if row else "", row.intro if row else "",
                    row.topic_area if row else ""])  # fmt: skip
     last = 3 + campaign.themes_per_unit
@@ -114,17 +115,18 @@ def declaration_template(campaign, unit, declaration=None):
                                  error="请从下拉列表中选择开展期内的月份。")  # fmt: skip
     month_check.add(f"C4:C{last}")
     ws.add_data_validation(month_check)
-    if len(",".join(campaign.topic_areas)) < 250:
-        area_check = DataValidation(type="list", formula1=f'"{",".join(campaign.topic_areas)}"',
-                                    allow_blank=True)  # fmt: skip
+    # A list validation is a formula by design: the office's own areas, as a quoted list.
+    areas = xml_text(",".join(campaign.topic_areas)).replace('"', "")
+    if len(areas) < 250:
+        area_check = DataValidation(type="list", formula1=f'"{areas}"', allow_blank=True)
         area_check.add(f"F4:F{last}")
         ws.add_data_validation(area_check)
     for col, width in zip("ABCDEF", (6, 30, 14, 22, 50, 14), strict=True):
         ws.column_dimensions[col].width = width
     note = ws.cell(row=last + 2, column=1)
-    note.value = (f"填写说明：活动时间须在{campaign.window_label}之间；活动形式从“{'、'.join(campaign.activity_forms)}”"
-                  f"中选择，多种用顿号分隔；活动简介不少于 {campaign.min_intro_length} 字。"
-                  f"请勿修改表头和第 1—3 行的格式。")  # fmt: skip
+    note.value = safe_cell(f"填写说明：活动时间须在{campaign.window_label}之间；活动形式从“{'、'.join(campaign.activity_forms)}”"
+                           f"中选择，多种用顿号分隔；活动简介不少于 {campaign.min_intro_length} 字。"
+                           f"请勿修改表头和第 1—3 行的格式。")  # fmt: skip
     ws.merge_cells(start_row=last + 2, start_column=1, end_row=last + 2, end_column=6)
     note.alignment = Alignment(wrap_text=True)
     ws.row_dimensions[last + 2].height = 45
@@ -200,15 +202,15 @@ def plan_workbook(campaign, entries, *, full_phone):
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("计划安排表")
     place = campaign.office.region.name if campaign.office.region else campaign.office.display_name
-    ws.append([f"{place}{campaign.year}年{campaign.kind_quoted}活动计划安排表"])
-    ws.append(PLAN_HEADERS)
+    append_row(ws, [f"{place}{campaign.year}年{campaign.kind_quoted}活动计划安排表"])
+    append_row(ws, PLAN_HEADERS)
     for seq, e in enumerate(entries, start=1):
         phone = e.contact_phone
         if not full_phone and phone.startswith("1"):
             from openday.lib.masking import mask_phone
 
             phone = mask_phone(phone)
-        ws.append([seq, e.unit.name, e.theme, f"{e.month}月", e.forms_label, e.intro, e.contact_name,
+        append_row(ws, [seq, e.unit.name, e.theme, f"{e.month}月", e.forms_label, e.intro, e.contact_name,
                    phone])  # fmt: skip
     buf = io.BytesIO()
     wb.save(buf)

@@ -28,6 +28,7 @@ from openday.campaigns.forms import (
     UploadForm,
 )
 from openday.campaigns.models import Campaign, Declaration, PlanEntry
+from openday.lib import params as param
 from openday.lib.spreadsheet import upload_problem
 from openday.orgs.models import Org, Role
 
@@ -76,7 +77,7 @@ def campaign_create(request):
         raise PermissionDenied("只有政务公开办管理员可以新建年度活动。")
     office = offices.first()
     if request.GET.get("office"):
-        office = get_object_or_404(offices, pk=request.GET["office"])
+        office = get_object_or_404(offices, pk=param.object_id(request.GET["office"]))
     preset_form = NewCampaignForm(request.GET or None, initial={"year": timezone.localdate().year,
                                                                  "preset": "theme_day"})  # fmt: skip
     if not (request.GET.get("preset") and preset_form.is_valid()):
@@ -318,7 +319,8 @@ def campaign_remind(request, campaign_id):
     campaign = access_campaign(request, campaign_id, run=True)
     units = None
     if request.POST.get("unit"):
-        units = list(Org.objects.filter(pk=request.POST["unit"], parent=campaign.office))
+        unit_id = param.object_id(request.POST["unit"])
+        units = list(Org.objects.filter(pk=unit_id, parent=campaign.office))
     sent = services.remind_units(request.user, campaign, units)
     if sent:
         messages.success(
@@ -417,7 +419,8 @@ def campaign_plan(request, campaign_id):
         if not runs:
             raise PermissionDenied("只有本级政务公开办管理员可以调整计划。")
         if "move" in request.POST:
-            entry = get_object_or_404(PlanEntry, pk=request.POST.get("entry"), campaign=campaign)
+            entry_id = param.object_id(request.POST.get("entry"))
+            entry = get_object_or_404(PlanEntry, pk=entry_id, campaign=campaign)
             try:
                 week = date.fromisoformat(request.POST.get("week", ""))
                 services.move_entry(request.user, entry, week, request=request)

@@ -273,22 +273,22 @@ def docx(request, campaign_id):
 
 
 urlpatterns = [
-    path("campaigns/<int:campaign_id>/evaluation/", dashboard, name="evaluation_dashboard"),
-    path("campaigns/<int:campaign_id>/evaluation/weights/", weights, name="evaluation_weights"),
+    path("campaigns/<id:campaign_id>/evaluation/", dashboard, name="evaluation_dashboard"),
+    path("campaigns/<id:campaign_id>/evaluation/weights/", weights, name="evaluation_weights"),
     path(
-        "campaigns/<int:campaign_id>/evaluation/units/<int:unit_id>/",
+        "campaigns/<id:campaign_id>/evaluation/units/<id:unit_id>/",
         unit_detail,
         name="evaluation_unit",
     ),
     path(
-        "campaigns/<int:campaign_id>/evaluation/units/<int:unit_id>/adjust/",
+        "campaigns/<id:campaign_id>/evaluation/units/<id:unit_id>/adjust/",
         adjust,
         name="evaluation_adjust",
     ),
-    path("evaluation/adjustments/<int:adjustment_id>/revoke/", revoke, name="evaluation_revoke"),
-    path("campaigns/<int:campaign_id>/evaluation/awards/", awards, name="evaluation_awards"),
-    path("evaluation/awards/<int:award_id>/remove/", award_remove, name="evaluation_award_remove"),
-    path("campaigns/<int:campaign_id>/evaluation/publish/", publish, name="evaluation_publish"),
-    path("campaigns/<int:campaign_id>/evaluation.xlsx", xlsx, name="evaluation_xlsx"),
-    path("campaigns/<int:campaign_id>/evaluation-report.docx", docx, name="evaluation_docx"),
+    path("evaluation/adjustments/<id:adjustment_id>/revoke/", revoke, name="evaluation_revoke"),
+    path("campaigns/<id:campaign_id>/evaluation/awards/", awards, name="evaluation_awards"),
+    path("evaluation/awards/<id:award_id>/remove/", award_remove, name="evaluation_award_remove"),
+    path("campaigns/<id:campaign_id>/evaluation/publish/", publish, name="evaluation_publish"),
+    path("campaigns/<id:campaign_id>/evaluation.xlsx", xlsx, name="evaluation_xlsx"),
+    path("campaigns/<id:campaign_id>/evaluation-report.docx", docx, name="evaluation_docx"),
 ]

@@ -13,6 +13,7 @@ from openday.events import services
 from openday.events.access import access_event, can_run_event_for, managed_events
 from openday.events.forms import CheckinForm, EventForm, RegistrationForm, initial_from
 from openday.events.models import Event, Registration
+from openday.lib import params as param
 from openday.lib.spreadsheet import upload_problem
 from openday.orgs.models import Org
 
@@ -51,7 +52,7 @@ def event_create(request):
     entry = None
     if request.GET.get("plan_entry"):
         entry = get_object_or_404(PlanEntry.objects.select_related("unit", "campaign"),
-                                  pk=request.GET["plan_entry"])  # fmt: skip
+                                  pk=param.object_id(request.GET["plan_entry"]))  # fmt: skip
         if not can_run_event_for(access, entry.unit):
             raise PermissionDenied("您无权为该单位创建活动。")
         existing = Event.objects.filter(plan_entry=entry).first()
@@ -182,7 +183,8 @@ def event_action(request, event_id, action):
                 "代报名信息不完整：" + errors_text(form),
             )
     elif action in ("approve", "reject"):
-        registration = get_object_or_404(event.registrations, pk=request.POST.get("registration"))
+        registration_id = param.object_id(request.POST.get("registration"))
+        registration = get_object_or_404(event.registrations, pk=registration_id)
         try:
             services.review(
                 request.user, registration, approve=action == "approve", request=request
@@ -194,7 +196,8 @@ def event_action(request, event_id, action):
                 request, f"{registration.masked_name}：{registration.get_status_display()}。"
             )
     elif action == "cancel":
-        registration = get_object_or_404(event.registrations, pk=request.POST.get("registration"))
+        registration_id = param.object_id(request.POST.get("registration"))
+        registration = get_object_or_404(event.registrations, pk=registration_id)
         try:
             services.cancel(registration.ticket_code, actor=request.user, request=request)
         except services.Refused as exc:

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import password_validation
 
 from openday.lib import personal_data
+from openday.lib.edge import Form
 from openday.orgs.models import Org, Region, Role, region_paths
 
 
@@ -27,14 +28,14 @@ class MobileField(forms.CharField):
         return personal_data.normalize_phone(value)
 
 
-class LoginForm(forms.Form):
+class LoginForm(Form):
     username = forms.CharField(label="用户名", max_length=150,
                                widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))  # fmt: skip
     password = forms.CharField(label="密码", strip=False,
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))  # fmt: skip
 
 
-class RegionForm(forms.Form):
+class RegionForm(Form):
     name = forms.CharField(label="名称", max_length=64)
     code = forms.CharField(label="区划代码", max_length=12, required=False,
                            help_text="县级及以上填 GB/T 2260 的 6 位代码；乡镇级 9 位、村级 12 位（统计用区划代码）；不清楚可留空。")  # fmt: skip
@@ -53,7 +54,7 @@ class RegionForm(forms.Form):
         )
 
 
-class OrgForm(forms.Form):
+class OrgForm(Form):
     name = forms.CharField(label="名称（全称）", max_length=100)
     short_name = forms.CharField(label="简称", max_length=32, required=False)
     kind = forms.ChoiceField(label="类型", choices=Org.Kind.choices)
@@ -80,7 +81,7 @@ class OrgForm(forms.Form):
         )
 
 
-class AddMemberForm(forms.Form):
+class AddMemberForm(Form):
     username = forms.CharField(label="用户名", max_length=150,
                                help_text="已有账户填其用户名；新账户将自动生成一次性初始密码。")  # fmt: skip
     full_name = forms.CharField(label="姓名", max_length=64, required=False,
@@ -94,7 +95,7 @@ class AddMemberForm(forms.Form):
         self.fields["role"].choices = [(r, Role(r).label) for r in roles]
 
 
-class MembershipForm(forms.Form):
+class MembershipForm(Form):
     role = forms.ChoiceField(label="角色", choices=Role.choices)
     title = forms.CharField(label="职务", max_length=64, required=False)
 
@@ -103,14 +104,14 @@ class MembershipForm(forms.Form):
         self.fields["role"].choices = [(r, Role(r).label) for r in roles]
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(Form):
     full_name = forms.CharField(label="姓名", max_length=64)
     phone = MobileField()
     email = forms.EmailField(label="电子邮箱", required=False,
                              error_messages={"invalid": "电子邮箱格式不正确。"})  # fmt: skip
 
 
-class PasswordChangeForm(forms.Form):
+class PasswordChangeForm(Form):
     old_password = forms.CharField(label="当前密码", strip=False,
                                    widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))  # fmt: skip
     new_password1 = forms.CharField(label="新密码", strip=False,
@@ -142,7 +143,7 @@ class PasswordChangeForm(forms.Form):
         return cleaned
 
 
-class ImportForm(forms.Form):
+class ImportForm(Form):
     file = forms.FileField(
         label="xlsx 文件", error_messages={"required": "请选择要导入的 .xlsx 文件。"}
     )

@@ -6,6 +6,8 @@ from django.shortcuts import render
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from openday.lib import params as param
+from openday.lib.export_text import append_row
 from openday.opinions import figures as calc
 from openday.opinions.access import visible
 
@@ -24,9 +26,9 @@ GROUP_LABELS = {"unit": "按责任单位", "event": "按活动", "campaign": "�
 
 def _scope(request):
     opinions = visible(request.access)
-    year = request.GET.get("year", "")
-    if year.isdigit():
-        opinions = opinions.filter(received_at__year=int(year))
+    year = param.year(request.GET.get("year"), default="")
+    if year:
+        opinions = opinions.filter(received_at__year=year)
     return opinions, year
 
 
@@ -69,11 +71,11 @@ def figures_xlsx(request):
     wb.remove(wb.active)
     for group, title in GROUP_LABELS.items():
         ws = wb.create_sheet(title)
-        ws.append(["名称", *[label for _k, label in COLUMNS]])
+        append_row(ws, ["名称", *[label for _k, label in COLUMNS]])
         for row in calc.by(opinions, group):
-            ws.append([row["label"], *[row[k] for k, _l in COLUMNS]])
+            append_row(ws, [row["label"], *[row[k] for k, _l in COLUMNS]])
         total = calc.counts(opinions)
-        ws.append(["合计", *[total[k] for k, _l in COLUMNS]])
+        append_row(ws, ["合计", *[total[k] for k, _l in COLUMNS]])
         for cell in ws[1]:
             cell.font = Font(bold=True)
         ws.column_dimensions["A"].width = 40

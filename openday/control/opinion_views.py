@@ -13,7 +13,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
-from django.forms import Form
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,6 +23,9 @@ from openpyxl import Workbook
 from openday.audit.models import AuditEntry
 from openday.control.forms import errors_text
 from openday.events.models import Event
+from openday.lib import params as param
+from openday.lib.edge import Form
+from openday.lib.export_text import append_row
 from openday.lib.masking import mask_name
 from openday.lib.spreadsheet import upload_problem
 from openday.opinions import forms as of
@@ -87,8 +89,8 @@ def _pick_event(access, events, wanted):
     if not wanted:
         return None
     event = (
-        Event.objects.select_related("unit", "campaign").filter(pk=wanted).first()
-        if str(wanted).isdigit()
+        Event.objects.select_related("unit", "campaign").filter(pk=param.id_or_none(wanted)).first()
+        if param.id_or_none(wanted)
         else None
     )
     if event is None or not can_enter_for(access, event.unit):
@@ -136,10 +138,10 @@ def _filtered(request):
         qs = qs.filter(status__in=OPEN)
     elif f["status"] in S.values:
         qs = qs.filter(status=f["status"])
-    if f["event"].isdigit():
-        qs = qs.filter(event_id=int(f["event"]))
-    if f["unit"].isdigit():
-        qs = qs.filter(unit_id=int(f["unit"]))
+    if event_id := param.id_or_none(f["event"]):
+        qs = qs.filter(event_id=event_id)
+    if unit_id := param.id_or_none(f["unit"]):
+        qs = qs.filter(unit_id=unit_id)
     if f["topic_area"]:
         qs = qs.filter(topic_area=f["topic_area"])
     if f["topic"]:
@@ -166,7 +168,7 @@ def _overdue_days(opinion, today):
 def opinion_list(request):
     access = request.access
     qs, f, mine = _filtered(request)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(qs, PAGE_SIZE).get_page(param.page(request.GET.get("page")))
     today = timezone.localdate()
     for o in page:
         o.overdue_days = _overdue_days(o, today)
@@ -206,9 +208,9 @@ def opinion_export(request):
     today = timezone.localdate()
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("意见建议")
-    ws.append(EXPORT_HEADERS)
+    append_row(ws, EXPORT_HEADERS)
     for o in qs.iterator(chunk_size=500):
-        ws.append([
+        append_row(ws, [
             o.tracking_code, timezone.localtime(o.received_at).strftime("%Y-%m-%d %H:%M"),
             o.get_source_display(), o.content, o.summary, o.topic_area, o.topic, o.masked_name,
             o.masked_phone, o.get_category_display(), o.event.title if o.event else "",
@@ -499,10 +501,12 @@ def _do_classify(request, opinion, form):
 
 
 def _float(value):
+    """A classifier confidence from a hidden field: a number in 0..1, else None."""
     try:
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError):
         return None
+    return number if 0 <= number <= 1 else None
 
 
 def _do_assign(request, opinion, form):
@@ -707,13 +711,13 @@ def callback_list(request):
     event = request.GET.get("event", "").strip()
     outcome = request.GET.get("outcome", "")
     retry = request.GET.get("retry") == "1"
-    if event.isdigit():
-        qs = qs.filter(event_id=int(event))
+    if event_id := param.id_or_none(event):
+        qs = qs.filter(event_id=event_id)
     if outcome in Callback.Outcome.values:
         qs = qs.filter(outcome=outcome)
     if retry:
         qs = qs.filter(_due_for_retry())
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(qs, PAGE_SIZE).get_page(param.page(request.GET.get("page")))
     for c in page:
         c.masked_name = mask_name(c.name) or "（未留姓名）"
     params = {"event": event, "outcome": outcome, "retry": "1" if retry else ""}
@@ -735,12 +739,14 @@ def callback_build(request):
         raise PermissionDenied(NOT_CALLER)
     event_id, org_id = request.POST.get("event", ""), request.POST.get("org", "")
     event = org = None
-    if event_id.isdigit():
-        event = get_object_or_404(Event.objects.select_related("unit"), pk=int(event_id))
+    if event_id:
+        event = get_object_or_404(
+            Event.objects.select_related("unit"), pk=param.object_id(event_id)
+        )
         if not can_enter_for(access, event.unit):
             raise PermissionDenied("您无权为该活动生成回访名单。")
-    elif org_id.isdigit():
-        org = get_object_or_404(Org, pk=int(org_id))
+    elif org_id:
+        org = get_object_or_404(Org, pk=param.object_id(org_id))
         if not can_enter_for(access, org):
             raise PermissionDenied("您无权为该单位生成回访名单。")
     else:

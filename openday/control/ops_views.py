@@ -14,6 +14,7 @@ from django.urls import path
 from django.views.decorators.http import require_POST
 
 from openday.audit.services import record
+from openday.lib import params as param
 from openday.messaging.services import retry_failed
 from openday.ops.status import gather
 
@@ -48,7 +49,7 @@ def ops_retry_messages(request):
     from openday.messaging.models import OutboundMessage
 
     failed = OutboundMessage.objects.filter(status=OutboundMessage.Status.FAILED)
-    ticked = [int(v) for v in request.POST.getlist("message") if v.isdigit()]
+    ticked = [n for n in map(param.id_or_none, request.POST.getlist("message")) if n]
     ids = list((failed.filter(pk__in=ticked) if ticked else failed).values_list("pk", flat=True))
     with transaction.atomic():
         count = retry_failed(ids)

@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.forms import Form
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -22,6 +21,8 @@ from openday.campaigns.access import visible_campaigns
 from openday.control.forms import errors_text
 from openday.events.access import access_event
 from openday.events.models import Event
+from openday.lib import params as param
+from openday.lib.edge import Form
 from openday.publicity import bulletin, rendering, services, wechat
 from openday.publicity import forms as pf
 from openday.publicity.access import (
@@ -65,10 +66,10 @@ def article_list(request):
     access = request.access
     f = {k: request.GET.get(k, "").strip() for k in FILTERS}
     qs = visible(access).select_related("unit", "event", "campaign")
-    if f["campaign"].isdigit():
-        qs = qs.filter(campaign_id=int(f["campaign"]))
-    if f["event"].isdigit():
-        qs = qs.filter(event_id=int(f["event"]))
+    if campaign_id := param.id_or_none(f["campaign"]):
+        qs = qs.filter(campaign_id=campaign_id)
+    if event_id := param.id_or_none(f["event"]):
+        qs = qs.filter(event_id=event_id)
     if f["status"] in S.values:
         qs = qs.filter(status=f["status"])
     if f["kind"] in Article.Kind.values:
@@ -77,7 +78,7 @@ def article_list(request):
         qs = qs.filter(Q(title__icontains=f["q"]) | Q(lead__icontains=f["q"])
                        | Q(body__icontains=f["q"]))  # fmt: skip
     qs = qs.order_by("-updated_at", "-id")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(qs, PAGE_SIZE).get_page(param.page(request.GET.get("page")))
     seen = visible(access)
     params = {k: v for k, v in f.items() if v}
     reviewer = reviews_anything(access)
@@ -118,9 +119,10 @@ def _campaigns_for(access, orgs):
 
 def _wanted_event(request):
     wanted = request.POST.get("event") or request.GET.get("event") or ""
-    if not str(wanted).isdigit():
+    wanted = param.id_or_none(wanted)
+    if wanted is None:
         return None
-    event = Event.objects.select_related("unit", "campaign").filter(pk=int(wanted)).first()
+    event = Event.objects.select_related("unit", "campaign").filter(pk=wanted).first()
     if event is None or not can_write_for(request.access, event.unit):
         raise PermissionDenied("您无权为该活动撰写稿件。")
     return event
@@ -136,14 +138,14 @@ def article_create(request):
     events = _events_for(units, event)
     campaigns = _campaigns_for(access, units)
     initial = {"unit": event.unit_id if event else units[0].pk, "kind": Article.Kind.NEWS}
-    if request.GET.get("unit", "").isdigit():
-        initial["unit"] = int(request.GET["unit"])
+    if unit_id := param.id_or_none(request.GET.get("unit")):
+        initial["unit"] = unit_id
     if event is not None:
         initial["event"] = event.pk
     if request.GET.get("kind") in Article.Kind.values:
         initial["kind"] = request.GET["kind"]
-    if request.GET.get("campaign", "").isdigit():
-        initial["campaign"] = int(request.GET["campaign"])
+    if campaign_id := param.id_or_none(request.GET.get("campaign")):
+        initial["campaign"] = campaign_id
     form = pf.ArticleForm(request.POST or None, units=units, events=events, campaigns=campaigns,
                           initial=initial)  # fmt: skip
     if request.method == "POST" and form.is_valid():
@@ -412,14 +414,14 @@ def article_bulletin(request, article_id):
 urlpatterns = [
     path("articles/", article_list, name="article_list"),
     path("articles/new/", article_create, name="article_create"),
-    path("articles/generate/<int:event_id>/<slug:kind>/", article_generate,
+    path("articles/generate/<id:event_id>/<slug:kind>/", article_generate,
          name="article_generate"),
-    path("articles/images/<int:image_id>/<slug:action>/", article_image_action,
+    path("articles/images/<id:image_id>/<slug:action>/", article_image_action,
          name="article_image_action"),
-    path("articles/<int:article_id>/", article_detail, name="article_detail"),
-    path("articles/<int:article_id>/edit/", article_edit, name="article_edit"),
-    path("articles/<int:article_id>/wechat.html", article_wechat, name="article_wechat"),
-    path("articles/<int:article_id>/wechat.zip", article_wechat_zip, name="article_wechat_zip"),
-    path("articles/<int:article_id>/bulletin/", article_bulletin, name="article_bulletin"),
-    path("articles/<int:article_id>/<slug:action>/", article_action, name="article_action"),
+    path("articles/<id:article_id>/", article_detail, name="article_detail"),
+    path("articles/<id:article_id>/edit/", article_edit, name="article_edit"),
+    path("articles/<id:article_id>/wechat.html", article_wechat, name="article_wechat"),
+    path("articles/<id:article_id>/wechat.zip", article_wechat_zip, name="article_wechat_zip"),
+    path("articles/<id:article_id>/bulletin/", article_bulletin, name="article_bulletin"),
+    path("articles/<id:article_id>/<slug:action>/", article_action, name="article_action"),
 ]  # fmt: skip

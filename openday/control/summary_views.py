@@ -20,6 +20,8 @@ from django.views.decorators.http import require_POST
 from openday.campaigns.access import access_campaign, visible_campaigns
 from openday.control.forms import errors_text
 from openday.events.models import Event
+from openday.lib import params as param
+from openday.lib.edge import Form
 from openday.lib.images import image_info
 from openday.orgs.models import Org
 from openday.publicity import evidence, photos, summaries
@@ -47,7 +49,7 @@ def _text(field, rows, help_text=""):
     )  # fmt: skip
 
 
-class SummaryForm(forms.Form):
+class SummaryForm(Form):
     overview = _text("overview", 4, "可选：活动开展的总体情况，写在正文开头。")
     experiences = _text("experiences", 6, "好经验、好做法，例如组织、宣传、互动环节的做法。")
     shortcomings = _text("shortcomings", 5)
@@ -62,13 +64,13 @@ class SummaryForm(forms.Form):
             self.fields[field].help_text = f"{help_text} {extra}".strip()
 
 
-class ReopenForm(forms.Form):
+class ReopenForm(Form):
     reason = forms.CharField(
         label="退回原因", max_length=300, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class PhotoForm(forms.Form):
+class PhotoForm(Form):
     caption = forms.CharField(label="说明", required=False, max_length=photos.CAPTION_MAX)
     shows_logo = forms.BooleanField(label="可见LOGO", required=False)
     public = forms.BooleanField(label="在专栏中公开", required=False)
@@ -299,9 +301,9 @@ def _campaign_param(request):
     value = request.GET.get("campaign", "")
     if value == NO_CAMPAIGN:
         return None
-    if not value.isdigit():
+    if not value:
         raise Http404("请指定年度活动。")
-    return access_campaign(request, int(value))
+    return access_campaign(request, param.object_id(value))
 
 
 @staff_required
@@ -338,9 +340,7 @@ def summary_index(request):
     if wanted == NO_CAMPAIGN:
         campaign = None
     elif wanted:
-        if not wanted.isdigit():
-            raise Http404("找不到该年度活动。")
-        campaign = access_campaign(request, int(wanted))
+        campaign = access_campaign(request, param.object_id(wanted))
     else:
         campaign = campaigns[0] if campaigns else None
     events = _scoped_events(request.access, campaign).select_related("unit", "report")
@@ -348,8 +348,8 @@ def summary_index(request):
         Org.objects.filter(pk__in=events.values("unit_id")).order_by("path").only("name", "path")
     )
     f = {k: request.GET.get(k, "") for k in ("unit", "summary", "evidence")}
-    if f["unit"].isdigit():
-        events = events.filter(unit_id=int(f["unit"]))
+    if unit_id := param.id_or_none(f["unit"]):
+        events = events.filter(unit_id=unit_id)
     if f["summary"] == "submitted":
         events = events.filter(report__status=EventSummary.Status.SUBMITTED)
     elif f["summary"] == "draft":
@@ -362,7 +362,7 @@ def summary_index(request):
         want = f["evidence"] == "complete"
         ids = [pk for pk, items in states.items() if all(i["ok"] for i in items) is want]
         events = events.filter(pk__in=ids)
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(events, PAGE_SIZE).get_page(param.page(request.GET.get("page")))
     states = evidence.checklists(page.object_list)
     for event in page.object_list:
         event.checklist = states.get(event.pk, [])
@@ -390,17 +390,17 @@ def summary_campaign_xlsx(request, campaign_id):
 urlpatterns = [
     path("summaries/", summary_index, name="summary_index"),
     path(
-        "summaries/campaigns/<int:campaign_id>/figures.xlsx",
+        "summaries/campaigns/<id:campaign_id>/figures.xlsx",
         summary_campaign_xlsx,
         name="summary_campaign_xlsx",
     ),
-    path("summaries/events/<int:event_id>/", summary_edit, name="summary_edit"),
-    path("summaries/events/<int:event_id>/summary.docx", summary_docx, name="summary_docx"),
-    path("summaries/events/<int:event_id>/reopen/", summary_reopen, name="summary_reopen"),
-    path("summaries/events/<int:event_id>/photos/", photo_manage, name="photo_manage"),
-    path("summaries/events/<int:event_id>/evidence.zip", evidence_event, name="evidence_event"),
-    path("summaries/units/<int:unit_id>/evidence.zip", evidence_unit, name="evidence_unit"),
-    path("summaries/photos/<int:photo_id>/", photo_file, name="photo_file"),
-    path("summaries/photos/<int:photo_id>/edit/", photo_update, name="photo_update"),
-    path("summaries/photos/<int:photo_id>/delete/", photo_delete, name="photo_delete"),
+    path("summaries/events/<id:event_id>/", summary_edit, name="summary_edit"),
+    path("summaries/events/<id:event_id>/summary.docx", summary_docx, name="summary_docx"),
+    path("summaries/events/<id:event_id>/reopen/", summary_reopen, name="summary_reopen"),
+    path("summaries/events/<id:event_id>/photos/", photo_manage, name="photo_manage"),
+    path("summaries/events/<id:event_id>/evidence.zip", evidence_event, name="evidence_event"),
+    path("summaries/units/<id:unit_id>/evidence.zip", evidence_unit, name="evidence_unit"),
+    path("summaries/photos/<id:photo_id>/", photo_file, name="photo_file"),
+    path("summaries/photos/<id:photo_id>/edit/", photo_update, name="photo_update"),
+    path("summaries/photos/<id:photo_id>/delete/", photo_delete, name="photo_delete"),
 ]

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from openday.events.access import can_run_event_for
 from openday.events.models import CATEGORY_NAMES, Event
+from openday.lib import params as param
 from openday.lib.spreadsheet import upload_problem
 from openday.opinions.access import can_enter_for
 from openday.orgs.models import Org
@@ -61,7 +62,7 @@ def survey_list(request):
         .annotate(n=Count("responses"))
         .order_by("-created_at")
     )
-    page = Paginator(surveys, 30).get_page(request.GET.get("page"))
+    page = Paginator(surveys, 30).get_page(param.page(request.GET.get("page")))
     return render(request, "control/surveys/list.html", {
         "page": page, "can_create": bool(_orgs_for(request.access)),
     })  # fmt: skip
@@ -324,7 +325,7 @@ def survey_responses(request, survey_id):
     batch = request.GET.get("batch", "").strip()
     if batch:
         qs = qs.filter(batch_no=batch)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = Paginator(qs, 50).get_page(param.page(request.GET.get("page")))
     return render(request, "control/surveys/responses.html", {
         "survey": survey, "page": page, "channel": channel, "batch": batch,
         "channels": Response.Channel.choices, "categories": CATEGORY_NAMES,
@@ -384,7 +385,9 @@ def survey_results(request, survey_id):
     for q in data["questions"]:
         if q["kind"] in ("text", "textarea"):
             rows = results.text_answers(survey, survey.questions.get(pk=q["id"]), channel=channel)
-            texts[q["id"]] = Paginator(rows, 20).get_page(request.GET.get(f"p{q['id']}"))
+            texts[q["id"]] = Paginator(rows, 20).get_page(
+                param.page(request.GET.get(f"p{q['id']}"))
+            )
     return render(request, "control/surveys/results.html", {
         "survey": survey, "data": data, "texts": texts, "channel": channel or "",
         "categories": CATEGORY_NAMES, "can_manage": can_manage_survey(request.access, survey),

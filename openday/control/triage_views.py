@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
+from openday.lib import params as param
+from openday.lib.export_text import append_row
 from openday.lib.spreadsheet import append_header
 from openday.opinions import triage
 from openday.opinions.forms import CategoriesForm
@@ -46,11 +48,12 @@ def _office(request, wanted):
         raise PermissionDenied(NOT_VIEWER)
     if not wanted:
         return offices[0], offices
-    if not str(wanted).isdigit():
+    wanted = param.id_or_none(wanted)
+    if wanted is None:
         raise Http404("没有这个政务公开办。")
-    office = next((o for o in offices if o.pk == int(wanted)), None)
+    office = next((o for o in offices if o.pk == wanted), None)
     if office is None:
-        if Org.objects.filter(pk=int(wanted), kind=Org.Kind.OFFICE).exists():
+        if Org.objects.filter(pk=wanted, kind=Org.Kind.OFFICE).exists():
             raise PermissionDenied(NOT_OFFICE)
         raise Http404("没有这个政务公开办。")
     return office, offices
@@ -96,11 +99,11 @@ def _categories_form(office, categories, data=None):
 def _value_names(office, rows):
     """Unit labels hold a unit's id: the names to show instead."""
     ids = {
-        int(v)
+        param.id_or_none(v)
         for r in rows
         if r.target == T.UNIT
         for v in (r.value, r.suggested)
-        if v and v.isdigit()
+        if param.id_or_none(v)
     }
     return {str(pk): name for pk, name in Org.objects.filter(pk__in=ids).values_list("pk", "name")}
 
@@ -140,7 +143,9 @@ def _page(request, office, offices, form=None, status=200):
         state["queued"] = triage.retrain_queued(office.pk, target.value)
         states.append(state)
     target = request.GET.get("target", "")
-    page = Paginator(_labels(office, target), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(_labels(office, target), PAGE_SIZE).get_page(
+        param.page(request.GET.get("page"))
+    )
     _describe(page.object_list, office, categories)
     can_manage = triage.can_manage(access, office)
     return render(request, "control/triage/index.html", {
@@ -232,7 +237,7 @@ def triage_labels_xlsx(request):
     ws.title = "分拣样本"
     append_header(ws, LABEL_HEADERS)
     for r in rows:
-        ws.append([
+        append_row(ws, [
             r.opinion.tracking_code, r.get_target_display(), r.value_name, r.suggested_name,
             round(r.confidence, 3) if r.confidence is not None else None,
             ("是" if r.accepted else "否") if r.suggested else "",

@@ -17,6 +17,7 @@ from openday.accounts import services as accounts
 from openday.accounts.models import LoginThrottle, User
 from openday.audit.models import ACTION_LABELS, AuditEntry
 from openday.audit.services import record
+from openday.lib import params as param
 from openday.lib.spreadsheet import upload_problem
 from openday.orgs import services as orgs
 from openday.orgs.access import access_org
@@ -161,7 +162,7 @@ def org_list(request):
         qs = qs.filter(Q(name__icontains=q) | Q(short_name__icontains=q))
     if kind in Org.Kind.values:
         qs = qs.filter(kind=kind)
-    page = Paginator(qs.order_by("path"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(qs.order_by("path"), PAGE_SIZE).get_page(param.page(request.GET.get("page")))
     top = min((o.depth for o in page), default=1)
     return render(request, "control/org_list.html", {
         "page": page, "q": q, "kind": kind, "kinds": Org.Kind.choices, "top_depth": top,
@@ -201,7 +202,7 @@ def org_create(request):
     access = request.access
     parent = None
     if request.GET.get("parent"):
-        parent = access_org(request, request.GET["parent"], manage=True)
+        parent = access_org(request, param.object_id(request.GET["parent"]), manage=True)
     elif not access.managed_orgs().exists():
         raise PermissionDenied("您无权新建组织。")
     default_kind = {Org.Kind.OFFICE: Org.Kind.UNIT, Org.Kind.UNIT: Org.Kind.DEPARTMENT,
@@ -455,7 +456,7 @@ def region_list(request):
         r.can_edit = r.pk in editable
         rows.append(r)
     rows.sort(key=lambda r: [(n.code or "~", n.name) for n in paths[r.pk]])
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(rows, PAGE_SIZE).get_page(param.page(request.GET.get("page")))
     return render(request, "control/region_list.html", {
         "page": page, "q": q, "can_manage": request.access.can_manage_regions(),
     })  # fmt: skip
@@ -506,7 +507,7 @@ def audit_log(request):
         qs = qs.filter(action=action)
     if who:
         qs = qs.filter(actor_label__icontains=who)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(qs, PAGE_SIZE).get_page(param.page(request.GET.get("page")))
     return render(request, "control/audit_log.html", {
         "page": page, "actions": sorted(ACTION_LABELS.items()), "action": action, "who": who,
     })  # fmt: skip

@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from openday.lib.edge import Form
 from openday.lib.spreadsheet import upload_problem
 from openday.workdays import services
 from openday.workdays.models import SpecialDay
@@ -17,7 +18,7 @@ from openday.workdays.models import SpecialDay
 from .views import XLSX, _apply_errors, staff_required
 
 
-class DayForm(forms.Form):
+class DayForm(Form):
     date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}),
                            error_messages={"required": "请填写日期。", "invalid": "日期格式不正确。"})  # fmt: skip
     kind = forms.ChoiceField(label="类型", choices=SpecialDay.Kind.choices, initial="holiday",
@@ -27,7 +28,7 @@ class DayForm(forms.Form):
                            help_text="节日名称，如 春节、国庆节；调休上班日也写所属节日。")  # fmt: skip
 
 
-class ImportForm(forms.Form):
+class ImportForm(Form):
     year = forms.IntegerField(label="年份", required=False, min_value=services.MIN_YEAR,
                               max_value=services.MAX_YEAR,
                               help_text="粘贴通知文本时填写通知所属的年份；上传 Excel 文件时可不填。",

@@ -8,6 +8,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment
 
+from openday.lib.export_text import append_row
 from openday.lib.official_doc import OfficialDocument
 from openday.lib.spreadsheet import append_header
 
@@ -26,8 +27,9 @@ def _cell(indicator, value):
 
 
 def _adjustment_text(unit_score):
+    # The label first: a cell starting with "+" or "-" would be written with an apostrophe.
     return "；".join(
-        f"{a.points:+}（{ind.BY_CODE[a.indicator].label if a.indicator else '总分'}）：{a.reason}"
+        f"{ind.BY_CODE[a.indicator].label if a.indicator else '总分'}{a.points:+}：{a.reason}"
         for a in unit_score.adjustments
     )
 
@@ -50,7 +52,7 @@ def indicators_xlsx(campaign, unit_ids=None, result=None):
             line = u.lines[s.code]
             row += [_cell(s.indicator, line.value), float(line.points)]
         row += [float(u.subtotal), float(u.adjustment_total), _adjustment_text(u), float(u.score)]
-        ws.append(row)
+        append_row(ws, row)
         for n, s in enumerate(result.standards):
             if s.indicator.kind == ind.RATE:
                 ws.cell(ws.max_row, 3 + 2 * n).number_format = "0.0%"
@@ -69,15 +71,15 @@ def _definitions(ws, result):
     append_header(ws, ["指标", "代码", "计量单位", "分值", "满分标准", "口径"])
     for s in result.standards:
         i = s.indicator
-        ws.append([i.label, i.code, i.measure, float(s.weight), s.target_label, i.definition])
-    ws.append(["合计", "", "", float(result.total_weight), "", ""])
-    ws.append([])
+        append_row(ws, [i.label, i.code, i.measure, float(s.weight), s.target_label, i.definition])
+    append_row(ws, ["合计", "", "", float(result.total_weight), "", ""])
+    append_row(ws, [])
     for text in (
         "得分 = 分值 × min(指标值 ÷ 满分标准, 1)，保留两位小数；回访满意度按（平均分 − 1）÷（满分标准 − 1）计算。",
         "比例和平均数类指标没有数据（如没有已答复的意见）的记 0 分，表中显示“无数据”。",
         "单项加减分后该项得分不低于 0、不高于分值；总分加减分后总分不低于 0。总分相同的单位名次相同。",
     ):
-        ws.append([text])
+        append_row(ws, [text])
     ws.column_dimensions["A"].width = 18
     ws.column_dimensions["F"].width = 80
     for row in ws.iter_rows(min_row=2, min_col=6, max_col=6):
@@ -89,7 +91,7 @@ def _awards(ws, result, unit_ids):
     for a in result.awards:
         if unit_ids is not None and a.unit_id not in unit_ids:
             continue
-        ws.append([a.get_kind_display(), a.unit.name, a.event.title if a.event else "",
+        append_row(ws, [a.get_kind_display(), a.unit.name, a.event.title if a.event else "",
                    a.citation, timezone.localtime(a.created_at).strftime("%Y-%m-%d")])  # fmt: skip
     ws.column_dimensions["B"].width = 30
     ws.column_dimensions["C"].width = 50
@@ -109,7 +111,7 @@ def _rollup(ws, campaign):
         for s in data["standards"]:
             line = row.lines[s.code]
             values += [_cell(s.indicator, line.value), float(line.points)]
-        ws.append([*values, float(row.score)])
+        append_row(ws, [*values, float(row.score)])
     ws.column_dimensions["B"].width = 36
 
 

@@ -2,13 +2,15 @@
 
 from django import forms
 
+from openday.lib.edge import Form
+
 from . import indicators as ind
 from .models import Award
 
 TEXTAREA = {"rows": 3}
 
 
-class WeightsForm(forms.Form):
+class WeightsForm(Form):
     """One weight and one target per indicator of the catalogue."""
 
     def __init__(self, *args, standards=(), **kwargs):
@@ -58,7 +60,7 @@ class WeightsForm(forms.Form):
 INDICATOR_CHOICES = [("", "总分"), *[(i.code, i.label) for i in ind.CATALOGUE]]
 
 
-class AdjustmentForm(forms.Form):
+class AdjustmentForm(Form):
     indicator = forms.ChoiceField(label="加减分项目", choices=INDICATOR_CHOICES, required=False)
     points = forms.CharField(
         label="加减分", help_text="正数为加分，负数为减分，如 2 或 -1.5",
@@ -71,14 +73,14 @@ class AdjustmentForm(forms.Form):
     )  # fmt: skip
 
 
-class RevokeForm(forms.Form):
+class RevokeForm(Form):
     reason = forms.CharField(
         label="撤销理由", max_length=500,
         error_messages={"required": "请写明撤销理由。"},
     )  # fmt: skip
 
 
-class AwardForm(forms.Form):
+class AwardForm(Form):
     kind = forms.ChoiceField(
         label="表彰类型", choices=Award.Kind.choices, widget=forms.RadioSelect,
         initial=Award.Kind.BEST_EVENT,
@@ -96,7 +98,7 @@ class AwardForm(forms.Form):
         self.fields["event"].choices = [("", "（请选择）")] + [(e.pk, e.title) for e in events]
 
 
-class SummaryForm(forms.Form):
+class SummaryForm(Form):
     experiences = forms.CharField(label="经验做法", required=False,
                                   widget=forms.Textarea(attrs={"rows": 4}))  # fmt: skip
     shortcomings = forms.CharField(label="存在不足", required=False,
@@ -105,5 +107,5 @@ class SummaryForm(forms.Form):
                                  widget=forms.Textarea(attrs={"rows": 3}))  # fmt: skip
 
 
-class UnpublishForm(forms.Form):
+class UnpublishForm(Form):
     reason = forms.CharField(label="撤回理由", max_length=500, required=False)

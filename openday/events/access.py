@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
+from openday.lib.params import object_id
 from openday.orgs.models import Role
 
 from .models import Event
@@ -30,7 +31,9 @@ def managed_events(access):
 
 
 def access_event(request, event_id, *, manage=False):
-    event = get_object_or_404(Event.objects.select_related("unit", "campaign"), pk=event_id)
+    event = get_object_or_404(
+        Event.objects.select_related("unit", "campaign"), pk=object_id(event_id)
+    )
     allowed = (can_manage_event if manage else can_see_event)(request.access, event)
     if not allowed:
         raise PermissionDenied("您无权管理该活动。" if manage else "您无权查看该活动。")

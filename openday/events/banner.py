@@ -7,6 +7,8 @@ here, so no font files are needed on the server.
 from django.utils import timezone
 from django.utils.html import escape
 
+from openday.lib.export_text import xml_text
+
 WIDTH, HEIGHT = 1920, 1080
 FONTS = (
     "'Noto Sans CJK SC','Source Han Sans SC','Microsoft YaHei','SimHei','PingFang SC',sans-serif"
@@ -38,7 +40,7 @@ def _size(line, width):
 
 
 def banner_svg(event):
-    lines = _split(event.title)
+    lines = _split(xml_text(event.title))
     size = min(_size(line, WIDTH) for line in lines)
     label = (
         "政务公开主题日"
@@ -47,7 +49,7 @@ def banner_svg(event):
     )
     local = timezone.localtime(event.starts_at)
     place = "、".join(v.get("name", "") for v in event.venues)
-    footer = f"{local.year}年{local.month}月{local.day}日 · {place} · {event.unit.name}"
+    footer = xml_text(f"{local.year}年{local.month}月{local.day}日 · {place} · {event.unit.name}")
     footer_size = max(24, min(44, int(WIDTH * 0.85 / max(len(footer), 1))))
     from openday.campaigns.logo import logo_data_uri
 

@@ -10,7 +10,8 @@ from docx.shared import Mm, Pt
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 
-from openday.lib.official_doc import OfficialDocument, set_run_font
+from openday.lib.export_text import append_row, xml_text
+from openday.lib.official_doc import OfficialDocument, add_text
 
 from .models import Registration
 
@@ -30,15 +31,15 @@ def signin_xlsx(event):
     wb = Workbook()
     ws = wb.active
     ws.title = "签到表"
-    ws.append([f"{event.title}签到表"])
+    append_row(ws, [f"{event.title}签到表"])
     ws["A1"].font = Font(size=14, bold=True)
     local = timezone.localtime(event.starts_at)
-    ws.append([f"时间：{local.year}年{local.month}月{local.day}日 {local:%H:%M}　地点："
-               + "、".join(v.get("name", "") for v in event.venues)])  # fmt: skip
-    ws.append(HEADERS)
+    append_row(ws, [f"时间：{local.year}年{local.month}月{local.day}日 {local:%H:%M}　地点："
+                    + "、".join(v.get("name", "") for v in event.venues)])  # fmt: skip
+    append_row(ws, HEADERS)
     thin = Side(style="thin")
     for row in _rows(event):
-        ws.append(row)
+        append_row(ws, row)
     for line in ws.iter_rows(min_row=3):
         for cell in line:
             cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
@@ -59,7 +60,7 @@ def signin_docx(event):
     local = timezone.localtime(event.starts_at)
     doc.line(f"时间：{local.year}年{local.month}月{local.day}日 {local:%H:%M}　地点："
              + "、".join(v.get("name", "") for v in event.venues))  # fmt: skip
-    rows = [[str(v) for v in row] for row in _rows(event)]
+    rows = [[xml_text(v) for v in row] for row in _rows(event)]
     doc.table(HEADERS, rows, [12, 22, 24, 42, 20, 16, 20], blank_rows=5)
     return doc.to_bytes()
 
@@ -82,11 +83,11 @@ def name_cards_docx(event):
         spacer.paragraph_format.space_before = Mm(95)
         name = document.add_paragraph()
         name.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        set_run_font(name.add_run(r.name), "黑体", 96)
+        add_text(name, r.name, "黑体", 96)
         if r.organization:
             org = document.add_paragraph()
             org.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            set_run_font(org.add_run(r.organization), "仿宋_GB2312", 24)
+            add_text(org, r.organization, "仿宋_GB2312", 24)
         if i < len(regs) - 1:
             document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     if not regs:

@@ -1,5 +1,6 @@
 from django import forms
 
+from openday.lib.edge import Form
 from openday.lib.personal_data import is_mobile
 
 from .models import GUEST_CATEGORIES, Event
@@ -26,7 +27,7 @@ def _lines(text, parts):
     return rows
 
 
-class EventForm(forms.Form):
+class EventForm(Form):
     title = forms.CharField(label="会标（活动名称）", max_length=200,
                             help_text="按年度活动的命名规则填写，如：××××单位2023年“政务公开主题日”活动。")  # fmt: skip
     theme = forms.CharField(label="活动主题", max_length=200, required=False)
@@ -114,7 +115,7 @@ def initial_from(event):
     return data
 
 
-class RegistrationForm(forms.Form):
+class RegistrationForm(Form):
     name = forms.CharField(
         label="姓名", max_length=64, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
@@ -138,5 +139,5 @@ class RegistrationForm(forms.Form):
         return phone
 
 
-class CheckinForm(forms.Form):
+class CheckinForm(Form):
     q = forms.CharField(label="票号、姓名或手机号后四位", max_length=64)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from openday.audit.services import record
 from openday.lib.personal_data import is_mobile, lookup_hash, normalize_phone
 from openday.lib.spreadsheet import cell_text, open_workbook
+from openday.lib.text import clean_code
 from openday.messaging.models import OutboundMessage
 from openday.messaging.services import queue_message
 
@@ -139,7 +140,8 @@ def remind(actor, event, base_url, *, request=None):
 
 
 def decline(code):
-    invitation = Invitation.objects.filter(code=code).first()
+    code = clean_code(code)
+    invitation = Invitation.objects.filter(code=code).first() if code else None
     if invitation is None or invitation.status == Invitation.Status.ACCEPTED:
         return invitation
     Invitation.objects.filter(pk=invitation.pk).update(
@@ -156,7 +158,7 @@ def letters_docx(event, base_url):
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
     from docx.shared import Mm
 
-    from openday.lib.official_doc import set_run_font
+    from openday.lib.official_doc import add_text
 
     document = Document()
     invitations = list(event.invitations.all())
@@ -168,12 +170,12 @@ def letters_docx(event, base_url):
         _logo(document, event)
         title = document.add_paragraph()
         title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        set_run_font(title.add_run("邀 请 函"), "方正小标宋简体", 26)
+        add_text(title, "邀 请 函", "方正小标宋简体", 26)
         greet = document.add_paragraph()
-        set_run_font(greet.add_run(f"尊敬的{invitation.name}："), "仿宋_GB2312", 16)
+        add_text(greet, f"尊敬的{invitation.name}：", "仿宋_GB2312", 16)
         body = document.add_paragraph()
         body.paragraph_format.first_line_indent = Mm(11)
-        set_run_font(body.add_run(
+        add_text(body, (
             f"{event.unit.name}定于{local.year}年{local.month}月{local.day}日 {local:%H:%M}在{place}举办"
             f"“{event.title}”，诚挚邀请您拨冗参加。请用手机扫描下方二维码报名或谢绝。"), "仿宋_GB2312", 16)  # fmt: skip
         png = io.BytesIO()
@@ -184,7 +186,7 @@ def letters_docx(event, base_url):
         qr.add_run().add_picture(png, width=Mm(45))
         sign = document.add_paragraph()
         sign.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        set_run_font(sign.add_run(event.unit.name), "仿宋_GB2312", 16)
+        add_text(sign, event.unit.name, "仿宋_GB2312", 16)
         if i < len(invitations) - 1:
             document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     if not invitations:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from openday.audit.services import record
 from openday.lib import personal_data
 from openday.lib.personal_data import is_mobile, lookup_hash, normalize_phone
+from openday.lib.text import InputError, clean_code, clean_text
 from openday.messaging import kinds
 from openday.messaging.models import OutboundMessage
 from openday.messaging.services import queue_message
@@ -318,11 +319,15 @@ def _new_ticket():
 
 def check_registration(event, *, name, phone, category, consent, seats=None):
     errors = {}
-    name = (name or "").strip()
-    if not name:
-        errors["name"] = "请填写姓名。"
-    elif len(name) > 64:
-        errors["name"] = "姓名不能超过 64 个字。"
+    try:  # callers other than forms and the API (commands, imports) meet the same rule
+        name = clean_text(name, multiline=False)
+    except InputError as exc:
+        errors["name"] = str(exc)
+    else:
+        if not name:
+            errors["name"] = "请填写姓名。"
+        elif len(name) > 64:
+            errors["name"] = "姓名不能超过 64 个字。"
     phone = normalize_phone(phone or "")
     if not phone:
         errors["phone"] = "请填写手机号。"
@@ -363,7 +368,7 @@ def register(event_id, *, name, phone, category, organization="", consent=False,
         raise Refused("not_found", "活动不存在或尚未发布。")
     invitation = None
     if invitation_code:
-        invitation = event.invitations.filter(code=invitation_code.strip().upper()).first()
+        invitation = event.invitations.filter(code=clean_code(invitation_code)).first()
         if invitation is None:
             raise Refused("closed", "邀请码无效，请核对邀请函中的链接。")
         # An invited guest registers in the category they were invited as.
@@ -560,7 +565,7 @@ def cancel(ticket_code, *, actor=None, request=None):
     """Cancel by ticket; a freed seat goes to the first who fits on the waitlist. Idempotent."""
     with transaction.atomic():
         registration = Registration.objects.select_related("event").get(
-            ticket_code=(ticket_code or "").strip().upper()
+            ticket_code=clean_code(ticket_code)
         )
         event = Event.objects.select_for_update().get(pk=registration.event_id)
         registration.refresh_from_db()
@@ -624,7 +629,7 @@ class AlreadyCheckedIn(Refused):
 
 def check_in(actor, event, ticket_code, *, request=None):
     """Mark a confirmed ticket as arrived; the conditional update makes retries harmless."""
-    ticket_code = (ticket_code or "").strip().upper()
+    ticket_code = clean_code(ticket_code)
     registration = event.registrations.filter(ticket_code=ticket_code).first()
     if registration is None:
         raise Refused("not_found", "票号不存在或不属于本活动。")

@@ -116,4 +116,26 @@ def check_upload(f, *, name="", max_mb):
         if kind_of(bytes(head)) is None:
             raise BadImage(f"“{name}”不是 JPG 或 PNG 照片。")
         raise BadImage(f"“{name}”无法读取图片尺寸，文件可能已损坏，请重新导出后上传。")
+    problem = pixels_problem(info[1], info[2], name)
+    if problem:
+        raise BadImage(problem)
     return info
+
+
+def pixels_problem(width, height, name="图片"):
+    """Why a picture of this size is refused (read from its header, before anything decodes it:
+    a few KB of PNG can claim 60000×60000 pixels, 10 GB once decoded), or None."""
+    from django.conf import settings
+
+    side, pixels = settings.OPENDAY_IMAGE_MAX_SIDE, settings.OPENDAY_IMAGE_MAX_PIXELS
+    if width > side or height > side:
+        return (
+            f"“{name}”尺寸为 {width}×{height} 像素，每边不能超过 {side} 像素（上限），"
+            "请缩小后再上传。"
+        )
+    if width * height > pixels:
+        return (
+            f"“{name}”有 {width * height / 1e6:.0f} 百万像素，超过 {pixels / 1e6:g} 百万像素"
+            "（上限），请缩小后再上传。"
+        )
+    return None

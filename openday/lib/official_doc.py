@@ -42,6 +42,9 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 from docx.table import _Cell
+from docx.text.run import Run
+
+from openday.lib.export_text import xml_text
 
 # Fonts named by GB/T 9704-2012 (as installed on Chinese government desktops).
 FANGSONG = "仿宋_GB2312"
@@ -104,6 +107,15 @@ def set_run_font(run, name: str, size_pt: float | None = None, *, bold: bool | N
     if bold is not None:
         run.font.bold = bold
     return run
+
+
+def add_text(paragraph, text, font: str, size_pt: float | None = None, *, bold: bool | None = None):
+    """Append ``text`` to ``paragraph`` as one run in ``font``: the one way text enters a document.
+
+    The text goes through ``xml_text`` first: python-docx refuses characters XML cannot hold
+    (a control character in one registrant's name would otherwise fail the whole document).
+    """
+    return set_run_font(paragraph.add_run(xml_text(text)), font, size_pt, bold=bold)
 
 
 def condensing_pt(text: str, size_pt: float, width_pt: float) -> float | None:
@@ -174,7 +186,7 @@ def _add_page_field(paragraph) -> None:
     instr.text = " PAGE "
     for child in (fld_char("begin"), instr, fld_char("separate"), "1", fld_char("end")):
         if isinstance(child, str):
-            set_run_font(paragraph.add_run(child), SONGTI, SIZE_4)  # cached result
+            add_text(paragraph, child, SONGTI, SIZE_4)  # cached result
         else:
             set_run_font(paragraph.add_run(), SONGTI, SIZE_4)._element.append(child)
 
@@ -243,9 +255,9 @@ class OfficialDocument:
                 fmt.right_indent = Pt(SIZE_4)
             else:
                 fmt.left_indent = Pt(SIZE_4)
-            set_run_font(p.add_run("— "), SONGTI, SIZE_4)
+            add_text(p, "— ", SONGTI, SIZE_4)
             _add_page_field(p)
-            set_run_font(p.add_run(" —"), SONGTI, SIZE_4)
+            add_text(p, " —", SONGTI, SIZE_4)
 
     def _text_width_pt(self) -> float:
         section = self.doc.sections[-1]
@@ -282,12 +294,12 @@ class OfficialDocument:
         size = min(HEADER_MAX_PT, math.floor(fit * 2) / 2)
         p = self._para(align="center", line_pt=None)
         p.paragraph_format.space_before = Mm(HEADER_TOP_MM)
-        run = set_run_font(p.add_run(issuer_mark), XIAOBIAOSONG, size)
+        run = add_text(p, issuer_mark, XIAOBIAOSONG, size)
         run.font.color.rgb = RED
 
         p = self._para(align="center")
         p.paragraph_format.space_before = Pt(2 * LINE_PT)
-        set_run_font(p.add_run(doc_number), FANGSONG, SIZE_3)
+        add_text(p, doc_number, FANGSONG, SIZE_3)
         # w:space is in points; the rule sits 4 mm under the 发文字号 line.
         _set_border(
             p._p.get_or_add_pPr(),
@@ -307,22 +319,23 @@ class OfficialDocument:
         lines = [line.strip() for line in text.split("\n") if line.strip()]
         for i, line in enumerate(lines):
             p = self._para(align="center", line_pt=max(LINE_PT, size_pt * 1.6))
-            run = set_run_font(p.add_run(line), XIAOBIAOSONG, size_pt)
+            run = add_text(p, line, XIAOBIAOSONG, size_pt)
             condense_to_fit(run, line, size_pt, self._text_width_pt())
             if i == len(lines) - 1:
                 p.paragraph_format.space_after = Pt(LINE_PT)
         if not lines:
             return
-        self.doc.core_properties.title = self.doc.core_properties.title or "".join(lines)
+        title = self.doc.core_properties.title or xml_text("".join(lines))
+        self.doc.core_properties.title = title
 
     def recipients(self, text: str) -> None:
         """主送机关: flush left, no indent."""
         p = self._para(align="justify")
-        set_run_font(p.add_run(text.strip()), FANGSONG, SIZE_3)
+        add_text(p, text.strip(), FANGSONG, SIZE_3)
 
     def paragraph(self, text: str, *, indent: bool = True, align: str = "justify") -> None:
         p = self._para(align=align, indent=indent)
-        set_run_font(p.add_run(text), FANGSONG, SIZE_3)
+        add_text(p, text, FANGSONG, SIZE_3)
 
     def heading(self, text: str, level: int) -> None:
         """Outline heading: level 1 黑体, level 2 楷体_GB2312, level 3 仿宋.
@@ -336,9 +349,9 @@ class OfficialDocument:
         match = _RUN_IN.match(text)
         if match and level in (1, 2):
             head, rest = match.groups()
-        set_run_font(p.add_run(head), font, SIZE_3)
+        add_text(p, head, font, SIZE_3)
         if rest:
-            set_run_font(p.add_run(rest), FANGSONG, SIZE_3)
+            add_text(p, rest, FANGSONG, SIZE_3)
 
     def body(self, text: str) -> None:
         """One paragraph per non-blank line; "一、" lines are level-1, "（一）" level-2 headings."""
@@ -364,10 +377,10 @@ class OfficialDocument:
         p = self._para(align="right")
         p.paragraph_format.space_before = Pt(2 * LINE_PT)
         p.paragraph_format.right_indent = Pt(issuer_indent * CHAR_PT)
-        set_run_font(p.add_run(issuer), FANGSONG, SIZE_3)
+        add_text(p, issuer, FANGSONG, SIZE_3)
         p = self._para(align="right")
         p.paragraph_format.right_indent = Pt(date_indent * CHAR_PT)
-        set_run_font(p.add_run(when), FANGSONG, SIZE_3)
+        add_text(p, when, FANGSONG, SIZE_3)
 
     def page_break(self) -> None:
         """The next paragraph (or table) starts on a new page."""
@@ -388,7 +401,7 @@ class OfficialDocument:
         else:
             self._break_pending = True
         p = self._para(align="left")
-        set_run_font(p.add_run(label), HEITI, SIZE_3)
+        add_text(p, label, HEITI, SIZE_3)
         self._space_before_pending = 0.0
         size = SIZE_2
         if "\n" not in title.strip():
@@ -402,7 +415,7 @@ class OfficialDocument:
     def line(self, text: str) -> None:
         """A flush-left line in 4号 仿宋, e.g. "填报单位（公章）：    联系人：    联系电话："."""
         p = self._para(align="left")
-        set_run_font(p.add_run(text), FANGSONG, SIZE_4)  # python-docx preserves spaces
+        add_text(p, text, FANGSONG, SIZE_4)  # python-docx preserves spaces
 
     # ---------------------------------------------------------------- tables
     def table(
@@ -432,8 +445,8 @@ class OfficialDocument:
 
         # Python-docx spends ~10 ms per row building elements; beyond the first data row,
         # rows are deep copies of that formatted row with their texts replaced.
-        texts = [[str(v) for v in r] for r in rows]
-        built = [list(headers), *texts[:1]] + [[""] * len(headers)] * blank_rows
+        texts = [[xml_text(v) for v in r] for r in rows]
+        built = [[xml_text(h) for h in headers], *texts[:1]] + [[""] * len(headers)] * blank_rows
         table = self.doc.add_table(rows=len(built), cols=len(headers))
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
@@ -464,9 +477,10 @@ class OfficialDocument:
                 fmt = p.paragraph_format
                 fmt.space_before = fmt.space_after = Pt(2)
                 fmt.first_line_indent = Pt(0)
-                # The template data row gets a run in every cell, so copies can reuse it.
+                # The template data row gets a run in every cell (an empty one too), so copies
+                # can reuse it.
                 if value or r == 1:
-                    set_run_font(p.add_run(value), FANGSONG, font_pt, bold=r == 0)
+                    add_text(p, value, FANGSONG, font_pt, bold=r == 0)
         if len(texts) > 1:
             template = table.rows[1]._tr
             last = template
@@ -474,7 +488,9 @@ class OfficialDocument:
                 tr = copy.deepcopy(template)
                 for c, (tc, value) in enumerate(zip(tr.tc_lst, values, strict=False)):
                     paragraph = tc.p_lst[0]
-                    paragraph.xpath("./w:r/w:t")[0].text = value
+                    # The run's text setter, not its <w:t>: an empty template cell has no <w:t>,
+                    # and tabs and line breaks need their own elements.
+                    Run(paragraph.r_lst[0], None).text = value
                     align = self._cell_align(False, value, widths[c], font_pt)
                     paragraph.get_or_add_pPr().get_or_add_jc().val = align
                 last.addnext(tr)

@@ -9,9 +9,15 @@ from functools import cache
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+from openday.lib.text import identifier
+
+# ASCII digits only (Python's \d is any Unicode digit): normalize_phone turns every other
+# spelling into these first, so one number has one hash. Used with fullmatch.
+MOBILE_RE = re.compile(r"1[3-9][0-9]{9}", re.ASCII)
 # Office lines such as 0731-84390197 or 0475-1234567, with an optional extension.
-LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
+LANDLINE_RE = re.compile(r"0[0-9]{2,3}-?[0-9]{7,8}(-[0-9]{1,6})?", re.ASCII)
+_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63", "-"))
+_PREFIXES = ("+86", "0086", "86")
 
 
 @cache
@@ -21,23 +27,38 @@ def _fernet(key: str) -> Fernet:
 
 
 def normalize_phone(value: str) -> str:
-    """Strip spaces, dashes in mobiles and a +86 prefix; landlines keep their dash."""
-    value = (value or "").strip().replace(" ", "").replace("\u3000", "")
-    if value.startswith("+86"):
-        value = value[3:]
+    """One ASCII spelling per number: NFKC, Unicode digits as ASCII (openday.lib.text), no
+    spaces; a mobile loses its dashes and a +86 / 0086 / 86 prefix, a landline keeps its dash.
+    Anything else comes back in that form and is refused by is_mobile / is_phone. Idempotent."""
+    value = str(value or "")
+    # Removing a space or a bracket can put a combining mark next to a letter that NFKC then
+    # composes: repeat until nothing changes (once or twice for anything a person types).
+    for _ in range(8):
+        again = _normalize_phone_once(value)
+        if again == value:
+            break
+        value = again
+    return value
+
+
+def _normalize_phone_once(value: str) -> str:
+    value = identifier(value).translate(_DASHES).replace("(", "").replace(")", "")
     compact = value.replace("-", "")
-    if MOBILE_RE.match(compact):
+    if MOBILE_RE.fullmatch(compact):
         return compact
+    for prefix in _PREFIXES:
+        if compact.startswith(prefix) and MOBILE_RE.fullmatch(compact[len(prefix) :]):
+            return compact[len(prefix) :]
     return value
 
 
 def is_mobile(value: str) -> bool:
-    return bool(MOBILE_RE.match(normalize_phone(value)))
+    return bool(MOBILE_RE.fullmatch(normalize_phone(value)))
 
 
 def is_phone(value: str) -> bool:
     value = normalize_phone(value)
-    return bool(MOBILE_RE.match(value) or LANDLINE_RE.match(value))
+    return bool(MOBILE_RE.fullmatch(value) or LANDLINE_RE.fullmatch(value))
 
 
 def encrypt(value: str) -> str:

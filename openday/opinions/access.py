@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
+from openday.lib.params import object_id
 from openday.orgs.models import Role
 
 from .models import Opinion
@@ -91,7 +92,7 @@ def visible(access):
 def access_opinion(request, opinion_id, check=can_see, message="您无权查看这条意见。"):
     opinion = get_object_or_404(
         Opinion.objects.select_related("office", "unit", "event", "assignee", "merged_into"),
-        pk=opinion_id,
+        pk=object_id(opinion_id),
     )
     if not can_see(request.access, opinion) or not check(request.access, opinion):
         raise PermissionDenied(message)

@@ -15,6 +15,8 @@ from openpyxl.styles import Font
 
 from openday.events.models import CATEGORY_NAMES, GUEST_CATEGORIES
 from openday.lib import spreadsheet
+from openday.lib.edge import Form
+from openday.lib.export_text import append_row
 from openday.lib.spreadsheet import RowError, cell_text, open_workbook
 
 from .models import Callback, Opinion
@@ -63,7 +65,7 @@ class WhereMixin:
             self.add_error("event", "请选择活动，或选择受理意见的政务公开办。")
 
 
-class EntryForm(WhereMixin, forms.Form):
+class EntryForm(WhereMixin, Form):
     """One opinion typed in by staff: a forum speaker's words, a phone call, a paper card."""
 
     source = forms.ChoiceField(label="来源", choices=STAFF_SOURCES, initial="forum")
@@ -98,7 +100,7 @@ class EntryForm(WhereMixin, forms.Form):
         return cleaned
 
 
-class ImportForm(WhereMixin, forms.Form):
+class ImportForm(WhereMixin, Form):
     source = forms.ChoiceField(label="来源", choices=STAFF_SOURCES, initial="forum")
     event = forms.TypedChoiceField(label="默认活动（表中“活动编号”为空的行）", required=False,
                                    coerce=int, empty_value=None)  # fmt: skip
@@ -115,7 +117,7 @@ class ImportForm(WhereMixin, forms.Form):
 # --- Actions on one opinion -------------------------------------------------------------------
 
 
-class ClassifyForm(forms.Form):
+class ClassifyForm(Form):
     topic_area = forms.CharField(label="主题领域", max_length=32, required=False,
                                  widget=forms.TextInput(attrs={"list": "topic-areas"}),
                                  help_text="可从年度活动的主题领域中选择，也可直接填写。")  # fmt: skip
@@ -136,7 +138,7 @@ class ClassifyForm(forms.Form):
         self.fields["topic"].choices = choices
 
 
-class CategoriesForm(forms.Form):
+class CategoriesForm(Form):
     """An office's category list: a preset, or one category a line."""
 
     preset = forms.ChoiceField(label="分类来源", widget=forms.RadioSelect, initial="custom",
@@ -152,7 +154,7 @@ class CategoriesForm(forms.Form):
         self.fields["categories"].help_text = "选择“按下面填写的分类”时使用：" + rule
 
 
-class AssignForm(forms.Form):
+class AssignForm(Form):
     unit = forms.TypedChoiceField(label="责任单位", coerce=int, empty_value=None,
                                   error_messages={"required": "请选择责任单位。"})  # fmt: skip
     assignee = forms.TypedChoiceField(label="责任人（可由单位稍后指定）", required=False, coerce=int,
@@ -173,7 +175,7 @@ class AssignForm(forms.Form):
         ]
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(Form):
     decision = forms.ChoiceField(label="采纳情况", choices=Opinion.Decision.choices, required=False,
                                  widget=forms.RadioSelect)  # fmt: skip
     answer = forms.CharField(label="答复内容", required=False,
@@ -181,19 +183,19 @@ class AnswerForm(forms.Form):
                              help_text="选择“解释说明（未采纳）”时，请写明未采纳的理由。")  # fmt: skip
 
 
-class StepForm(forms.Form):
+class StepForm(Form):
     description = forms.CharField(label="整改措施", max_length=300, required=False)
     planned_date = forms.DateField(label="计划完成日期", required=False,
                                    widget=forms.DateInput(attrs=DATE), error_messages=DATE_ERROR)  # fmt: skip
 
 
-class StepDoneForm(forms.Form):
+class StepDoneForm(Form):
     step = forms.IntegerField(widget=forms.HiddenInput)
     done_date = forms.DateField(label="实际完成日期", required=False,
                                 widget=forms.DateInput(attrs=DATE), error_messages=DATE_ERROR)  # fmt: skip
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(Form):
     step = forms.IntegerField(widget=forms.HiddenInput)
     file = forms.FileField(label="佐证材料（JPG、PNG 或 PDF，不超过 10 MB）",
                            widget=forms.ClearableFileInput(
@@ -202,7 +204,7 @@ class EvidenceForm(forms.Form):
                                            "empty": "上传的文件是空的。"})  # fmt: skip
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(Form):
     outcome = forms.ChoiceField(label="审核结果", widget=forms.RadioSelect, choices=[
         ("approve", "审核通过"), ("publish", "审核通过并公开"), ("return", "退回修改"),
     ], error_messages={"required": "请选择审核结果。"})  # fmt: skip
@@ -210,11 +212,11 @@ class ReviewForm(forms.Form):
                            help_text="退回修改时必填。")  # fmt: skip
 
 
-class UnpublishForm(forms.Form):
+class UnpublishForm(Form):
     reason = forms.CharField(label="撤回公开的原因", max_length=200, required=False)
 
 
-class MergeForm(forms.Form):
+class MergeForm(Form):
     codes = forms.CharField(label="要合并进来的意见的查询码", max_length=500,
                             error_messages={"required": "请填写要合并的意见的查询码。"},
                             help_text="多个查询码用空格或逗号分隔。被合并的意见随本条办理，"
@@ -230,7 +232,7 @@ class MergeForm(forms.Form):
         return codes
 
 
-class SplitForm(forms.Form):
+class SplitForm(Form):
     parts = forms.CharField(label="拆分后的各条意见", widget=forms.Textarea(attrs={"rows": 6}),
                             error_messages={"required": "请填写拆分后的内容。"},
                             help_text="每段（每行）一条，至少两条。第一条保留原查询码，其余各条生成新的查询码。")  # fmt: skip
@@ -242,7 +244,7 @@ class SplitForm(forms.Form):
 # --- Call-backs --------------------------------------------------------------------------------
 
 
-class CallbackForm(forms.Form):
+class CallbackForm(Form):
     outcome = forms.ChoiceField(
         label="回访结果", widget=forms.RadioSelect, required=False,
         choices=[(v, label) for v, label in Callback.Outcome.choices if v != Callback.Outcome.TODO],
@@ -287,7 +289,7 @@ def template_workbook(events=()):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
     help_ws = wb.create_sheet("填写说明")
-    help_ws.append(["列", "是否必填", "填写方法"])
+    append_row(help_ws, ["列", "是否必填", "填写方法"])
     for cell in help_ws[1]:
         cell.font = Font(bold=True)
     for row in (
@@ -298,12 +300,12 @@ def template_workbook(events=()):
         ("活动编号", "可空", "见下方活动列表；为空时使用上传页面上选择的默认活动或政务公开办"),
         ("收到日期", "可空", "如 2023-06-06；为空时取活动的开始时间（不关联活动时取上传时间）"),
     ):
-        help_ws.append(list(row))
-    help_ws.append([])
-    help_ws.append(["活动编号", "活动", "日期"])
+        append_row(help_ws, row)
+    append_row(help_ws, [])
+    append_row(help_ws, ["活动编号", "活动", "日期"])
     help_ws.cell(help_ws.max_row, 1).font = Font(bold=True)
     for e in events:
-        help_ws.append([e.pk, e.title, f"{timezone.localtime(e.starts_at):%Y-%m-%d}"])
+        append_row(help_ws, [e.pk, e.title, f"{timezone.localtime(e.starts_at):%Y-%m-%d}"])
     for letter, width in zip("ABC", (10, 60, 60), strict=True):
         help_ws.column_dimensions[letter].width = width
     out = io.BytesIO()

@@ -20,6 +20,7 @@ from openday.audit.services import record
 from openday.events.models import CATEGORY_NAMES
 from openday.lib import personal_data
 from openday.lib.personal_data import is_mobile, is_phone, normalize_phone
+from openday.lib.text import clean_code
 from openday.messaging.models import OutboundMessage
 from openday.messaging.services import notify_org, queue_message
 from openday.orgs.models import Membership, Org, Role
@@ -170,8 +171,8 @@ def opinion_from_answer(actor, answer, *, request=None):
 def lookup(tracking_code, phone_tail):
     """The opinion when code and the last four digits of the phone match; None otherwise
     (the same answer whether or not the code exists)."""
-    code = (tracking_code or "").strip().upper()
-    tail = (phone_tail or "").strip()
+    code = clean_code(tracking_code)
+    tail = (phone_tail or "").strip()  # the page and the API made it ASCII (lib.text)
     if not code:
         return None
     opinion = (

@@ -147,6 +147,7 @@ STEPS = [
         atomic=False,
     ),
     Step("messages", "补发未发出的消息", _messages, atomic=False),
+    Step("rate_counters", "清理过期的频率限制计数", _service("openday.ops.ratelimit.forget_old")),
     Step("old_records", "清理 90 天前的运行记录", _old_records),
 ]
 LABELS = {step.name: step.label for step in STEPS}

@@ -75,3 +75,22 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self):
         return f"{self.host}:{self.pid}"
+
+
+class RateCounter(models.Model):
+    """How many times a key (a limit and a hashed phone, address or code) was counted in one
+    fixed window; ops.ratelimit increments it with one upsert. Rows of past windows are
+    deleted by housekeeping."""
+
+    key = models.CharField(max_length=96)
+    window_start = models.BigIntegerField()  # Unix time of the window's start
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window_start"], name="one_counter_per_window")
+        ]
+        indexes = [models.Index(fields=["window_start"], name="ratecounter_window")]
+
+    def __str__(self):
+        return f"{self.key}@{self.window_start}: {self.count}"

@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils.functional import SimpleLazyObject
 
+from openday.lib.params import object_id
+
 from .models import MANAGING_ROLES, ROLES_FOR_KIND, Membership, Org, Role
 
 
@@ -163,7 +165,7 @@ class AccessMiddleware:
 
 def access_org(request, org_id, *, manage=False):
     """Fetch an org the request's user may see (or manage); 404 if it does not exist."""
-    org = get_object_or_404(Org.objects.select_related("parent", "region"), pk=org_id)
+    org = get_object_or_404(Org.objects.select_related("parent", "region"), pk=object_id(org_id))
     allowed = request.access.can_manage_org(org) if manage else request.access.can_see_org(org)
     if not allowed:
         raise PermissionDenied("您无权访问该组织。")

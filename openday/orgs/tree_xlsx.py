@@ -13,6 +13,7 @@ from django.db import transaction
 from openpyxl import Workbook
 
 from openday.audit.services import record
+from openday.lib.export_text import append_row
 from openday.lib.spreadsheet import append_header, cell_text, open_workbook
 
 from .models import ROLES_FOR_KIND, Org, Region
@@ -93,13 +94,14 @@ def export_workbook(access):
     )
     for r in ordered:
         parent = regions.get(r.parent_id)
-        ws.append(
-            [r.code, r.name, r.get_level_display(), (parent.code or parent.name) if parent else ""]
+        append_row(
+            ws,
+            [r.code, r.name, r.get_level_display(), (parent.code or parent.name) if parent else ""],
         )
     ws2 = wb.create_sheet(ORG_SHEET)
     _style_header(ws2, ORG_HEADERS)
     for o in orgs:
-        ws2.append([
+        append_row(ws2, [
             o.name, o.short_name, o.get_kind_display(), o.parent.name if o.parent else "",
             (o.region.code or o.region.name) if o.region else "", o.contact_name,
             o.contact_phone, o.email, o.doc_code,
@@ -114,10 +116,10 @@ def template_workbook():
     ws = wb.active
     ws.title = REGION_SHEET
     _style_header(ws, REGION_HEADERS)
-    ws.append(["430105", "开福区", "县级", "430100"])
+    append_row(ws, ["430105", "开福区", "县级", "430100"])
     ws2 = wb.create_sheet(ORG_SHEET)
     _style_header(ws2, ORG_HEADERS)
-    ws2.append(["开福区示例局", "示例局", "单位", "开福区政务公开政务服务工作领导小组办公室", "430105",
+    append_row(ws2, ["开福区示例局", "示例局", "单位", "开福区政务公开政务服务工作领导小组办公室", "430105",
                 "张三", "0731-84390000", "", ""])  # fmt: skip
     ws3 = wb.create_sheet("填写说明")
     for line in [
@@ -127,7 +129,7 @@ def template_workbook():
         "上级组织：填组织全称；可以是本文件中前面的行，也可以是系统里已有的组织。",
         "同一上级下名称相同的组织会被更新，否则新建。任何一行有误时整个文件都不导入。",
     ]:
-        ws3.append([line])
+        append_row(ws3, [line])
     ws3.column_dimensions["A"].width = 100
     buf = io.BytesIO()
     wb.save(buf)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from openday.campaigns import documents
 from openday.campaigns.models import Campaign
 from openday.events.models import Event
+from openday.lib import params as param
 from openday.opinions.models import Opinion
 from openday.publicity import rendering
 from openday.publicity.access import can_see, is_public, public_articles
@@ -87,7 +88,7 @@ def column(request, campaign_id):
     else:
         kind = ""
     page = Paginator(_search(articles, q).order_by("-published_at", "-id"), PAGE_SIZE).get_page(
-        request.GET.get("page")
+        param.page(request.GET.get("page"))
     )
     for a in page:
         a.lead_text = rendering.lead_of(a)
@@ -165,8 +166,8 @@ def column_photo(request, photo_id):
 
 
 urlpatterns = [
-    path("campaigns/<int:campaign_id>/column/", column, name="column"),
-    path("articles/<int:article_id>/", article, name="article"),
-    path("articles/images/<int:image_id>", article_image, name="article_image"),
-    path("column/photos/<int:photo_id>", column_photo, name="column_photo"),
+    path("campaigns/<id:campaign_id>/column/", column, name="column"),
+    path("articles/<id:article_id>/", article, name="article"),
+    path("articles/images/<id:image_id>", article_image, name="article_image"),
+    path("column/photos/<id:photo_id>", column_photo, name="column_photo"),
 ]

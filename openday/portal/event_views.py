@@ -6,10 +6,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from openday.audit.services import client_ip
 from openday.events import services
 from openday.events.forms import RegistrationForm
 from openday.events.models import Event, Registration
 from openday.events.tickets import qr_svg
+from openday.lib.personal_data import normalize_phone
+from openday.lib.text import clean_code
+from openday.ops import ratelimit
 
 
 def _public():
@@ -24,14 +28,17 @@ def event_detail(request, event_id):
     event = get_object_or_404(_public(), pk=event_id)
     now = timezone.now()
     cats = services.categories(event)
-    code = (request.POST.get("invite") or request.GET.get("invite") or "").strip().upper()
+    code = clean_code(request.POST.get("invite") or request.GET.get("invite"))
     invitation = event.invitations.filter(code=code).first() if code else None
     initial = {"name": invitation.name, "category": invitation.category,
                "organization": invitation.organization} if invitation else {}  # fmt: skip
     form = RegistrationForm(request.POST or None, categories=cats, initial=initial)
+    limited = None
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
+            ratelimit.hit(("registration.phone", normalize_phone(d["phone"])),
+                          ("registration.address", client_ip(request)))  # fmt: skip
             registration = services.register(
                 event.pk, name=d["name"], phone=d["phone"], category=d["category"],
                 organization=d["organization"], consent=d["consent"],
@@ -42,9 +49,12 @@ def event_detail(request, event_id):
                 form.add_error(field if field in form.fields else None, errs)
         except services.Refused as exc:
             form.add_error(None, exc.message)
+        except ratelimit.Limited as exc:
+            form.add_error(None, exc.message)
+            limited = exc
         else:
             return redirect("portal:ticket", registration.ticket_code)
-    return render(request, "portal/event_detail.html", {
+    response = render(request, "portal/event_detail.html", {
         "event": event, "form": form, "categories": cats,
         "seats_left": services.seats_left(event),
         "open": event.status == Event.Status.OPEN
@@ -53,13 +63,16 @@ def event_detail(request, event_id):
         and not (event.registration_closes_at and now > event.registration_closes_at),
         "now": now,
         "invitation": invitation,
-    }, status=400 if form.errors else 200)  # fmt: skip
+    }, status=429 if limited else 400 if form.errors else 200)  # fmt: skip
+    if limited:
+        response["Retry-After"] = str(limited.retry_after)
+    return response
 
 
 def ticket(request, ticket_code):
     registration = get_object_or_404(
         Registration.objects.select_related("event", "event__unit"),
-        ticket_code=ticket_code.strip().upper(),
+        ticket_code=clean_code(ticket_code),
     )
     return render(request, "portal/ticket.html", {
         "r": registration, "event": registration.event,
@@ -70,7 +83,7 @@ def ticket(request, ticket_code):
 
 @require_POST
 def ticket_cancel(request, ticket_code):
-    ticket_code = ticket_code.strip().upper()
+    ticket_code = clean_code(ticket_code)
     get_object_or_404(Registration, ticket_code=ticket_code)
     try:
         services.cancel(ticket_code, request=request)

@@ -6,10 +6,8 @@ limit) are shared with the public API in openday.api.opinions, so page and API s
 """
 
 import re
-import unicodedata
 from urllib.parse import urlencode
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -21,9 +19,14 @@ from django.utils import timezone
 from openday.audit.services import client_ip
 from openday.campaigns.models import Campaign
 from openday.events.models import GUEST_CATEGORIES, Event
+from openday.lib import params as param
+from openday.lib import text
+from openday.lib.edge import clean_post
 from openday.lib.masking import mask_name
+from openday.lib.personal_data import normalize_phone
 from openday.opinions import services
 from openday.opinions.models import Opinion
+from openday.ops import ratelimit
 from openday.orgs.models import Org
 
 S = Opinion.Status
@@ -34,40 +37,36 @@ DONE_SESSION_KEY = "opinion_submitted"
 
 # --- Look-up rate limit ---------------------------------------------------------------------------
 
-LOOKUP_LIMIT = 10  # failed look-ups per address ...
-LOOKUP_WINDOW = 10 * 60  # ... in this many seconds
-TOO_MANY_MESSAGE = "查询失败次数过多，为保护群众信息，请10分钟后再试。"
 NOT_FOUND_MESSAGE = (
     "没有查到对应的意见。请核对查询码和手机号后四位；提交时没有留手机号的，后四位请留空。"
 )
 
 
-def _lookup_key(request):
-    return f"opinion-lookup-failures:{client_ip(request) or 'unknown'}"
-
-
-def lookup_blocked(request):
-    """Whether this address has failed too many look-ups lately (codes must not be guessed)."""
-    return (cache.get(_lookup_key(request)) or 0) >= LOOKUP_LIMIT
-
-
-def note_failed_lookup(request):
-    key = _lookup_key(request)
-    if cache.add(key, 1, LOOKUP_WINDOW):
-        return
+def lookup_limit(request, code):
+    """The limit this look-up is over, or None: failed look-ups are counted per address and
+    per tracking code in the shared store (ops.ratelimit), so codes cannot be guessed and a
+    code's phone tail cannot be tried through, across processes and restarts."""
     try:
-        cache.incr(key)
-    except ValueError:  # expired in between
-        cache.add(key, 1, LOOKUP_WINDOW)
+        ratelimit.blocked(("lookup.address", client_ip(request)), ("lookup.code", code))
+    except ratelimit.Limited as exc:
+        return exc
+    return None
+
+
+def note_failed_lookup(request, code):
+    try:
+        ratelimit.hit(("lookup.address", client_ip(request)), ("lookup.code", code))
+    except ratelimit.Limited:
+        pass  # counted; the next look-up is refused by lookup_limit
 
 
 def ascii_text(value):
-    """Full-width digits and letters typed with a Chinese input method, as ASCII."""
-    return unicodedata.normalize("NFKC", value or "").strip()
+    """Digits and letters however typed (full-width, other scripts) as ASCII, no spaces."""
+    return text.identifier(value)
 
 
 def normalize_code(value):
-    return re.sub(r"[\s\-]", "", ascii_text(value)).upper()
+    return text.clean_code(value)
 
 
 TAIL_RE = re.compile(r"^[0-9]{4}$")
@@ -173,10 +172,7 @@ def public_events():
 
 
 def _int(value):
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
+    return param.id_or_none(value)
 
 
 def board_scope(event_id=None, campaign_id=None):
@@ -292,9 +288,9 @@ def opinion_new(request):
     event = _event_param(request)
     offices = [] if event is not None else list(public_offices())
     values = {"office": str(offices[0].pk) if len(offices) == 1 else ""}
-    errors = {}
+    errors, limited = {}, None
     if request.method == "POST":
-        post = request.POST
+        post, problems = clean_post(request.POST, single_line={"name", "phone", "category"})
         values = {
             "content": post.get("content", ""),
             "name": post.get("name", "").strip(),
@@ -308,12 +304,18 @@ def opinion_new(request):
         if event is None:
             office = next((o for o in offices if str(o.pk) == values["office"]), None)
         try:
+            if problems:
+                raise ValidationError(problems)
+            ratelimit.hit(("opinion.address", client_ip(request)),
+                          ("opinion.phone", normalize_phone(values["phone"])))  # fmt: skip
             opinion = services.submit_opinion(
                 content=values["content"], source=Opinion.Source.ONLINE, office=office,
                 event=event, name=values["name"], phone=values["phone"],
                 anonymous=values["anonymous"], consent=values["consent"],
                 category=values["category"], request=request,
             )  # fmt: skip
+        except ratelimit.Limited as exc:
+            errors, limited = {"__all__": exc.message}, exc
         except ValidationError as exc:
             errors = {k: "；".join(v) for k, v in exc.message_dict.items()}
         else:
@@ -327,11 +329,14 @@ def opinion_new(request):
     summary = [{"field": f, "label": FIELD_LABELS.get(f, "提交"), "message": m}
                for f, m in sorted(errors.items(), key=lambda e: order.index(e[0])
                                   if e[0] in order else len(order))]  # fmt: skip
-    return render(request, "portal/opinions/new.html", {
+    response = render(request, "portal/opinions/new.html", {
         "event": event, "offices": offices, "v": values, "errors": errors, "summary": summary,
         "categories": GUEST_CATEGORIES, "consent_text": services.DEFAULT_CONSENT,
         "limit": services.CONTENT_LIMIT,
-    }, status=400 if errors else 200)  # fmt: skip
+    }, status=429 if limited else 400 if errors else 200)  # fmt: skip
+    if limited:
+        response["Retry-After"] = str(limited.retry_after)
+    return response
 
 
 def opinion_done(request):
@@ -351,12 +356,13 @@ def opinion_done(request):
 
 def opinion_status(request):
     values = {"code": "", "tail": ""}
-    errors, message, result, status = {}, "", None, 200
+    errors, message, result, status, limited = {}, "", None, 200, None
     if request.method == "POST":
         values = {"code": normalize_code(request.POST.get("code")),
                   "tail": ascii_text(request.POST.get("tail"))}  # fmt: skip
-        if lookup_blocked(request):
-            message, status = TOO_MANY_MESSAGE, 429
+        limited = lookup_limit(request, values["code"])
+        if limited:
+            message, status = limited.message, 429
         else:
             if not values["code"]:
                 errors["code"] = "请填写查询码。"
@@ -367,15 +373,18 @@ def opinion_status(request):
             else:
                 opinion = services.lookup(values["code"], values["tail"])
                 if opinion is None:
-                    note_failed_lookup(request)
+                    note_failed_lookup(request, values["code"])
                     message, status = NOT_FOUND_MESSAGE, 400
                 else:
                     result = public_result(opinion)
                     result["short"] = opinion.short
-    return render(request, "portal/opinions/status.html", {
+    response = render(request, "portal/opinions/status.html", {
         "v": values, "errors": errors, "message": message, "result": result,
         "blocked": status == 429,
     }, status=status)  # fmt: skip
+    if limited:
+        response["Retry-After"] = str(limited.retry_after)
+    return response
 
 
 # --- Results board and printable notice -------------------------------------------------------------
@@ -392,7 +401,7 @@ def _board_context(request):
 def opinion_board(request):
     qs, event, campaign, decision = _board_context(request)
     paginator = Paginator(board_queryset(qs, decision), BOARD_PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    page = paginator.get_page(param.page(request.GET.get("page")))
     return render(request, "portal/opinions/board.html", {
         "event": event, "campaign": campaign, "scope_title": _scope_title(event, campaign),
         "decision": decision, "summary": board_summary(qs), "page": page,

@@ -14,7 +14,10 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
+from openday.audit.services import client_ip
 from openday.events.models import GUEST_CATEGORIES
+from openday.lib.edge import clean_post
+from openday.ops import ratelimit
 from openday.surveys import answers as checks
 from openday.surveys import services
 from openday.surveys.models import Response, Survey
@@ -175,20 +178,26 @@ def survey_answer(request, survey_id):
     defn = services.get_definition(survey.pk)
     device, new_device = _device(request)
     context = {"survey": survey, "categories": GUEST_CATEGORIES, "fresh": True}
-    status = 200
+    status, limited = 200, None
     if not services.accepting(defn):
         context["closed"] = services.closed_message(defn)
     elif not new_device and _answered_from(survey, device):
         context["duplicate"] = "您已经提交过这份问卷，每人只需填写一次，感谢参与！"
     elif request.method == "POST":
-        post = request.POST
+        post, problems = clean_post(request.POST, single_line={"name", "phone", "category"})
         values = answers_from_post(defn, post)
         person = {"name": post.get("name", ""), "phone": post.get("phone", ""),
                   "category": post.get("category", ""), "consent": post.get("consent") == "1"}  # fmt: skip
         question_errors, person_errors = {}, {}
         try:
+            if problems:  # shown as the form's own errors, with the text cleaned
+                raise ValidationError(problems)
+            ratelimit.hit(("survey.address", client_ip(request)))
             services.submit_response(survey.pk, values, channel=Response.Channel.WEB,
                                      device_id=device, **person)  # fmt: skip
+        except ratelimit.Limited as exc:
+            # What was typed stays on the page; the person may send it again later.
+            limited = exc
         except Survey.DoesNotExist:
             raise Http404 from None
         except services.Refused as exc:
@@ -204,7 +213,12 @@ def survey_answer(request, survey_id):
         else:
             return _with_device(redirect("portal:survey_done", survey.pk), device, new_device)
         context["questions"] = question_items(defn, values, question_errors)
-        if person_errors or question_errors:
+        if limited:
+            status = 429
+            context.update(fresh=False, person=person, person_errors={},
+                           summary=[{"href": "#survey-form", "label": "提交",
+                                     "message": limited.message}])  # fmt: skip
+        elif person_errors or question_errors:
             status = 400
             context.update(fresh=False, person=person, person_errors=person_errors,
                            summary=_summary(context["questions"], person_errors))  # fmt: skip
@@ -212,6 +226,8 @@ def survey_answer(request, survey_id):
         context["questions"] = question_items(defn, {}, {})
     context.setdefault("person", {})
     response = render(request, "portal/survey_answer.html", context, status=status)
+    if limited:
+        response["Retry-After"] = str(limited.retry_after)
     return _with_device(response, device, new_device)
 
 

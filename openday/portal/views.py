@@ -103,6 +103,20 @@ def permission_denied(request, exception=None):
                   status=403)  # fmt: skip
 
 
+def bad_request(request, exception=None):
+    """400, or 413 when the body was over the cap (Django reports that as a 400)."""
+    from django.core.exceptions import RequestDataTooBig
+
+    from openday.lib.params import BadParam
+    from openday.lib.request_limits import too_large
+
+    if isinstance(exception, RequestDataTooBig):
+        return too_large(request)
+    message = str(exception) if isinstance(exception, BadParam) else "请求不正确，请检查后重试。"
+    context = {"title": "请求不正确", "message": message, "code": 400}
+    return render(request, "error.html", context, status=400)
+
+
 def page_not_found(request, exception=None):
     return render(request, "error.html", {"title": "页面不存在",
                   "message": "您访问的页面不存在或已被删除。", "code": 404}, status=404)  # fmt: skip

@@ -11,6 +11,7 @@
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
+from openday.lib.params import object_id
 from openday.orgs.models import Role
 
 from .models import Article
@@ -78,7 +79,7 @@ def access_article(request, article_id, check=None, message="您无权操作这�
     article = get_object_or_404(
         Article.objects.select_related("unit", "event", "campaign", "campaign__office",
                                        "created_by", "reviewed_by"),
-        pk=article_id,
+        pk=object_id(article_id),
     )  # fmt: skip
     if not can_see(request.access, article) and not (check and check(request.access, article)):
         raise PermissionDenied("您无权查看这篇稿件。")

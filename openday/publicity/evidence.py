@@ -207,6 +207,7 @@ def _signin_sheet(event):
     from openpyxl import load_workbook
 
     from openday.events.documents import HEADERS, signin_xlsx
+    from openday.lib.export_text import safe_cell
 
     wb = load_workbook(io.BytesIO(signin_xlsx(event)))
     ws = wb.active
@@ -214,7 +215,8 @@ def _signin_sheet(event):
     for row in ws.iter_rows(min_row=4, min_col=column, max_col=column):
         for cell in row:
             if cell.value:
-                cell.value = mask_name(str(cell.value))
+                # Mask the name itself, not the apostrophe safe_cell put before a formula.
+                cell.value = safe_cell(mask_name(str(cell.value).removeprefix("'")))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -224,12 +226,14 @@ def _opinion_sheet(opinions):
     """Every opinion of the event with its answer and rectification; names and phones masked."""
     from openpyxl import Workbook
 
+    from openday.lib.export_text import append_row
+
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("意见建议及办理结果")
-    ws.append(OPINION_HEADERS)
+    append_row(ws, OPINION_HEADERS)
     for o in opinions:
         steps = list(o.steps.all())
-        ws.append([
+        append_row(ws, [
             o.tracking_code, _local(o.received_at), o.get_source_display(), o.content, o.summary,
             o.masked_name, o.masked_phone, o.get_category_display(), o.topic_area,
             o.unit.name if o.unit else "", o.due_date.isoformat() if o.due_date else "",

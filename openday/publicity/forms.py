@@ -3,6 +3,8 @@
 from django import forms
 from django.utils import timezone
 
+from openday.lib.edge import Form
+
 from .models import Article
 from .services import AUTHOR_LIMIT, BODY_LIMIT, CAPTION_LIMIT, LEAD_LIMIT, TITLE_LIMIT
 
@@ -16,7 +18,7 @@ def _event_label(e):
     return f"{e.title}（{timezone.localtime(e.starts_at):%Y-%m-%d}）"
 
 
-class ArticleForm(forms.Form):
+class ArticleForm(Form):
     unit = forms.TypedChoiceField(label="署名单位", coerce=int,
                                   help_text="以哪个单位的名义发布；政务公开办的通知公告请选择政务公开办。")  # fmt: skip
     kind = forms.ChoiceField(label="类型", choices=Article.Kind.choices, initial=Article.Kind.NEWS)
@@ -48,7 +50,7 @@ class ArticleForm(forms.Form):
         ]
 
 
-class ImageForm(forms.Form):
+class ImageForm(Form):
     image = forms.FileField(label="上传图片", help_text="JPG 或 PNG 照片，每张不超过 5 MB。",
                             widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}),
                             error_messages={"required": "请选择要上传的图片。"})  # fmt: skip
@@ -56,17 +58,17 @@ class ImageForm(forms.Form):
                               widget=forms.TextInput(attrs={"maxlength": CAPTION_LIMIT}))  # fmt: skip
 
 
-class ApproveForm(forms.Form):
+class ApproveForm(Form):
     note = forms.CharField(label="审核意见（可空）", required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(Form):
     note = forms.CharField(label="退回意见", required=False, widget=forms.Textarea(attrs={"rows": 3}),
                            help_text="写明需要修改的地方，单位会在待办中看到。")  # fmt: skip
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(Form):
     reason = forms.CharField(label="撤回原因", required=False,
                              widget=forms.Textarea(attrs={"rows": 2}),
                              help_text="撤回后专栏中不再显示本文，可修改后重新提交审核。")  # fmt: skip

@@ -21,6 +21,7 @@ from openpyxl import Workbook
 
 from openday.audit.services import record
 from openday.events.models import GUEST_CATEGORIES, Event, Invitation
+from openday.lib.export_text import append_row
 from openday.lib.official_doc import OfficialDocument, chinese_date
 from openday.orgs.models import Role
 
@@ -456,12 +457,12 @@ def campaign_xlsx(events, fileobj):
     states = checklists(events)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("活动总结数据")
-    ws.append(FIGURE_HEADERS)
+    append_row(ws, FIGURE_HEADERS)
     for event in events:
         summary = getattr(event, "report", None)
         f = shown_figures(event, summary)
         complete = all(item["ok"] for item in states[event.pk])
-        ws.append(figure_row(event, summary, f, complete))
+        append_row(ws, figure_row(event, summary, f, complete))
     wb.save(fileobj)
 
 

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
 from openday.events.access import can_run_event_for
+from openday.lib.params import object_id
 
 from .models import Survey
 
@@ -24,7 +25,7 @@ def visible_surveys(access):
 
 def access_survey(request, survey_id, *, manage=False):
     survey = get_object_or_404(Survey.objects.select_related("org", "event", "campaign"),
-                               pk=survey_id)  # fmt: skip
+                               pk=object_id(survey_id))  # fmt: skip
     allowed = (can_manage_survey if manage else can_see_results)(request.access, survey)
     if not allowed:
         raise PermissionDenied("您无权管理该问卷。" if manage else "您无权查看该问卷。")

@@ -16,6 +16,7 @@ from docx.table import _Cell
 from openpyxl import Workbook
 
 from openday.events.models import CATEGORY_NAMES
+from openday.lib.export_text import append_row
 from openday.lib.images import rgb_png
 from openday.lib.masking import mask_name, mask_phone
 from openday.lib.official_doc import OfficialDocument, chinese_date
@@ -91,7 +92,7 @@ def responses_xlsx(survey, fileobj_or_path):
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("答卷")
     ws.freeze_panes = "B2"
-    ws.append(headers)
+    append_row(ws, headers)
 
     fields = ["id", "submitted_at", "channel", "batch_no", "form_no", "category"]
     if named:
@@ -123,7 +124,7 @@ def responses_xlsx(survey, fileobj_or_path):
                 mine.append(pending[1:])
             pending = next(answers, None)
         _fill(line, slots, questions, mine)
-        ws.append(line)
+        append_row(ws, line)
     wb.save(fileobj_or_path)
 
 
@@ -177,9 +178,8 @@ def _choice_table(doc, options):
     """选项 | 图示 | 人数 | 占比, with a red bar proportional to the percentage."""
     doc.table(
         ["选项", "图示", "人数", "占比"],
-        # A space, not "": OfficialDocument.table() copies the first data row and expects a
-        # text element in each of its cells; the space is replaced by the picture below.
-        [[o["label"], " ", str(o["count"]), _pct(o["percent"])] for o in options],
+        # The empty cell gets the picture below.
+        [[o["label"], "", str(o["count"]), _pct(o["percent"])] for o in options],
         [50, 56, 22, 24],
     )
     table = doc.doc.tables[-1]

@@ -1,6 +1,7 @@
 from django import forms
 
 from openday.events.models import GUEST_CATEGORIES
+from openday.lib.edge import Form
 
 from .models import Question
 from .presets import CHOICES
@@ -10,7 +11,7 @@ DT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 DT_ERROR = {"invalid": "时间格式不正确，如 2023-06-06 08:30。"}
 
 
-class SurveyForm(forms.Form):
+class SurveyForm(Form):
     title = forms.CharField(label="问卷标题", max_length=200)
     intro = forms.CharField(label="问卷说明", required=False,
                             widget=forms.Textarea(attrs={"rows": 3}),
@@ -54,7 +55,7 @@ def _lines(text):
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-class QuestionForm(forms.Form):
+class QuestionForm(Form):
     kind = forms.ChoiceField(label="题型", choices=Question.Kind.choices)
     title = forms.CharField(label="题目", max_length=300, required=False)  # checked by services
     help_text = forms.CharField(label="填写说明", max_length=300, required=False)
@@ -126,7 +127,7 @@ class QuestionForm(forms.Form):
         }  # fmt: skip
 
 
-class ImportForm(forms.Form):
+class ImportForm(Form):
     file = forms.FileField(label="纸质答卷录入表（xlsx）")
 
 

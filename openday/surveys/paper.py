@@ -12,6 +12,7 @@ from openpyxl import Workbook
 
 from openday.audit.services import record
 from openday.events.models import CATEGORY_NAMES, GUEST_CATEGORIES
+from openday.lib.export_text import append_row
 from openday.lib.spreadsheet import ImportResult, RowError, append_header, cell_text, open_workbook
 
 from . import answers as checks
@@ -42,14 +43,16 @@ def template_workbook(survey):
     ws.freeze_panes = "A2"
     help_ws = wb.create_sheet("填写说明")
     append_header(help_ws, ["题号", "题目", "题型", "填写方法", "选项序号"])
-    help_ws.append(["—", "参加人类别", "可空", "填类别名称", "、".join(CATEGORY_NAMES.values())])
+    append_row(
+        help_ws, ["—", "参加人类别", "可空", "填类别名称", "、".join(CATEGORY_NAMES.values())]
+    )
     kinds = dict(Question.Kind.choices)
     for i, q in enumerate(_questions(defn), 1):
         options = "；".join(f"{n}={label}" for n, label in enumerate(q["options"], 1))
         if q["kind"] == "matrix":
             options = "行：" + "、".join(q["rows"]) + "；选项：" + options
-        help_ws.append(
-            [i, q["title"], kinds.get(q["kind"], q["kind"]), checks.paper_hint(q), options]
+        append_row(
+            help_ws, [i, q["title"], kinds.get(q["kind"], q["kind"]), checks.paper_hint(q), options]
         )
     for letter, width in zip("ABCDE", (6, 40, 14, 30, 60), strict=True):
         help_ws.column_dimensions[letter].width = width

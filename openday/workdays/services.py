@@ -525,10 +525,12 @@ def template_workbook():
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
 
+    from openday.lib.export_text import append_row
+
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET
-    ws.append(HEADERS)
+    append_row(ws, HEADERS)
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
@@ -538,7 +540,7 @@ def template_workbook():
         (dt.date(2027, 2, 6), "休", "春节"),
     ]
     for row in sample:
-        ws.append(list(row))
+        append_row(ws, row)
         ws.cell(row=ws.max_row, column=1).number_format = "yyyy-mm-dd"
     ws.column_dimensions["A"].width = 16
     ws.column_dimensions["B"].width = 16
@@ -552,7 +554,7 @@ def template_workbook():
         "只需列出放假的日子和调休上班的日子，普通周末和工作日不用填。",
         "已有的日期会被更新；任何一行有误时整个文件都不导入，并列出每一个错误行。",
     ]:
-        notes.append([line])
+        append_row(notes, [line])
     notes.column_dimensions["A"].width = 100
     buf = io.BytesIO()
     wb.save(buf)

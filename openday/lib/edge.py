@@ -1,0 +1,111 @@
+"""Where input enters: the form and API schema bases that apply openday.lib.text once.
+
+Every form in openday derives from Form (tests/test_input_normalization.py fails for one that
+does not), every API input schema from InputSchema, and a view that reads request.POST itself
+goes through clean_post. Passwords are left exactly as typed.
+"""
+
+from typing import Any, ClassVar
+
+from django import forms
+from ninja import Schema
+from pydantic import field_validator
+from pydantic_core import PydanticCustomError
+
+from openday.lib import text
+
+
+def _is_password(field) -> bool:
+    return isinstance(field.widget, forms.PasswordInput)
+
+
+def _scrub_values(values, multiline):
+    cleaned, found = [], False
+    for value in values:
+        if isinstance(value, str):
+            value, bad = text.scrub(value, multiline=multiline)
+            found = found or bad
+        cleaned.append(value)
+    return cleaned, found
+
+
+def clean_post(data, *, single_line=(), keep=()):
+    """(a mutable copy of data with every string normalized, {key: reason} for the keys that
+    held refused characters, which are removed from the copy). single_line: keys whose line
+    breaks become spaces; keep: keys left as typed (passwords)."""
+    problems = {}
+    if hasattr(data, "lists"):
+        cleaned = data.copy()
+        for key, values in data.lists():
+            if key in keep:
+                continue
+            values, found = _scrub_values(values, key not in single_line)
+            cleaned.setlist(key, values)
+            if found:
+                problems[key] = text.FORM_CONTROL_MESSAGE
+        return cleaned, problems
+    cleaned = dict(data)
+    for key, value in data.items():
+        if key in keep:
+            continue
+        many = isinstance(value, list | tuple)
+        values, found = _scrub_values(value if many else [value], key not in single_line)
+        cleaned[key] = values if many else values[0]
+        if found:
+            problems[key] = text.FORM_CONTROL_MESSAGE
+    return cleaned, problems
+
+
+class CleanInputMixin:
+    """Normalizes a bound form's data (openday.lib.text) before its fields clean it.
+
+    What was typed stays on the re-rendered page in its normalized form; refused characters
+    are removed from it and the field gets the reason, so the person sees why and resubmits."""
+
+    def full_clean(self):
+        if self.is_bound and not getattr(self, "_input_cleaned", False):
+            names = {self.add_prefix(name): name for name in self.fields}
+            fields = {key: self.fields[name] for key, name in names.items()}
+            self.data, problems = clean_post(
+                self.data,
+                single_line={
+                    k for k, f in fields.items() if not isinstance(f.widget, forms.Textarea)
+                },
+                keep={k for k, f in fields.items() if _is_password(f)},
+            )
+            self._input_cleaned = True
+            self._input_problems = {names.get(key): message for key, message in problems.items()}
+        super().full_clean()
+        if hasattr(self, "cleaned_data"):
+            for name, message in getattr(self, "_input_problems", {}).items():
+                self.add_error(name, message)
+
+
+class Form(CleanInputMixin, forms.Form):
+    """The base of every form in openday."""
+
+
+def _clean_value(value, multiline):
+    if isinstance(value, str):
+        return text.clean_text(value, multiline=multiline)
+    if isinstance(value, dict):
+        return {_clean_value(k, False): _clean_value(v, multiline) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean_value(v, multiline) for v in value]
+    return value
+
+
+class InputSchema(Schema):
+    """The base of every API input schema: every string, also inside lists and dicts, is
+    normalized; refused characters answer 422 with CONTROL_MESSAGE for the field."""
+
+    # Fields whose line breaks become spaces (names, phones, codes).
+    single_line: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _normalize(cls, value: Any, info):
+        try:
+            return _clean_value(value, info.field_name not in cls.single_line)
+        except text.InputError as exc:
+            raise PydanticCustomError("control_characters", str(exc)) from None

@@ -1,0 +1,175 @@
+"""Rate limits kept in the shared store, so they hold across processes, nodes and restarts.
+
+A rule counts events per key (a phone, an address, a tracking code) in fixed windows. The
+counters live in the database (RateCounter, one upsert per check) or, when REDIS_URL is set,
+in Redis (INCR with an expiry). Keys are keyed hashes, never the phone or address itself.
+
+Limits per phone, per code and per account carry the load; limits per address only stop
+floods, because Chinese mobile carriers put thousands of phones behind one address and an
+office network does the same: by default 1,000 registrations from one address all succeed.
+Every rule can be changed with OPENDAY_RATE_LIMITS (docs/operator.md).
+"""
+
+import json
+import math
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+
+from openday.lib.personal_data import lookup_hash
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    limit: int  # events allowed per window
+    seconds: int  # the window
+    message: str  # the Chinese reason shown when the limit is reached
+
+
+DEFAULTS = {
+    "registration.phone": (20, 3600, "这个手机号的报名过于频繁，请稍后再试。"),
+    "registration.address": (5000, 600, "来自您所在网络的报名请求过多，请稍后再试。"),
+    "opinion.phone": (10, 3600, "这个手机号提交的意见建议过多，请稍后再试。"),
+    "opinion.address": (120, 60, "来自您所在网络的意见建议提交过于频繁，请稍后再试。"),
+    "survey.address": (600, 60, "来自您所在网络的问卷提交过于频繁，请稍后再试。"),
+    "lookup.address": (30, 600, "查询失败次数过多，为保护群众信息，请稍后再试。"),
+    "lookup.code": (5, 3600, "这个查询码的查询失败次数过多，为保护群众信息，请稍后再试。"),
+}
+
+
+class Limited(Exception):
+    """A rule's limit is reached; retry_after is in whole seconds (for the Retry-After header)."""
+
+    def __init__(self, rule: Rule, retry_after: int):
+        super().__init__(rule.message)
+        self.rule = rule
+        self.message = rule.message
+        self.retry_after = max(1, retry_after)
+
+
+def rules() -> dict[str, Rule]:
+    """The rules in force: DEFAULTS, with OPENDAY_RATE_LIMITS ({"name": "limit/seconds"}) over them."""
+    found = {name: Rule(name, *values) for name, values in DEFAULTS.items()}
+    for name, value in (settings.OPENDAY_RATE_LIMITS or {}).items():
+        if name in found:
+            limit, _, seconds = str(value).partition("/")
+            found[name] = Rule(
+                name, int(limit), int(seconds or found[name].seconds), found[name].message
+            )
+    return found
+
+
+def _keys(pairs, now):
+    """[(rule, store key, window start)] for the (rule name, value) pairs that have a value."""
+    found = rules()
+    out = []
+    for name, value in pairs:
+        if not value:
+            continue
+        rule = found[name]
+        start = int(now // rule.seconds * rule.seconds)
+        out.append((rule, f"rl:{name}:{lookup_hash(str(value))[:40]}", start))
+    return out
+
+
+def _increment_db(keys) -> dict:
+    placeholders = ", ".join(["(%s, %s, 1)"] * len(keys))
+    params = [v for _rule, key, start in keys for v in (key, start)]
+    table = connection.ops.quote_name("ops_ratecounter")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (key, window_start, count) VALUES {placeholders}"  # noqa: S608 - fixed names
+            " ON CONFLICT (key, window_start) DO UPDATE SET count = "
+            f"{table}.count + 1 RETURNING key, window_start, count",
+            params,
+        )
+        return {(key, start): count for key, start, count in cursor.fetchall()}
+
+
+def _read_db(keys) -> dict:
+    from .models import RateCounter
+
+    counts = {}
+    for _rule, key, start in keys:
+        row = RateCounter.objects.filter(key=key, window_start=start).values_list("count").first()
+        counts[(key, start)] = row[0] if row else 0
+    return counts
+
+
+def _cache_key(key, start):
+    return f"{key}:{start}"
+
+
+def _increment_cache(keys) -> dict:
+    counts = {}
+    for rule, key, start in keys:
+        name = _cache_key(key, start)
+        cache.add(name, 0, rule.seconds + 5)
+        try:
+            counts[(key, start)] = cache.incr(name)
+        except ValueError:  # expired between add and incr
+            cache.add(name, 1, rule.seconds + 5)
+            counts[(key, start)] = 1
+    return counts
+
+
+def _read_cache(keys) -> dict:
+    return {(key, start): cache.get(_cache_key(key, start)) or 0 for _r, key, start in keys}
+
+
+def _shared_cache() -> bool:
+    return bool(settings.REDIS_URL)
+
+
+def _raise_if_over(keys, counts, now, *, counted):
+    for rule, key, start in keys:
+        # hit() counted this event, so the limit is reached when the count passes it;
+        # blocked() only looks, so it is reached when the count is at it.
+        over = counts[(key, start)] > rule.limit if counted else counts[(key, start)] >= rule.limit
+        if over:
+            raise Limited(rule, math.ceil(start + rule.seconds - now))
+
+
+def hit(*pairs, now=None):
+    """Count one event against each (rule name, value) pair; raise Limited if any rule is over.
+
+    Values that are empty (no phone given) are not counted. One round trip to the store."""
+    if not settings.OPENDAY_RATE_LIMITS_ENABLED:
+        return
+    now = now or time.time()
+    keys = _keys(pairs, now)
+    if not keys:
+        return
+    counts = _increment_cache(keys) if _shared_cache() else _increment_db(keys)
+    _raise_if_over(keys, counts, now, counted=True)
+
+
+def blocked(*pairs, now=None):
+    """Raise Limited if any rule has already reached its limit, without counting (look-ups
+    count only their failures, with hit())."""
+    if not settings.OPENDAY_RATE_LIMITS_ENABLED:
+        return
+    now = now or time.time()
+    keys = _keys(pairs, now)
+    if not keys:
+        return
+    counts = _read_cache(keys) if _shared_cache() else _read_db(keys)
+    _raise_if_over(keys, counts, now, counted=False)
+
+
+def forget_old(now=None) -> int:
+    """Delete counters of windows that ended more than a day ago (housekeeping)."""
+    from .models import RateCounter
+
+    now = now or time.time()
+    longest = max(rule.seconds for rule in rules().values())
+    deleted, _ = RateCounter.objects.filter(window_start__lt=now - longest - 86400).delete()
+    return deleted
+
+
+def describe() -> str:
+    return json.dumps({n: f"{r.limit}/{r.seconds}" for n, r in rules().items()})
