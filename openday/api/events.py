@@ -14,7 +14,6 @@ from openday.lib.edge import InputSchema
 from openday.lib.params import ObjectId
 from openday.lib.personal_data import normalize_phone
 from openday.lib.text import clean_code
-from openday.ops import ratelimit
 from openday.orgs.models import Org
 
 router = Router(tags=["活动与报名"])
@@ -100,13 +99,13 @@ class RegistrationOut(Schema):
 def create_registration(request, event_id: ObjectId, payload: RegistrationIn):
     """Register for an event: confirmed, waitlisted, or pending review (approval mode).
     429 `too_many_requests` (with Retry-After) past the limits per phone and per address."""
-    ratelimit.hit(("registration.phone", normalize_phone(payload.phone)),
-                  ("registration.address", client_ip(request)))  # fmt: skip
     try:
         registration = services.register(
             event_id, name=payload.name, phone=payload.phone, category=payload.category,
             organization=payload.organization, consent=payload.consent,
             source=Registration.Source.API, invitation_code=payload.invitation_code, request=request,
+            limits=[("registration.phone", normalize_phone(payload.phone)),
+                    ("registration.address", client_ip(request))],
         )  # fmt: skip
     except Event.DoesNotExist:
         return _error("not_found", "活动不存在。", 404)

@@ -20,6 +20,7 @@ from openday.lib.text import InputError, clean_code, clean_text
 from openday.messaging import kinds
 from openday.messaging.models import OutboundMessage
 from openday.messaging.services import queue_message
+from openday.ops import ratelimit
 
 from .models import CATEGORY_NAMES, Event, Quota, Registration
 from .naming_rule import check_title
@@ -348,8 +349,13 @@ def check_registration(event, *, name, phone, category, consent, seats=None):
 
 def register(event_id, *, name, phone, category, organization="", consent=False,
              source=Registration.Source.ONLINE, actor=None, invitation_code=None,
-             request=None):  # fmt: skip
-    """Register one person. Raises ValidationError (bad input) or Refused (rules)."""
+             request=None, limits=()):  # fmt: skip
+    """Register one person. Raises ValidationError (bad input) or Refused (rules).
+
+    limits: (rule, value) pairs for ops.ratelimit, counted once the request goes on to the
+    seat decision (an answer of "full" from the cache costs the database nearly nothing, so
+    a burst at a sold-out event is not counted against the crowd behind one address);
+    raises ratelimit.Limited."""
 
     staff = source == Registration.Source.STAFF
     normalized = normalize_phone(phone or "")
@@ -363,6 +369,8 @@ def register(event_id, *, name, phone, category, organization="", consent=False,
         if _has_active(event_id, digest):
             raise Refused("duplicate", "该手机号已报名本活动，请勿重复报名。")
         raise Refused(*cached)
+    if limits:
+        ratelimit.hit(*limits)
     event, quotas, counts = _snapshot(event_id, category, digest)
     if event.status == Event.Status.DRAFT and not staff:
         raise Refused("not_found", "活动不存在或尚未发布。")

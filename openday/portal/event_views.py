@@ -37,12 +37,12 @@ def event_detail(request, event_id):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            ratelimit.hit(("registration.phone", normalize_phone(d["phone"])),
-                          ("registration.address", client_ip(request)))  # fmt: skip
             registration = services.register(
                 event.pk, name=d["name"], phone=d["phone"], category=d["category"],
                 organization=d["organization"], consent=d["consent"],
                 invitation_code=invitation.code if invitation else None, request=request,
+                limits=[("registration.phone", normalize_phone(d["phone"])),
+                        ("registration.address", client_ip(request))],
             )  # fmt: skip
         except ValidationError as exc:
             for field, errs in exc.message_dict.items():
