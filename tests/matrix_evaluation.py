@@ -16,9 +16,9 @@ EVALUATION_POST = [
 
 def evaluation_pages(w):
     from openday.campaigns.models import Campaign
+    from openday.demo.evaluation import load_demo_evaluation
     from openday.demo.services import load_demo_campaigns
     from openday.evaluation import services
-    from openday.evaluation.demo import load_demo_evaluation
 
     load_demo_campaigns()
     load_demo_evaluation()

@@ -22,9 +22,9 @@ def publicity_pages(w):
     from django.core.files.base import ContentFile
     from django.utils import timezone
 
+    from openday.demo.publicity import placeholder_png
     from openday.events import services as events
     from openday.publicity import services
-    from openday.publicity.demo import placeholder_png
 
     start = timezone.now() + timedelta(days=5)
     event = events.create_event(

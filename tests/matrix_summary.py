@@ -22,9 +22,9 @@ def summary_pages(w):
 
     from openday.campaigns.models import Campaign
     from openday.demo.services import load_demo_campaigns
+    from openday.demo.summaries import demo_png
     from openday.events import services as events
     from openday.publicity import photos, summaries
-    from openday.publicity.summary_demo import demo_png
 
     load_demo_campaigns()
     campaign = Campaign.objects.get(office=w.kaifu, year=2023)

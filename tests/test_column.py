@@ -3,8 +3,8 @@
 import pytest
 from django.core.files.base import ContentFile
 
+from openday.demo.publicity import placeholder_png
 from openday.publicity import services
-from openday.publicity.demo import placeholder_png
 from openday.publicity.models import Article, EventPhoto
 
 from .test_publicity import draft, kaifu_campaign, make_event, media, png, published  # noqa: F401

@@ -491,8 +491,8 @@ def test_the_annual_summary_holds_the_figures_and_the_ranking(hand):
 
 
 def test_the_demo_evaluation_loads_once(world):
+    from openday.demo.evaluation import load_demo_evaluation
     from openday.demo.services import load_demo_campaigns
-    from openday.evaluation.demo import load_demo_evaluation
 
     load_demo_campaigns()
     scheme = load_demo_evaluation()

@@ -181,9 +181,9 @@ def _hostile_world(world):
     """Objects made through the services with plain text, then given hostile text the way old
     rows (from before input was normalized, or from an import) can hold it."""
     from openday.campaigns.models import Campaign, DeclarationRow, PlanEntry
+    from openday.demo.evaluation import load_demo_evaluation
     from openday.demo.services import load_demo_campaigns
     from openday.evaluation import services as evaluation
-    from openday.evaluation.demo import load_demo_evaluation
     from openday.evaluation.models import Adjustment, Award
     from openday.events.models import Event, Invitation, Registration
     from openday.opinions import services as opinions

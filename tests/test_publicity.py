@@ -14,8 +14,8 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from openday.audit.models import AuditEntry
+from openday.demo.publicity import placeholder_png
 from openday.publicity import access, bulletin, rendering, services, wechat
-from openday.publicity.demo import placeholder_png
 from openday.publicity.models import Article
 from openday.publicity.services import Refused
 
@@ -660,8 +660,8 @@ def test_every_article_action_has_a_chinese_label():
 
 
 def test_the_demo_articles_load_once_and_the_towns_are_public(world):
+    from openday.demo.publicity import load_demo_publicity
     from openday.demo.services import load_demo_campaigns, load_demo_events
-    from openday.publicity.demo import load_demo_publicity
 
     load_demo_campaigns()
     load_demo_events()

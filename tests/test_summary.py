@@ -12,12 +12,12 @@ from django.utils import timezone
 from docx import Document
 
 from openday.audit.models import ACTION_LABELS, AuditEntry
+from openday.demo.summaries import demo_png, load_demo_summaries
 from openday.events import services as events
 from openday.events.models import Event, Invitation
 from openday.opinions.models import Callback, Opinion, RectificationStep
 from openday.publicity import photos, summaries
 from openday.publicity.models import Article, EventPhoto, EventSummary
-from openday.publicity.summary_demo import demo_png, load_demo_summaries
 from openday.surveys import services as surveys
 from openday.surveys.presets import SATISFACTION
 

@@ -51,7 +51,7 @@ def make_campaign_event():
 
 
 def test_write_submit_approve_and_read_in_the_column(live_server, demo, page, browser):
-    from openday.publicity.demo import placeholder_png
+    from openday.demo.publicity import placeholder_png
     from openday.publicity.models import Article
 
     base = live_server.url

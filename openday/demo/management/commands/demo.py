@@ -1,5 +1,7 @@
 from django.core.management.base import BaseCommand
 
+from openday.demo.evaluation import load_demo_evaluation
+from openday.demo.publicity import load_demo_publicity
 from openday.demo.services import (
     load_demo,
     load_demo_campaigns,
@@ -7,10 +9,8 @@ from openday.demo.services import (
     load_demo_opinions,
     load_demo_surveys,
 )
-from openday.evaluation.demo import load_demo_evaluation
+from openday.demo.summaries import load_demo_summaries
 from openday.orgs.models import Org, Role
-from openday.publicity.demo import load_demo_publicity
-from openday.publicity.summary_demo import load_demo_summaries
 
 ROLE_LABELS = {**dict(Role.choices), "operator": "系统运维"}
 

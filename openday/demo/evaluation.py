@@ -21,10 +21,9 @@ def load_demo_evaluation():
     from openday.accounts.models import User
     from openday.campaigns.models import Campaign
     from openday.demo import seed_data as seed
+    from openday.evaluation import services
+    from openday.evaluation.models import Award
     from openday.orgs.models import Org
-
-    from . import services
-    from .models import Award
 
     campaign = Campaign.objects.filter(office__name=seed.KAIFU_OFFICE, year=2023).first()
     actor = User.objects.filter(username="kf-office").first()

@@ -12,9 +12,8 @@ from openday.campaigns.models import Campaign
 from openday.events.models import Event
 from openday.lib.images import rgb_png
 from openday.orgs.models import Org
-
-from . import services
-from .models import Article
+from openday.publicity import services
+from openday.publicity.models import Article
 
 TOWN = "沙日浩来镇人民政府"
 HOUSING = "开福区住房和城乡建设局"
