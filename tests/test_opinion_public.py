@@ -9,10 +9,9 @@ from django.utils import timezone
 
 from openday.campaigns import services as campaigns
 from openday.events.models import Event
-from openday.opinions import services
+from openday.opinions import public, services
 from openday.opinions.models import Opinion, RectificationStep
 from openday.ops import ratelimit
-from openday.portal import opinion_views
 from tests.test_events import make_event
 
 NAME, PHONE = "欧阳娜娜", "13812345678"
@@ -229,7 +228,7 @@ def test_wrong_tail_and_unknown_code_look_the_same(client, world):
     assert wrong_tail.status_code == unknown.status_code == 400
     a = without_token(wrong_tail.content.decode()).replace(opinion.tracking_code, "CODE")
     b = without_token(unknown.content.decode()).replace("ZZZZZZZZZZ", "CODE")
-    assert a == b and opinion_views.NOT_FOUND_MESSAGE in a
+    assert a == b and public.NOT_FOUND_MESSAGE in a
     # The tail of a number that was given is needed; an empty tail is a wrong tail.
     assert look(client, opinion.tracking_code, "").status_code == 400
 
@@ -495,7 +494,7 @@ def test_rectification_steps_are_counted_on_the_board(world):
         ("一", today - timedelta(days=2), today - timedelta(days=1)),
         ("二", today - timedelta(days=2), today),
     ])  # fmt: skip
-    row = opinion_views.board_row(opinion_views.board_queryset(Opinion.objects.all()).get())
+    row = public.board_row(public.board_queryset(Opinion.objects.all()).get())
     assert row["steps_done"] == row["steps_total"] == 2
     assert row["latest_step"]["description"] == "二"
     assert RectificationStep.objects.count() == 2

@@ -18,10 +18,9 @@ from openday.audit.services import client_ip
 from openday.lib.edge import InputSchema
 from openday.lib.params import ObjectId, Page
 from openday.lib.personal_data import normalize_phone
-from openday.opinions import services
+from openday.opinions import public, services
 from openday.opinions.models import Opinion
 from openday.ops import ratelimit
-from openday.portal import opinion_views as public
 
 router = Router(tags=["意见建议"])
 
