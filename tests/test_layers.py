@@ -47,3 +47,13 @@ def test_the_api_shares_rules_with_the_pages_through_the_apps_not_their_views():
             if module.startswith(("openday.portal", "openday.control")):
                 wrong.append(f"{path.relative_to(PACKAGE)}: {module} {names}")
     assert not wrong, "\n".join(wrong)
+
+
+def test_no_module_imports_a_private_name_from_a_views_module():
+    wrong = []
+    for path in PACKAGE.rglob("*.py"):
+        for module, names in _imports(path):
+            private = [n for n in names if n.startswith("_")]
+            if private and module.split(".")[-1].endswith("views"):
+                wrong.append(f"{path.relative_to(PACKAGE)}: {module} {private}")
+    assert not wrong, "\n".join(wrong)

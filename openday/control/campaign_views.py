@@ -5,7 +5,6 @@ from datetime import date
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -32,17 +31,7 @@ from openday.lib import params as param
 from openday.lib.spreadsheet import upload_problem
 from openday.orgs.models import Org, Role
 
-from .views import XLSX, _apply_errors, staff_required
-
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def _download(data, content_type, filename):
-    response = HttpResponse(data, content_type=content_type)
-    from urllib.parse import quote
-
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
+from .shortcuts import DOCX, XLSX, apply_errors, download, staff_required
 
 
 def _run_offices(access):
@@ -94,7 +83,7 @@ def campaign_create(request):
                 request.user, office, request=request, **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, "年度活动已创建（草稿）。检查无误后可印发通知。")
             return redirect("control:campaign_detail", campaign.pk)
@@ -144,7 +133,7 @@ def campaign_edit(request, campaign_id):
         try:
             services.update_campaign(request.user, campaign, request=request, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, "已保存。")
             return redirect("control:campaign_detail", campaign.pk)
@@ -169,7 +158,7 @@ def campaign_issue(request, campaign_id):
 def campaign_notice_docx(request, campaign_id):
     campaign = access_campaign(request, campaign_id)
     data = documents.notice_docx(campaign)
-    return _download(data, DOCX, f"{campaign.title}-通知.docx")
+    return download(data, DOCX, f"{campaign.title}-通知.docx")
 
 
 # --- Declarations ------------------------------------------------------------------------
@@ -293,7 +282,7 @@ def declaration_template(request, campaign_id, unit_id):
         raise PermissionDenied("您无权为该单位填报申报表。")
     declaration = campaign.declarations.filter(unit=unit).first()
     data = workbooks.declaration_template(campaign, unit, declaration)
-    return _download(data, XLSX, f"{unit.name}-申报表.xlsx")
+    return download(data, XLSX, f"{unit.name}-申报表.xlsx")
 
 
 @staff_required
@@ -344,7 +333,7 @@ def declaration_review(request, declaration_id):
                 services.review_declaration(request.user, declaration, approve="approve" in request.POST,
                                             comment=form.cleaned_data["comment"], request=request)  # fmt: skip
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(
                     request,
@@ -465,7 +454,7 @@ def campaign_plan_xlsx(request, campaign_id):
     _check_plan_visible(request, campaign, runs, "下载")
     entries = campaign.plan_entries.select_related("unit")
     data = workbooks.plan_workbook(campaign, entries, full_phone=runs)
-    return _download(data, XLSX, f"{campaign.year}年计划安排表.xlsx")
+    return download(data, XLSX, f"{campaign.year}年计划安排表.xlsx")
 
 
 @staff_required
@@ -476,7 +465,7 @@ def campaign_plan_docx(request, campaign_id):
     data = documents.plan_docx(
         campaign, campaign.plan_entries.select_related("unit"), full_phone=runs
     )
-    return _download(data, DOCX, f"{campaign.year}年计划安排表.docx")
+    return download(data, DOCX, f"{campaign.year}年计划安排表.docx")
 
 
 @staff_required

@@ -17,8 +17,7 @@ from openday.evaluation.access import access_evaluation, can_manage
 from openday.evaluation.models import Adjustment, Award, Scheme
 from openday.orgs.models import Org
 
-from .campaign_views import DOCX, _download
-from .views import XLSX, _apply_errors, staff_required
+from .shortcuts import DOCX, XLSX, apply_errors, download, staff_required
 
 TABS = {"ranking": "得分排名", "month": "按月", "rollup": "下级汇总"}
 
@@ -153,7 +152,7 @@ def adjust(request, campaign_id, unit_id):
             services.adjust(request.user, scheme, unit, data["points"], data["reason"],
                             data["indicator"], request=request)  # fmt: skip
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, "加减分已记录，得分已重新计算。")
             return redirect("control:evaluation_unit", campaign.pk, unit.pk)
@@ -175,7 +174,7 @@ def revoke(request, adjustment_id):
             services.revoke_adjustment(request.user, adjustment, form.cleaned_data["reason"],
                                        request=request)  # fmt: skip
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, "已撤销该加减分，得分已重新计算。")
             return redirect("control:evaluation_unit", campaign.pk, unit.pk)
@@ -212,7 +211,7 @@ def awards(request, campaign_id):
                 services.mark_award(request.user, scheme, data["kind"], unit, event,
                                     data["citation"], request=request)  # fmt: skip
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, "已标记。")
                 return redirect("control:evaluation_awards", campaign.pk)
@@ -254,7 +253,7 @@ def publish(request, campaign_id):
 def xlsx(request, campaign_id):
     campaign, only = access_evaluation(request, campaign_id)
     data = exports.indicators_xlsx(campaign, unit_ids=only)
-    return _download(data, XLSX, f"{campaign.year}年考核得分.xlsx")
+    return download(data, XLSX, f"{campaign.year}年考核得分.xlsx")
 
 
 @staff_required
@@ -269,7 +268,7 @@ def docx(request, campaign_id):
         if can_manage(request.access, campaign):  # viewers may try wording without keeping it
             services.save_report_text(request.user, campaign, text, request=request)
     data = exports.annual_summary_docx(campaign, **text)
-    return _download(data, DOCX, f"{campaign.year}年活动开展情况报告.docx")
+    return download(data, DOCX, f"{campaign.year}年活动开展情况报告.docx")
 
 
 urlpatterns = [

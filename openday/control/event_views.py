@@ -17,7 +17,7 @@ from openday.lib import params as param
 from openday.lib.spreadsheet import upload_problem
 from openday.orgs.models import Org
 
-from .views import _apply_errors, staff_required
+from .shortcuts import DOCX, XLSX, apply_errors, download, staff_required
 
 
 def _units_for(access):
@@ -91,7 +91,7 @@ def event_create(request):
                 request.user, unit, quotas=quotas, request=request, **fields
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, "活动已创建（草稿）。检查无误后点“发布并开放报名”。")
             return redirect("control:event_detail", event.pk)
@@ -109,7 +109,7 @@ def event_edit(request, event_id):
         try:
             services.update_event(request.user, event, quotas=quotas, request=request, **fields)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, "已保存。")
             return redirect("control:event_detail", event.pk)
@@ -243,9 +243,6 @@ def event_paper(request, event_id, kind):
     """签到表 (xlsx/docx) and 桌签 for those who prefer paper on the day."""
     from openday.events import documents
 
-    from .campaign_views import DOCX, _download
-    from .views import XLSX
-
     event = access_event(request, event_id, manage=True)
     if kind == "banner.svg":
         from django.http import HttpResponse
@@ -256,10 +253,10 @@ def event_paper(request, event_id, kind):
         response["Content-Disposition"] = "inline; filename=banner.svg"
         return response
     if kind == "signin.xlsx":
-        return _download(documents.signin_xlsx(event), XLSX, f"{event.title}-签到表.xlsx")
+        return download(documents.signin_xlsx(event), XLSX, f"{event.title}-签到表.xlsx")
     if kind == "signin.docx":
-        return _download(documents.signin_docx(event), DOCX, f"{event.title}-签到表.docx")
-    return _download(documents.name_cards_docx(event), DOCX, f"{event.title}-桌签.docx")
+        return download(documents.signin_docx(event), DOCX, f"{event.title}-签到表.docx")
+    return download(documents.name_cards_docx(event), DOCX, f"{event.title}-桌签.docx")
 
 
 @staff_required
@@ -299,9 +296,7 @@ def event_invitations(request, event_id):
                     messages.success(request, f"已导入 {count} 位受邀人。")
                     return redirect("control:event_invitations", event.pk)
     if request.GET.get("letters"):
-        from .campaign_views import DOCX, _download
-
-        return _download(invitations.letters_docx(event, base), DOCX, f"{event.title}-邀请函.docx")
+        return download(invitations.letters_docx(event, base), DOCX, f"{event.title}-邀请函.docx")
     rows = event.invitations.all()
     counts = {
         label: rows.filter(status=value).count() for value, label in rows.model.Status.choices

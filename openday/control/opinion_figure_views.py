@@ -11,8 +11,7 @@ from openday.lib.export_text import append_row
 from openday.opinions import figures as calc
 from openday.opinions.access import visible
 
-from .campaign_views import XLSX, _download
-from .views import staff_required
+from .shortcuts import XLSX, download, staff_required
 
 COLUMNS = [
     ("received", "收到"), ("handled", "去重后"), ("assigned", "已交办"), ("answered", "已答复"),
@@ -82,4 +81,4 @@ def figures_xlsx(request):
     out = io.BytesIO()
     wb.save(out)
     name = f"意见建议办理统计{year or ''}.xlsx"
-    return _download(out.getvalue(), XLSX, name)
+    return download(out.getvalue(), XLSX, name)

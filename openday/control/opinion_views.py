@@ -44,8 +44,7 @@ from openday.opinions.models import Callback, Evidence, Opinion
 from openday.opinions.services import Refused
 from openday.orgs.models import Org, Role
 
-from .campaign_views import _download
-from .views import XLSX, _apply_errors, staff_required
+from .shortcuts import XLSX, apply_errors, download, staff_required
 
 S = Opinion.Status
 OPEN = Opinion.OPEN_STATUSES
@@ -223,7 +222,7 @@ def opinion_export(request):
     out = io.BytesIO()
     wb.save(out)
     stamp = timezone.localtime().strftime("%Y%m%d")
-    return _download(out.getvalue(), XLSX, f"意见建议-{stamp}.xlsx")
+    return download(out.getvalue(), XLSX, f"意见建议-{stamp}.xlsx")
 
 
 # --- Typing in and importing --------------------------------------------------------------------
@@ -265,7 +264,7 @@ def opinion_create(request):
                 received_at=d["received_at"], request=request,
             )  # fmt: skip
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             # A unit's staff typing in for its own event may not see the opinion until the
             # office sends it back to the unit: they go on typing instead.
@@ -354,7 +353,7 @@ def opinion_import_template(request):
     access = request.access
     if not _enters(access):
         raise PermissionDenied(NOT_ENTERER)
-    return _download(
+    return download(
         of.template_workbook(_entry_events(access)[:200]), XLSX, "座谈会意见录入表.xlsx"
     )
 
@@ -648,7 +647,7 @@ def opinion_action(request, opinion_id, action):
             messages.error(request, exc.message)
             return redirect(back)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, done)
             return redirect(back)
@@ -793,7 +792,7 @@ def callback_detail(request, callback_id):
         try:
             services.log_call(request.user, callback, request=request, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"已记录回访结果：{callback.get_outcome_display()}。")
             return redirect("control:callback_list")

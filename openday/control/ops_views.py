@@ -18,7 +18,7 @@ from openday.lib import params as param
 from openday.messaging.services import retry_failed
 from openday.ops.status import gather
 
-from .views import staff_required
+from .shortcuts import staff_required
 
 NOT_OPERATOR = "只有系统运维人员可以查看运行状态。"
 

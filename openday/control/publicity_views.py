@@ -41,8 +41,7 @@ from openday.publicity.access import (
 from openday.publicity.models import Article, ArticleImage
 from openday.publicity.services import Refused
 
-from .campaign_views import _download
-from .views import _apply_errors, staff_required
+from .shortcuts import apply_errors, download, staff_required
 
 S = Article.Status
 PAGE_SIZE = 30
@@ -159,7 +158,7 @@ def article_create(request):
                 raise PermissionDenied("您无权以该单位名义撰写稿件。")
             article = services.create_article(request.user, unit, request=request, **fields)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, "稿件已保存为草稿。可以继续上传图片，写好后提交审核。")
             return redirect(reverse("control:article_edit", args=[article.pk]) + "#images")
@@ -194,7 +193,7 @@ def article_edit(request, article_id):
             if "submit" in request.POST:
                 services.submit_article(request.user, article, request=request)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         except Refused as exc:
             form.add_error(None, exc.message)
         else:
@@ -387,7 +386,7 @@ def article_wechat(request, article_id):
     article = access_article(request, article_id)
     html = wechat.wechat_html(article, base_url=_base_url(request))
     if request.GET.get("download") == "1":
-        return _download(html.encode("utf-8"), "text/html; charset=utf-8",
+        return download(html.encode("utf-8"), "text/html; charset=utf-8",
                          f"{article.title}-公众号.html")  # fmt: skip
     response = HttpResponse(html, content_type="text/html; charset=utf-8")
     response["X-Content-Type-Options"] = "nosniff"
@@ -398,7 +397,7 @@ def article_wechat(request, article_id):
 def article_wechat_zip(request, article_id):
     article = access_article(request, article_id)
     data = wechat.wechat_zip(article, base_url=_base_url(request))
-    return _download(data, "application/zip", f"{article.title}-公众号图文包.zip")
+    return download(data, "application/zip", f"{article.title}-公众号图文包.zip")
 
 
 @staff_required

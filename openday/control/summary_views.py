@@ -27,8 +27,7 @@ from openday.orgs.models import Org
 from openday.publicity import evidence, photos, summaries
 from openday.publicity.models import EventPhoto, EventSummary
 
-from .campaign_views import DOCX, XLSX, _download
-from .views import _apply_errors, staff_required
+from .shortcuts import DOCX, XLSX, apply_errors, download, staff_required
 
 PAGE_SIZE = 30
 ZIP = "application/zip"
@@ -141,7 +140,7 @@ def summary_edit(request, event_id):
             summaries.save_summary(request.user, event, form.cleaned_data, request=request)
             messages.success(request, "已保存草稿。")
     except ValidationError as exc:
-        _apply_errors(form, exc)
+        apply_errors(form, exc)
         if action == "submit":
             messages.error(request, "草稿已保存，但还不能报送，请按提示补充后再报送。")
         return _summary_page(request, event, form=form, status=400)
@@ -164,7 +163,7 @@ def summary_reopen(request, event_id):
                 request.user, event, form.cleaned_data["reason"], request=request
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         except summaries.Refused as exc:
             messages.error(request, exc.message)
             return redirect("control:summary_edit", event.pk)
@@ -179,7 +178,7 @@ def summary_docx(request, event_id):
     event = _event(request, event_id)
     if not EventSummary.objects.filter(event=event).exists():
         raise Http404("该活动还没有总结。")
-    return _download(summaries.summary_docx(event), DOCX, f"{event.title}-活动总结.docx")
+    return download(summaries.summary_docx(event), DOCX, f"{event.title}-活动总结.docx")
 
 
 # --- Photos -------------------------------------------------------------------------------------
@@ -384,7 +383,7 @@ def summary_campaign_xlsx(request, campaign_id):
     _require_user(request)
     campaign = access_campaign(request, campaign_id)
     data = summaries.campaign_xlsx_bytes(_scoped_events(request.access, campaign))
-    return _download(data, XLSX, f"{campaign.title}-活动总结数据.xlsx")
+    return download(data, XLSX, f"{campaign.title}-活动总结数据.xlsx")
 
 
 urlpatterns = [

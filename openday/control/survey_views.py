@@ -28,8 +28,7 @@ from openday.surveys.forms import (
 )
 from openday.surveys.models import Question, Response, Survey
 
-from .campaign_views import DOCX, XLSX, _download
-from .views import _apply_errors, staff_required
+from .shortcuts import DOCX, XLSX, apply_errors, download, staff_required
 
 
 def _orgs_for(access):
@@ -95,7 +94,7 @@ def survey_create(request):
             survey = services.create_survey(request.user, org, template=form.cleaned_data["template"],
                                             request=request, **fields)  # fmt: skip
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, "问卷已创建（草稿）。请检查题目，然后发布。")
             return redirect("control:survey_detail", survey.pk)
@@ -138,7 +137,7 @@ def survey_edit(request, survey_id):
             services.update_survey(request.user, survey, request=request,
                                    **_survey_fields(form, events))  # fmt: skip
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, "问卷设置已保存。")
             return redirect("control:survey_detail", survey.pk)
@@ -309,7 +308,7 @@ def survey_import(request, survey_id):
 @staff_required
 def survey_import_template(request, survey_id):
     survey = access_survey(request, survey_id, manage=True)
-    return _download(paper.template_workbook(survey), XLSX, f"{survey.title}-纸质答卷录入表.xlsx")
+    return download(paper.template_workbook(survey), XLSX, f"{survey.title}-纸质答卷录入表.xlsx")
 
 
 # --- Responses, results, exports ---------------------------------------------------------------
@@ -438,7 +437,7 @@ def survey_summary(request, survey_id):
     from openday.surveys import exports
 
     survey = access_survey(request, survey_id)
-    return _download(exports.summary_docx(survey), DOCX, f"{survey.title}-结果汇总.docx")
+    return download(exports.summary_docx(survey), DOCX, f"{survey.title}-结果汇总.docx")
 
 
 @staff_required

@@ -27,8 +27,7 @@ from openday.opinions.forms import CategoriesForm
 from openday.opinions.models import TriageLabel, TriageModel, TriageSettings
 from openday.orgs.models import Org
 
-from .campaign_views import XLSX, _download
-from .views import _apply_errors, staff_required
+from .shortcuts import XLSX, apply_errors, download, staff_required
 
 PAGE_SIZE = 30
 HISTORY = 20
@@ -185,7 +184,7 @@ def triage_categories(request):
             before = triage.categories_of(office)
             triage.set_categories(request.user, office, values, request=request)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             if values == before:
                 messages.info(request, "分类没有变化。")
@@ -252,7 +251,7 @@ def triage_labels_xlsx(request):
     wb.save(out)
     stamp = timezone.localtime().strftime("%Y%m%d")
     name = office.short_name or office.name
-    return _download(out.getvalue(), XLSX, f"意见分拣样本-{name}-{stamp}.xlsx")
+    return download(out.getvalue(), XLSX, f"意见分拣样本-{name}-{stamp}.xlsx")
 
 
 urlpatterns = [

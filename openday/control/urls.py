@@ -1,7 +1,15 @@
 from django.urls import path, re_path
 
+from . import (
+    account_views,
+    evaluation_views,
+    ops_views,
+    org_views,
+    publicity_views,
+    summary_views,
+    triage_views,
+)
 from . import campaign_views as cv
-from . import evaluation_views, ops_views, publicity_views, summary_views, triage_views, views
 from . import event_views as ev
 from . import opinion_figure_views as ofv
 from . import opinion_views as ov
@@ -10,30 +18,32 @@ from . import workday_views as wv
 
 app_name = "control"
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
-    path("login/", views.login_view, name="login"),
-    path("logout/", views.logout_view, name="logout"),
-    path("account/", views.account, name="account"),
-    path("account/password/", views.password_change, name="password_change"),
-    path("account/tokens/<id:token_id>/revoke/", views.token_revoke, name="token_revoke"),
-    path("orgs/", views.org_list, name="org_list"),
-    path("orgs/new/", views.org_create, name="org_create"),
-    path("orgs/export.xlsx", views.org_export, name="org_export"),
-    path("orgs/import/", views.org_import, name="org_import"),
-    path("orgs/import/template.xlsx", views.org_import_template, name="org_import_template"),
-    path("orgs/<id:org_id>/", views.org_detail, name="org_detail"),
-    path("orgs/<id:org_id>/edit/", views.org_edit, name="org_edit"),
-    path("orgs/<id:org_id>/members/add/", views.member_add, name="member_add"),
-    path("memberships/<id:membership_id>/edit/", views.membership_edit, name="membership_edit"),
+    path("", account_views.dashboard, name="dashboard"),
+    path("login/", account_views.login_view, name="login"),
+    path("logout/", account_views.logout_view, name="logout"),
+    path("account/", account_views.account, name="account"),
+    path("account/password/", account_views.password_change, name="password_change"),
+    path("account/tokens/<id:token_id>/revoke/", account_views.token_revoke, name="token_revoke"),
+    path("orgs/", org_views.org_list, name="org_list"),
+    path("orgs/new/", org_views.org_create, name="org_create"),
+    path("orgs/export.xlsx", org_views.org_export, name="org_export"),
+    path("orgs/import/", org_views.org_import, name="org_import"),
+    path("orgs/import/template.xlsx", org_views.org_import_template, name="org_import_template"),
+    path("orgs/<id:org_id>/", org_views.org_detail, name="org_detail"),
+    path("orgs/<id:org_id>/edit/", org_views.org_edit, name="org_edit"),
+    path("orgs/<id:org_id>/members/add/", org_views.member_add, name="member_add"),
+    path("memberships/<id:membership_id>/edit/", org_views.membership_edit, name="membership_edit"),
     path(
-        "memberships/<id:membership_id>/remove/", views.membership_remove, name="membership_remove"
+        "memberships/<id:membership_id>/remove/",
+        org_views.membership_remove,
+        name="membership_remove",
     ),
-    path("users/<id:user_id>/", views.user_detail, name="user_detail"),
-    path("users/<id:user_id>/<slug:action>/", views.user_action, name="user_action"),
-    path("regions/", views.region_list, name="region_list"),
-    path("regions/new/", views.region_form, name="region_create"),
-    path("regions/<id:region_id>/edit/", views.region_form, name="region_edit"),
-    path("audit/", views.audit_log, name="audit_log"),
+    path("users/<id:user_id>/", org_views.user_detail, name="user_detail"),
+    path("users/<id:user_id>/<slug:action>/", org_views.user_action, name="user_action"),
+    path("regions/", org_views.region_list, name="region_list"),
+    path("regions/new/", org_views.region_form, name="region_create"),
+    path("regions/<id:region_id>/edit/", org_views.region_form, name="region_edit"),
+    path("audit/", account_views.audit_log, name="audit_log"),
     path("campaigns/", cv.campaign_list, name="campaign_list"),
     path("campaigns/new/", cv.campaign_create, name="campaign_create"),
     path("campaigns/<id:campaign_id>/", cv.campaign_detail, name="campaign_detail"),

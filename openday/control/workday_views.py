@@ -15,7 +15,7 @@ from openday.lib.spreadsheet import upload_problem
 from openday.workdays import services
 from openday.workdays.models import SpecialDay
 
-from .views import XLSX, _apply_errors, staff_required
+from .shortcuts import XLSX, apply_errors, staff_required
 
 
 class DayForm(Form):
@@ -100,7 +100,7 @@ def _year_page(request, year):
                 services.set_day(request.user, data["date"], data["kind"], data["name"],
                                  request=request)  # fmt: skip
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, f"已保存 {services.date_text(data['date'])}。")
                 return redirect("control:workday_year", year=data["date"].year)

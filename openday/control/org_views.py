@@ -1,22 +1,17 @@
-"""Staff pages (工作台). Views parse, call a service, and render; checks live in orgs.access."""
-
-from functools import wraps
+"""Staff pages: the organization tree, its people and roles, and the regions."""
 
 from django.contrib import messages
-from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from openday.accounts import services as accounts
-from openday.accounts.models import LoginThrottle, User
-from openday.audit.models import ACTION_LABELS, AuditEntry
-from openday.audit.services import record
+from openday.accounts.models import User
+from openday.audit.models import AuditEntry
 from openday.lib import params as param
 from openday.lib.spreadsheet import upload_problem
 from openday.orgs import services as orgs
@@ -25,128 +20,9 @@ from openday.orgs.models import Membership, Org, Region, Role, region_paths
 from openday.orgs.tree_xlsx import export_workbook, import_workbook, template_workbook
 
 from . import forms
+from .shortcuts import XLSX, apply_errors, staff_required
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 50
-
-
-def staff_required(view):
-    """Signed in, active, holding at least one role (or operator), password not expired."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect(f"{reverse('control:login')}?next={request.get_full_path()}")
-        if not request.access.is_staff_member:
-            raise PermissionDenied("您的账户尚未分配任何组织角色，请联系本单位管理员。")
-        if request.user.must_change_password and view.__name__ not in ("password_change",):
-            messages.info(request, "首次登录或密码已被重置，请先设置新密码。")
-            return redirect("control:password_change")
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _apply_errors(form, exc):
-    if hasattr(exc, "error_dict"):
-        for field, errs in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, exc.messages)
-
-
-def _next_url(request):
-    from django.utils.http import url_has_allowed_host_and_scheme
-
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return reverse("control:dashboard")
-
-
-# --- Sign-in -----------------------------------------------------------------------------
-
-
-def login_view(request):
-    if request.user.is_authenticated and request.access.is_staff_member:
-        return redirect("control:dashboard")
-    form = forms.LoginForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            accounts.sign_in(request, form.cleaned_data["username"], form.cleaned_data["password"])
-        except accounts.SignInRefused as exc:
-            form.add_error(None, str(exc))
-        else:
-            return redirect(_next_url(request))
-    from django.conf import settings
-
-    return render(request, "control/login.html", {
-        "form": form, "next": request.POST.get("next") or request.GET.get("next", ""),
-        "failure_limit": settings.LOGIN_FAILURE_LIMIT,
-        "lock_minutes": settings.LOGIN_LOCK_MINUTES,
-    }, status=400 if form.errors else 200)  # fmt: skip
-
-
-@require_POST
-def logout_view(request):
-    if request.user.is_authenticated:
-        record("auth.logout", actor=request.user, obj=request.user,
-               org=accounts._home_org(request.user), request=request)  # fmt: skip
-    logout(request)
-    messages.success(request, "您已安全退出。")
-    return redirect("control:login")
-
-
-# --- Landing -----------------------------------------------------------------------------
-
-
-@staff_required
-def dashboard(request):
-    access = request.access
-    cards = []
-    for m in access.memberships:
-        org = m.org
-        subtree = Org.objects.filter(path__startswith=org.path)
-        card = {"membership": m, "org": org}
-        if m.role in (Role.OFFICE_ADMIN, Role.UNIT_ADMIN, Role.VIEWER, Role.UNIT_STAFF):
-            card["counts"] = subtree.exclude(pk=org.pk).aggregate(
-                units=Count("pk", filter=Q(kind=Org.Kind.UNIT)),
-                departments=Count("pk", filter=Q(kind=Org.Kind.DEPARTMENT)),
-                offices=Count("pk", filter=Q(kind=Org.Kind.OFFICE)),
-            )
-            card["people"] = (
-                Membership.objects.filter(org__path__startswith=org.path)
-                .values("user")
-                .distinct()
-                .count()
-            )
-        cards.append(card)
-    from openday.campaigns.access import visible_campaigns
-    from openday.messaging.models import Notification
-
-    orgs_ids = [m.org_id for m in access.memberships]
-    notices = Notification.objects.filter(org_id__in=orgs_ids).select_related("org")[:8]
-    campaigns = (
-        visible_campaigns(access)
-        .exclude(status="closed")
-        .select_related("office")
-        .order_by("-year", "office__path")[:5]
-    )
-    recent = None
-    if access.can_view_audit:
-        recent = AuditEntry.objects.filter(access.audit_scope_q()).select_related("actor")[:8]
-    from openday.opinions.models import Opinion
-
-    mine = (
-        Opinion.objects.filter(assignee=request.user, status__in=Opinion.OPEN_STATUSES)
-        .select_related("unit")
-        .order_by("due_date", "id")
-    )
-    return render(request, "control/dashboard.html", {
-        "cards": cards, "recent": recent, "notices": notices, "campaigns": campaigns,
-        "my_opinions": mine[:10], "my_opinion_count": mine.count(),
-        "today": timezone.localdate(),
-    })  # fmt: skip
 
 
 # --- Organizations -----------------------------------------------------------------------
@@ -215,7 +91,7 @@ def org_create(request):
         try:
             org = orgs.create_org(access, request=request, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error("parent", str(exc))
         else:
@@ -236,7 +112,7 @@ def org_edit(request, org_id):
         try:
             orgs.update_org(access, org, request=request, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
@@ -330,7 +206,7 @@ def member_add(request, org_id):
                     access, org, user, data["role"], title=data["title"], request=request
                 )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
             created_password = None
         except PermissionDenied as exc:
             form.add_error("role", str(exc))
@@ -369,7 +245,7 @@ def membership_edit(request, membership_id):
             orgs.change_role(access, membership, form.cleaned_data["role"],
                              title=form.cleaned_data["title"], request=request)  # fmt: skip
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error("role", str(exc))
         else:
@@ -483,74 +359,10 @@ def region_form(request, region_id=None):
         try:
             orgs.save_region(access, instance=region, request=request, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error("parent", str(exc))
         else:
             messages.success(request, "行政区划已保存。")
             return redirect("control:region_list")
     return render(request, "control/region_form.html", {"form": form, "region": region})
-
-
-# --- Audit log ---------------------------------------------------------------------------
-
-
-@staff_required
-def audit_log(request):
-    access = request.access
-    if not access.can_view_audit:
-        raise PermissionDenied("只有管理员可以查看审计日志。")
-    qs = AuditEntry.objects.filter(access.audit_scope_q()).select_related("actor")
-    action = request.GET.get("action", "")
-    who = request.GET.get("who", "").strip()
-    if action in ACTION_LABELS:
-        qs = qs.filter(action=action)
-    if who:
-        qs = qs.filter(actor_label__icontains=who)
-    page = Paginator(qs, PAGE_SIZE).get_page(param.page(request.GET.get("page")))
-    return render(request, "control/audit_log.html", {
-        "page": page, "actions": sorted(ACTION_LABELS.items()), "action": action, "who": who,
-    })  # fmt: skip
-
-
-# --- Own account -------------------------------------------------------------------------
-
-
-@staff_required
-def account(request):
-    user = request.user
-    form = forms.ProfileForm(request.POST or None, initial={
-        "full_name": user.full_name, "phone": user.phone, "email": user.email,
-    })  # fmt: skip
-    if request.method == "POST" and form.is_valid():
-        accounts.update_profile(user, user, request=request, **form.cleaned_data)
-        messages.success(request, "个人信息已保存。")
-        return redirect("control:account")
-    tokens = user.api_tokens.filter(revoked_at=None).order_by("-created_at")
-    locked = LoginThrottle.objects.filter(username=user.username.lower()).first()
-    return render(
-        request, "control/account.html", {"form": form, "tokens": tokens, "throttle": locked}
-    )
-
-
-@staff_required
-def password_change(request):
-    form = forms.PasswordChangeForm(request.user, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        from django.contrib.auth import update_session_auth_hash
-
-        accounts.change_password(request.user, form.cleaned_data["new_password1"], request=request)
-        update_session_auth_hash(request, request.user)
-        messages.success(request, "密码已修改。")
-        return redirect("control:dashboard")
-    return render(request, "control/password_change.html", {"form": form})
-
-
-@staff_required
-@require_POST
-def token_revoke(request, token_id):
-    """A person revokes one of their own API tokens (an admin deactivates the account instead)."""
-    token = get_object_or_404(request.user.api_tokens, pk=token_id, revoked_at=None)
-    accounts.revoke_token(request.user, token)
-    messages.success(request, f"已吊销令牌 {token.prefix}…")
-    return redirect("control:account")
