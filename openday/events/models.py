@@ -89,6 +89,32 @@ class Event(models.Model):
     def is_public(self):
         return self.status != self.Status.DRAFT
 
+    # Why a registration is not taken now, as the PostgreSQL function openday_register()
+    # answers it (events migrations; tests/test_registration_window.py checks the two agree).
+    WINDOW_REASONS = {
+        "closed": "本活动当前不接受报名。",
+        "not_yet": "报名尚未开始。",
+        "ended": "报名已截止。",
+        "invitation_only": "本活动仅限受邀人员参加，请使用邀请函中的链接报名。",
+    }
+
+    def registration_window(self, now, *, staff=False, invited=False) -> str:
+        """ "open", or why a registration is not taken now: "closed", "not_yet", "ended" or
+        "invitation_only" (the key of WINDOW_REASONS). Staff registering someone who phoned
+        in may do so while the event is published or closed, before and after the window."""
+        if self.status != self.Status.OPEN and not (
+            staff and self.status in (self.Status.PUBLISHED, self.Status.CLOSED)
+        ):
+            return "closed"
+        if not staff:
+            if self.registration_opens_at and now < self.registration_opens_at:
+                return "not_yet"
+            if self.registration_closes_at and now > self.registration_closes_at:
+                return "ended"
+            if self.registration_mode == self.Mode.INVITATION and not invited:
+                return "invitation_only"
+        return "open"
+
 
 class Quota(models.Model):
     """Seats reserved for one guest category; confirmed registrations of it count against it."""

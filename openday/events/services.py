@@ -432,18 +432,11 @@ def _confirmation(event, registration):
     )
 
 
-def _check_window(event_status, opens, closes, mode, *, now, staff, invited):
+def _check_window(event, *, now, staff, invited):
     """Raise Refused when the event does not take this registration now; call under the lock."""
-    if event_status != Event.Status.OPEN and not (staff and event_status in (
-            Event.Status.PUBLISHED, Event.Status.CLOSED)):  # fmt: skip
-        raise Refused("closed", "本活动当前不接受报名。")
-    if not staff:
-        if opens and now < opens:
-            raise Refused("closed", "报名尚未开始。")
-        if closes and now > closes:
-            raise Refused("closed", "报名已截止。")
-        if mode == Event.Mode.INVITATION and not invited:
-            raise Refused("closed", "本活动仅限受邀人员参加，请使用邀请函中的链接报名。")
+    state = event.registration_window(now, staff=staff, invited=invited)
+    if state != "open":
+        raise Refused("closed", Event.WINDOW_REASONS[state])
 
 
 def _seat_orm(event_id, registration, quotas, *, now, staff, approval, invitation, actor,
@@ -456,9 +449,7 @@ def _seat_orm(event_id, registration, quotas, *, now, staff, approval, invitatio
         event = (
             Event.objects.select_for_update(of=("self",)).select_related("unit").get(pk=event_id)
         )
-        _check_window(event.status, event.registration_opens_at, event.registration_closes_at,
-                      event.registration_mode, now=now, staff=staff,
-                      invited=invitation is not None)  # fmt: skip
+        _check_window(event, now=now, staff=staff, invited=invitation is not None)
         category = registration.category
         if approval:
             status = Registration.Status.PENDING
@@ -485,12 +476,7 @@ def _seat_orm(event_id, registration, quotas, *, now, staff, approval, invitatio
 
 
 # Why the PostgreSQL function refused, in the words the Python path uses.
-_CLOSED = {
-    "closed": "本活动当前不接受报名。",
-    "not_yet": "报名尚未开始。",
-    "ended": "报名已截止。",
-    "invitation_only": "本活动仅限受邀人员参加，请使用邀请函中的链接报名。",
-}
+_CLOSED = Event.WINDOW_REASONS
 
 
 def _seat_pg(event, registration, quotas, *, now, staff, actor, request):

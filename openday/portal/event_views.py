@@ -57,10 +57,7 @@ def event_detail(request, event_id):
     response = render(request, "portal/event_detail.html", {
         "event": event, "form": form, "categories": cats,
         "seats_left": services.seats_left(event),
-        "open": event.status == Event.Status.OPEN
-        and (event.registration_mode != Event.Mode.INVITATION or invitation is not None)
-        and not (event.registration_opens_at and now < event.registration_opens_at)
-        and not (event.registration_closes_at and now > event.registration_closes_at),
+        "open": event.registration_window(now, invited=invitation is not None) == "open",
         "now": now,
         "invitation": invitation,
     }, status=429 if limited else 400 if form.errors else 200)  # fmt: skip
