@@ -32,11 +32,23 @@ def serve(args):
     manage(["openday", "collectstatic", "--noinput", "-v", "0"])
     granian = os.path.join(os.path.dirname(sys.executable), "granian")
     cmd = [
-        granian, "--interface", "wsgi", "--host", host, "--port", port,
-        "--workers", workers, "--blocking-threads", threads, "--no-ws",
-        "--log-level", os.environ.get("OPENDAY_LOG_LEVEL", "info").lower(),
-        *args, "openday.wsgi:application",
-    ]  # fmt: skip
+        granian,
+        "--interface",
+        "wsgi",
+        "--host",
+        host,
+        "--port",
+        port,
+        "--workers",
+        workers,
+        "--blocking-threads",
+        threads,
+        "--no-ws",
+        "--log-level",
+        os.environ.get("OPENDAY_LOG_LEVEL", "info").lower(),
+        *args,
+        "openday.wsgi:application",
+    ]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openday.settings")
     os.execv(granian, cmd)  # noqa: S606 - replaces this process with the server
 

@@ -61,20 +61,30 @@ class ArticleDetail(ArticleOut):
 
 
 def _image_out(request, image):
-    return {"url": request.build_absolute_uri(reverse("portal:article_image", args=[image.pk])),
-            "caption": image.caption, "width": image.width, "height": image.height}  # fmt: skip
+    return {
+        "url": request.build_absolute_uri(reverse("portal:article_image", args=[image.pk])),
+        "caption": image.caption,
+        "width": image.width,
+        "height": image.height,
+    }
 
 
 def _out(request, a):
     images = sorted(a.images.all(), key=lambda i: (i.position, i.pk))
     return {
-        "id": a.pk, "title": a.title, "kind": a.kind, "kind_label": a.get_kind_display(),
-        "lead": rendering.lead_of(a), "unit": a.unit.name, "event_id": a.event_id,
-        "event_title": a.event.title if a.event_id else None, "campaign_id": a.campaign_id,
+        "id": a.pk,
+        "title": a.title,
+        "kind": a.kind,
+        "kind_label": a.get_kind_display(),
+        "lead": rendering.lead_of(a),
+        "unit": a.unit.name,
+        "event_id": a.event_id,
+        "event_title": a.event.title if a.event_id else None,
+        "campaign_id": a.campaign_id,
         "published_at": a.published_at,
         "url": request.build_absolute_uri(reverse("portal:article", args=[a.pk])),
         "images": [_image_out(request, i) for i in images],
-    }  # fmt: skip
+    }
 
 
 def _queryset():
@@ -82,17 +92,28 @@ def _queryset():
 
 
 @router.get("/campaigns/{campaign_id}/articles", auth=None, response=ArticlePage)
-def campaign_articles(request, campaign_id: ObjectId, offset: Offset = 0, limit: int = 20, q: str = "",
-                      kind: str = ""):  # fmt: skip
+def campaign_articles(
+    request, campaign_id: ObjectId, offset: Offset = 0, limit: int = 20, q: str = "", kind: str = ""
+):
     """Published articles of the campaign's special column, newest first. `q` searches titles
     and text; `kind` is announcement (活动预告), news (活动报道) or notice (通知公告).
     404 `not_found` for an unknown campaign or one whose notice is not issued yet."""
     if limit < 1 or limit > MAX_LIMIT or offset < 0:
-        return _error("invalid", "请求参数不正确。", 422, details=[
-            {"field": "limit", "reason": f"limit 须在 1–{MAX_LIMIT} 之间，offset 不能为负数。"}])  # fmt: skip
+        return _error(
+            "invalid",
+            "请求参数不正确。",
+            422,
+            details=[
+                {"field": "limit", "reason": f"limit 须在 1–{MAX_LIMIT} 之间，offset 不能为负数。"}
+            ],
+        )
     if kind and kind not in Article.Kind.values:
-        return _error("invalid", "请求参数不正确。", 422, details=[
-            {"field": "kind", "reason": f"须为 {'、'.join(Article.Kind.values)} 之一。"}])  # fmt: skip
+        return _error(
+            "invalid",
+            "请求参数不正确。",
+            422,
+            details=[{"field": "kind", "reason": f"须为 {'、'.join(Article.Kind.values)} 之一。"}],
+        )
     campaign = Campaign.objects.exclude(status=Campaign.Status.DRAFT).filter(pk=campaign_id).first()
     if campaign is None:
         return _error("not_found", "年度活动不存在或尚未发布。", 404)
@@ -103,8 +124,12 @@ def campaign_articles(request, campaign_id: ObjectId, offset: Offset = 0, limit:
     if q:
         qs = qs.filter(Q(title__icontains=q) | Q(lead__icontains=q) | Q(body__icontains=q))
     qs = qs.order_by("-published_at", "-id")
-    return {"count": qs.count(), "offset": offset, "limit": limit,
-            "results": [_out(request, a) for a in qs[offset : offset + limit]]}  # fmt: skip
+    return {
+        "count": qs.count(),
+        "offset": offset,
+        "limit": limit,
+        "results": [_out(request, a) for a in qs[offset : offset + limit]],
+    }
 
 
 @router.get("/articles/{article_id}", auth=None, response=ArticleDetail)
@@ -119,5 +144,10 @@ def get_article(request, article_id: ObjectId):
     def src(image, n):
         return request.build_absolute_uri(reverse("portal:article_image", args=[image.pk]))
 
-    return {**_out(request, a), "author_name": a.author_name, "body": a.body,
-            "body_html": str(rendering.render(a.body, images, src)), "views": a.views}  # fmt: skip
+    return {
+        **_out(request, a),
+        "author_name": a.author_name,
+        "body": a.body,
+        "body_html": str(rendering.render(a.body, images, src)),
+        "views": a.views,
+    }

@@ -49,13 +49,23 @@ def _published():
 
 def _out(c):
     return {
-        "id": c.pk, "year": c.year, "kind": c.kind, "kind_label": c.get_kind_display(),
-        "title": c.title, "theme": c.theme, "office": c.office.name, "doc_number": c.doc_number,
-        "status": c.status, "window_start_month": c.window_start_month,
-        "window_end_month": c.window_end_month, "declaration_deadline": c.declaration_deadline,
-        "topic_areas": c.topic_areas, "activity_forms": c.activity_forms,
-        "plan_published": c.plan_published_at is not None, "parent_id": c.parent_id,
-    }  # fmt: skip
+        "id": c.pk,
+        "year": c.year,
+        "kind": c.kind,
+        "kind_label": c.get_kind_display(),
+        "title": c.title,
+        "theme": c.theme,
+        "office": c.office.name,
+        "doc_number": c.doc_number,
+        "status": c.status,
+        "window_start_month": c.window_start_month,
+        "window_end_month": c.window_end_month,
+        "declaration_deadline": c.declaration_deadline,
+        "topic_areas": c.topic_areas,
+        "activity_forms": c.activity_forms,
+        "plan_published": c.plan_published_at is not None,
+        "parent_id": c.parent_id,
+    }
 
 
 @router.get("/campaigns", auth=None, response=list[CampaignOut])
@@ -81,18 +91,27 @@ def get_plan(request, campaign_id: ObjectId):
     """The published 计划安排表, one row per event, in calendar order."""
     campaign = _plan_campaign(campaign_id)
     return [
-        {"seq": i, "unit": e.unit.name, "theme": e.theme, "month": e.month, "week_of": e.week,
-         "forms": e.forms, "topic_area": e.topic_area, "intro": e.intro}
+        {
+            "seq": i,
+            "unit": e.unit.name,
+            "theme": e.theme,
+            "month": e.month,
+            "week_of": e.week,
+            "forms": e.forms,
+            "topic_area": e.topic_area,
+            "intro": e.intro,
+        }
         for i, e in enumerate(campaign.plan_entries.select_related("unit"), start=1)
-    ]  # fmt: skip
+    ]
 
 
 @router.get("/campaigns/{campaign_id}/plan.xlsx", auth=None)
 def get_plan_xlsx(request, campaign_id: ObjectId):
     """The published plan in the official xlsx form (mobile numbers masked)."""
     campaign = _plan_campaign(campaign_id)
-    data = workbooks.plan_workbook(campaign, campaign.plan_entries.select_related("unit"),
-                                   full_phone=False)  # fmt: skip
+    data = workbooks.plan_workbook(
+        campaign, campaign.plan_entries.select_related("unit"), full_phone=False
+    )
     response = HttpResponse(
         data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )

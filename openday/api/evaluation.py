@@ -84,28 +84,49 @@ def get_evaluation(request, campaign_id: ObjectId):
     result = scoring.evaluate(campaign)
     units = [u for u in result.units if only is None or u.unit.pk in only]
     return {
-        "campaign": {"id": campaign.pk, "title": campaign.title, "year": campaign.year,
-                     "office": campaign.office.name},
+        "campaign": {
+            "id": campaign.pk,
+            "title": campaign.title,
+            "year": campaign.year,
+            "office": campaign.office.name,
+        },
         "published": result.published,
         "published_at": result.scheme.published_at if result.scheme else None,
         "indicators": [
-            {"code": s.code, "label": s.indicator.label, "measure": s.indicator.measure,
-             "kind": s.indicator.kind, "weight": float(s.weight), "target": float(s.target),
-             "definition": s.indicator.definition}
+            {
+                "code": s.code,
+                "label": s.indicator.label,
+                "measure": s.indicator.measure,
+                "kind": s.indicator.kind,
+                "weight": float(s.weight),
+                "target": float(s.target),
+                "definition": s.indicator.definition,
+            }
             for s in result.standards
         ],
         "units": [
-            {"id": u.unit.pk, "name": u.unit.name,
-             "values": {c: line.plain for c, line in u.lines.items()},
-             "points": {c: float(line.points) for c, line in u.lines.items()},
-             "adjustments": float(u.adjustment_total), "score": float(u.score), "rank": u.rank}
+            {
+                "id": u.unit.pk,
+                "name": u.unit.name,
+                "values": {c: line.plain for c, line in u.lines.items()},
+                "points": {c: float(line.points) for c, line in u.lines.items()},
+                "adjustments": float(u.adjustment_total),
+                "score": float(u.score),
+                "rank": u.rank,
+            }
             for u in units
         ],
         "awards": [
-            {"kind": a.kind, "kind_label": a.get_kind_display(), "unit_id": a.unit_id,
-             "unit": a.unit.name, "event_id": a.event_id,
-             "event": a.event.title if a.event else None, "citation": a.citation}
+            {
+                "kind": a.kind,
+                "kind_label": a.get_kind_display(),
+                "unit_id": a.unit_id,
+                "unit": a.unit.name,
+                "event_id": a.event_id,
+                "event": a.event.title if a.event else None,
+                "citation": a.citation,
+            }
             for a in result.awards
             if only is None or a.unit_id in only
         ],
-    }  # fmt: skip
+    }

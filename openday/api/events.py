@@ -55,12 +55,20 @@ class EventOut(Schema):
 
 def _event_out(e):
     return {
-        "id": e.pk, "title": e.title, "unit": e.unit.name, "theme": e.theme,
-        "starts_at": e.starts_at, "ends_at": e.ends_at, "venues": e.venues, "status": e.status,
-        "registration_mode": e.registration_mode, "capacity": e.capacity,
-        "seats_left": services.seats_left(e), "categories": services.categories(e),
+        "id": e.pk,
+        "title": e.title,
+        "unit": e.unit.name,
+        "theme": e.theme,
+        "starts_at": e.starts_at,
+        "ends_at": e.ends_at,
+        "venues": e.venues,
+        "status": e.status,
+        "registration_mode": e.registration_mode,
+        "capacity": e.capacity,
+        "seats_left": services.seats_left(e),
+        "categories": services.categories(e),
         "campaign_id": e.campaign_id,
-    }  # fmt: skip
+    }
 
 
 def _public():
@@ -101,12 +109,20 @@ def create_registration(request, event_id: ObjectId, payload: RegistrationIn):
     429 `too_many_requests` (with Retry-After) past the limits per phone and per address."""
     try:
         registration = services.register(
-            event_id, name=payload.name, phone=payload.phone, category=payload.category,
-            organization=payload.organization, consent=payload.consent,
-            source=Registration.Source.API, invitation_code=payload.invitation_code, request=request,
-            limits=[("registration.phone", normalize_phone(payload.phone)),
-                    ("registration.address", client_ip(request))],
-        )  # fmt: skip
+            event_id,
+            name=payload.name,
+            phone=payload.phone,
+            category=payload.category,
+            organization=payload.organization,
+            consent=payload.consent,
+            source=Registration.Source.API,
+            invitation_code=payload.invitation_code,
+            request=request,
+            limits=[
+                ("registration.phone", normalize_phone(payload.phone)),
+                ("registration.address", client_ip(request)),
+            ],
+        )
     except Event.DoesNotExist:
         return _error("not_found", "活动不存在。", 404)
     except ValidationError as exc:
@@ -114,8 +130,14 @@ def create_registration(request, event_id: ObjectId, payload: RegistrationIn):
         return _error("invalid", "报名信息不正确。", 422, details=details)
     except services.Refused as exc:
         return _error(exc.code, exc.message, 404 if exc.code == "not_found" else 409)
-    return Status(201, {"id": registration.pk, "status": registration.status,
-                         "ticket_code": registration.ticket_code})  # fmt: skip
+    return Status(
+        201,
+        {
+            "id": registration.pk,
+            "status": registration.status,
+            "ticket_code": registration.ticket_code,
+        },
+    )
 
 
 @router.delete("/registrations/{ticket_code}", auth=None, response={200: RegistrationOut})
@@ -127,8 +149,14 @@ def cancel_registration(request, ticket_code: str):
         registration, _promoted = services.cancel(ticket_code, request=request)
     except services.Refused as exc:
         return _error(exc.code, exc.message, 409)
-    return Status(200, {"id": registration.pk, "status": registration.status,
-                         "ticket_code": registration.ticket_code})  # fmt: skip
+    return Status(
+        200,
+        {
+            "id": registration.pk,
+            "status": registration.status,
+            "ticket_code": registration.ticket_code,
+        },
+    )
 
 
 # --- Staff (token) -----------------------------------------------------------------------
@@ -166,13 +194,20 @@ def create_event(request, payload: EventIn):
             raise PermissionDenied("该单位不属于这个年度活动的政务公开办。")
     try:
         event = services.create_event(
-            request.user, unit, title=payload.title, theme=payload.theme,
-            starts_at=payload.starts_at, ends_at=payload.ends_at,
+            request.user,
+            unit,
+            title=payload.title,
+            theme=payload.theme,
+            starts_at=payload.starts_at,
+            ends_at=payload.ends_at,
             venues=[{"name": payload.venue, "address": payload.address}],
-            capacity=payload.capacity, quotas=payload.quotas,
-            registration_mode=payload.registration_mode, campaign=campaign,
-            publish=payload.publish, request=request,
-        )  # fmt: skip
+            capacity=payload.capacity,
+            quotas=payload.quotas,
+            registration_mode=payload.registration_mode,
+            campaign=campaign,
+            publish=payload.publish,
+            request=request,
+        )
     except ValidationError as exc:
         details = [{"field": k, "reason": "；".join(v)} for k, v in exc.message_dict.items()]
         return _error("invalid", "活动信息不正确。", 422, details=details)
@@ -198,11 +233,19 @@ def list_registrations(request, event_id: ObjectId):
     if not can_manage_event(request.access, event):
         raise PermissionDenied("无权查看该活动的报名。")
     return [
-        {"id": r.pk, "name": r.masked_name, "phone": r.masked_phone, "category": r.category,
-         "organization": r.organization, "status": r.status, "ticket_code": r.ticket_code,
-         "created_at": r.created_at, "checked_in_at": r.checked_in_at}
+        {
+            "id": r.pk,
+            "name": r.masked_name,
+            "phone": r.masked_phone,
+            "category": r.category,
+            "organization": r.organization,
+            "status": r.status,
+            "ticket_code": r.ticket_code,
+            "created_at": r.created_at,
+            "checked_in_at": r.checked_in_at,
+        }
         for r in event.registrations.all()
-    ]  # fmt: skip
+    ]
 
 
 class CheckinIn(InputSchema):
@@ -228,5 +271,12 @@ def create_checkin(request, event_id: ObjectId, payload: CheckinIn):
         r = services.check_in(request.user, event, payload.ticket_code, request=request)
     except services.Refused as exc:
         return _error(exc.code, exc.message, 404 if exc.code == "not_found" else 409)
-    return Status(201, {"id": r.pk, "name": r.masked_name, "category": r.category,
-                        "checked_in_at": r.checked_in_at})  # fmt: skip
+    return Status(
+        201,
+        {
+            "id": r.pk,
+            "name": r.masked_name,
+            "category": r.category,
+            "checked_in_at": r.checked_in_at,
+        },
+    )

@@ -43,14 +43,25 @@ class StaffOpinionOut(Schema):
 
 def _out(o):
     return {
-        "id": o.pk, "tracking_code": o.tracking_code, "status": o.status,
-        "status_label": o.get_status_display(), "source": o.source, "content": o.content,
-        "name": o.masked_name, "phone": o.masked_phone, "category": o.category,
-        "event_id": o.event_id, "office": o.office.name, "unit": o.unit.name if o.unit else None,
+        "id": o.pk,
+        "tracking_code": o.tracking_code,
+        "status": o.status,
+        "status_label": o.get_status_display(),
+        "source": o.source,
+        "content": o.content,
+        "name": o.masked_name,
+        "phone": o.masked_phone,
+        "category": o.category,
+        "event_id": o.event_id,
+        "office": o.office.name,
+        "unit": o.unit.name if o.unit else None,
         "assignee": o.assignee.full_name or o.assignee.username if o.assignee else None,
-        "due_date": o.due_date, "due_estimated": o.due_estimated, "received_at": o.received_at,
-        "decision": o.decision, "answer": o.answer,
-    }  # fmt: skip
+        "due_date": o.due_date,
+        "due_estimated": o.due_estimated,
+        "received_at": o.received_at,
+        "decision": o.decision,
+        "answer": o.answer,
+    }
 
 
 def _error(code, message, status, **extra):
@@ -74,8 +85,14 @@ def _get(request, opinion_id, check, message):
 
 
 @router.get("/staff/opinions", response=list[StaffOpinionOut])
-def list_opinions(request, status: str = "", event_id: ObjectId | None = None, mine: bool = False,
-                  limit: int = 100, offset: Offset = 0):  # fmt: skip
+def list_opinions(
+    request,
+    status: str = "",
+    event_id: ObjectId | None = None,
+    mine: bool = False,
+    limit: int = 100,
+    offset: Offset = 0,
+):
     """Opinions the token's user may see (a handler: those assigned to them); names and phones
     masked. Newest first; `limit` at most 500."""
     qs = access.visible(request.access).select_related("office", "unit", "assignee")
@@ -112,8 +129,15 @@ def assign(request, opinion_id: ObjectId, payload: AssignIn):
         raise PermissionDenied("单位管理员只能在本单位内指定责任人；改派其他单位请联系政务公开办。")
     assignee = User.objects.filter(pk=payload.assignee_id).first() if payload.assignee_id else None
     try:
-        ops.assign(request.user, o, unit=unit, assignee=assignee, due_days=payload.due_days,
-                   reason=payload.reason, request=request)  # fmt: skip
+        ops.assign(
+            request.user,
+            o,
+            unit=unit,
+            assignee=assignee,
+            due_days=payload.due_days,
+            reason=payload.reason,
+            request=request,
+        )
     except ValidationError as exc:
         return _invalid(exc)
     except ops.Refused as exc:
@@ -131,8 +155,7 @@ def answer(request, opinion_id: ObjectId, payload: AnswerIn):
     """The answer and the adoption decision: adopted, partly, explained (with reasons), solved."""
     o = _get(request, opinion_id, access.can_answer, "无权答复这条意见。")
     try:
-        ops.answer(request.user, o, text=payload.answer, decision=payload.decision,
-                   request=request)  # fmt: skip
+        ops.answer(request.user, o, text=payload.answer, decision=payload.decision, request=request)
     except ValidationError as exc:
         return _invalid(exc)
     except ops.Refused as exc:
@@ -151,8 +174,14 @@ def review(request, opinion_id: ObjectId, payload: ReviewIn):
     """The unit admin's review: approve (and publish), or return with a note."""
     o = _get(request, opinion_id, access.can_review, "无权审核这条意见的答复。")
     try:
-        ops.review(request.user, o, approve=payload.approve, note=payload.note,
-                   publish=payload.publish, request=request)  # fmt: skip
+        ops.review(
+            request.user,
+            o,
+            approve=payload.approve,
+            note=payload.note,
+            publish=payload.publish,
+            request=request,
+        )
     except ValidationError as exc:
         return _invalid(exc)
     except ops.Refused as exc:

@@ -64,18 +64,28 @@ def create_opinion(request, payload: OpinionIn):
             return _error("not_found", "活动不存在。", 404)
     elif payload.office_id is not None:
         office = public.public_offices().filter(pk=payload.office_id).first()
-    ratelimit.hit(("opinion.address", client_ip(request)),
-                  ("opinion.phone", normalize_phone(public.ascii_text(payload.phone))))  # fmt: skip
+    ratelimit.hit(
+        ("opinion.address", client_ip(request)),
+        ("opinion.phone", normalize_phone(public.ascii_text(payload.phone))),
+    )
     try:
         opinion = services.submit_opinion(
-            content=payload.content, source=Opinion.Source.API, office=office, event=event,
-            name=(payload.name or "").strip(), phone=public.ascii_text(payload.phone),
-            anonymous=payload.anonymous, consent=payload.consent,
-            category=payload.category or "", request=request,
-        )  # fmt: skip
+            content=payload.content,
+            source=Opinion.Source.API,
+            office=office,
+            event=event,
+            name=(payload.name or "").strip(),
+            phone=public.ascii_text(payload.phone),
+            anonymous=payload.anonymous,
+            consent=payload.consent,
+            category=payload.category or "",
+            request=request,
+        )
     except ValidationError as exc:
-        details = [{"field": API_FIELDS.get(k, k), "reason": "；".join(v)}
-                   for k, v in exc.message_dict.items()]  # fmt: skip
+        details = [
+            {"field": API_FIELDS.get(k, k), "reason": "；".join(v)}
+            for k, v in exc.message_dict.items()
+        ]
         return _error("invalid", f"意见建议有{len(details)}处需要修改。", 422, details=details)
     return Status(201, {"tracking_code": opinion.tracking_code})
 
@@ -128,18 +138,28 @@ class BoardPage(Schema):
 
 # Registered before /opinions/{tracking_code} so that "published" is not read as a code.
 @router.get("/opinions/published", auth=None, response=BoardPage)
-def published_opinions(request, event_id: ObjectId | None = None, campaign_id: ObjectId | None = None,
-                       decision: str = "", page: Page = 1):  # fmt: skip
+def published_opinions(
+    request,
+    event_id: ObjectId | None = None,
+    campaign_id: ObjectId | None = None,
+    decision: str = "",
+    page: Page = 1,
+):
     """The results board (采纳及整改结果公开), newest first, 20 a page: for one event, one
     campaign, or everything published. `decision` filters by adoption; `summary` counts the
     scope by decision. Submitters are masked; phone numbers are never included."""
     if decision and decision not in Opinion.Decision.values:
         reason = f"须为 {'、'.join(Opinion.Decision.values)} 之一。"
-        return _error("invalid", "请求参数不正确。", 422,
-                      details=[{"field": "decision", "reason": reason}])  # fmt: skip
+        return _error(
+            "invalid", "请求参数不正确。", 422, details=[{"field": "decision", "reason": reason}]
+        )
     if page < 1:
-        return _error("invalid", "请求参数不正确。", 422,
-                      details=[{"field": "page", "reason": "页码从 1 开始。"}])  # fmt: skip
+        return _error(
+            "invalid",
+            "请求参数不正确。",
+            422,
+            details=[{"field": "page", "reason": "页码从 1 开始。"}],
+        )
     try:
         qs, _event, _campaign = public.board_scope(event_id, campaign_id)
     except Http404:
@@ -147,10 +167,13 @@ def published_opinions(request, event_id: ObjectId | None = None, campaign_id: O
     paginator = Paginator(public.board_queryset(qs, decision), public.BOARD_PAGE_SIZE)
     current = paginator.get_page(page)
     return {
-        "count": paginator.count, "page": current.number, "pages": paginator.num_pages,
-        "page_size": public.BOARD_PAGE_SIZE, "summary": public.board_summary(qs),
+        "count": paginator.count,
+        "page": current.number,
+        "pages": paginator.num_pages,
+        "page_size": public.BOARD_PAGE_SIZE,
+        "summary": public.board_summary(qs),
         "results": [public.board_row(o) for o in current.object_list],
-    }  # fmt: skip
+    }
 
 
 class ProgressOut(Schema):
@@ -185,8 +208,12 @@ def lookup_opinion(request, tracking_code: str, phone_tail: str = ""):
         raise limited
     tail = public.ascii_text(phone_tail)
     if tail and not public.TAIL_RE.match(tail):
-        return _error("invalid", "请求参数不正确。", 422,
-                      details=[{"field": "phone_tail", "reason": "须为4位数字，或留空。"}])  # fmt: skip
+        return _error(
+            "invalid",
+            "请求参数不正确。",
+            422,
+            details=[{"field": "phone_tail", "reason": "须为4位数字，或留空。"}],
+        )
     opinion = services.lookup(code, tail)
     if opinion is None:
         public.note_failed_lookup(request, code)

@@ -53,11 +53,18 @@ def list_surveys(request):
     """Surveys the public may answer now."""
     surveys = services.open_surveys()
     return [
-        {"id": s.pk, "title": s.title, "org": s.org.name, "event_id": s.event_id,
-         "opens_at": s.opens_at, "closes_at": s.closes_at, "anonymous": s.anonymous,
-         "question_count": s.question_count}
+        {
+            "id": s.pk,
+            "title": s.title,
+            "org": s.org.name,
+            "event_id": s.event_id,
+            "opens_at": s.opens_at,
+            "closes_at": s.closes_at,
+            "anonymous": s.anonymous,
+            "question_count": s.question_count,
+        }
         for s in surveys
-    ]  # fmt: skip
+    ]
 
 
 class CodeLabel(Schema):
@@ -121,24 +128,38 @@ def get_survey(request, survey_id: ObjectId):
     defn = services.get_definition(survey.pk)
     accepting = services.accepting(defn)
     return {
-        "id": survey.pk, "title": survey.title, "intro": survey.intro, "org": survey.org.name,
-        "event_id": survey.event_id, "opens_at": survey.opens_at, "closes_at": survey.closes_at,
+        "id": survey.pk,
+        "title": survey.title,
+        "intro": survey.intro,
+        "org": survey.org.name,
+        "event_id": survey.event_id,
+        "opens_at": survey.opens_at,
+        "closes_at": survey.closes_at,
         "anonymous": survey.anonymous,
         "consent_text": "" if survey.anonymous else survey.consent_text,
         "ask_category": survey.ask_category,
         "categories": [{"code": c, "name": n} for c, n in GUEST_CATEGORIES]
-        if survey.ask_category else [],
+        if survey.ask_category
+        else [],
         "accepting": accepting,
         "message": None if accepting else services.closed_message(defn),
         "questions": [
-            {"id": q["id"], "kind": q["kind"], "title": q["title"], "help_text": q["help_text"],
-             "required": q["required"] and q["kind"] != "section",
-             "options": _coded(q["options"]), "rows": _coded(q["rows"]),
-             "min_choices": q["min_choices"], "max_choices": q["max_choices"],
-             "max_length": q["max_length"], "show_if": q["show_if"]}
+            {
+                "id": q["id"],
+                "kind": q["kind"],
+                "title": q["title"],
+                "help_text": q["help_text"],
+                "required": q["required"] and q["kind"] != "section",
+                "options": _coded(q["options"]),
+                "rows": _coded(q["rows"]),
+                "min_choices": q["min_choices"],
+                "max_choices": q["max_choices"],
+                "max_length": q["max_length"],
+                "show_if": q["show_if"],
+            }
             for q in defn["questions"]
         ],
-    }  # fmt: skip
+    }
 
 
 class ResponseIn(InputSchema):
@@ -157,8 +178,10 @@ class ResponseOut(Schema):
 
 
 def _answer_details(errors):
-    return [{"question": qid, "field": f"answers.{qid}", "reason": reason}
-            for qid, reason in errors.items()]  # fmt: skip
+    return [
+        {"question": qid, "field": f"answers.{qid}", "reason": reason}
+        for qid, reason in errors.items()
+    ]
 
 
 @router.post("/surveys/{survey_id}/responses", auth=None, response={201: ResponseOut})
@@ -170,10 +193,15 @@ def create_response(request, survey_id: ObjectId, payload: ResponseIn):
     ratelimit.hit(("survey.address", client_ip(request)))
     try:
         response = services.submit_response(
-            survey_id, payload.answers, channel=Response.Channel.API,
-            device_id=payload.device_id or "", name=payload.name or "",
-            phone=payload.phone or "", category=payload.category or "", consent=payload.consent,
-        )  # fmt: skip
+            survey_id,
+            payload.answers,
+            channel=Response.Channel.API,
+            device_id=payload.device_id or "",
+            name=payload.name or "",
+            phone=payload.phone or "",
+            category=payload.category or "",
+            consent=payload.consent,
+        )
     except Survey.DoesNotExist:
         return _not_found()
     except services.Refused as exc:
@@ -200,8 +228,12 @@ def survey_results(request, survey_id: ObjectId, channel: str = ""):
     if not can_see_results(request.access, survey):
         raise PermissionDenied("无权查看该问卷的结果。")
     if channel and channel not in RESULT_CHANNELS:
-        return _error("invalid", "channel 须为 online 或 paper。", 422,
-                      details=[{"field": "channel", "reason": "须为 online 或 paper。"}])  # fmt: skip
+        return _error(
+            "invalid",
+            "channel 须为 online 或 paper。",
+            422,
+            details=[{"field": "channel", "reason": "须为 online 或 paper。"}],
+        )
     from openday.surveys import results
 
     return results.compute(survey, channel=channel or None)

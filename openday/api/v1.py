@@ -104,8 +104,15 @@ def on_bad_request(request, exc):
     return error("bad_request", message, 400)
 
 
-HTTP_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-              409: "conflict", 422: "invalid", 429: "too_many_requests"}  # fmt: skip
+HTTP_CODES = {
+    400: "bad_request",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    422: "invalid",
+    429: "too_many_requests",
+}
 
 
 @api.exception_handler(HttpError)
@@ -230,11 +237,15 @@ def me(request):
         "full_name": request.user.full_name,
         "is_operator": access.is_operator,
         "memberships": [
-            {"org_id": m.org_id, "org_name": m.org.name, "role": m.role,
-             "role_label": m.get_role_display()}
+            {
+                "org_id": m.org_id,
+                "org_name": m.org.name,
+                "role": m.role,
+                "role_label": m.get_role_display(),
+            }
             for m in access.memberships
         ],
-    }  # fmt: skip
+    }
 
 
 class OrgOut(Schema):
@@ -260,11 +271,16 @@ def _org_out(o, access=None):
 
     return {
         "can_act": bool(access and can_run_event_for(access, o)),
-        "id": o.pk, "name": o.name, "short_name": o.short_name, "kind": o.kind,
-        "parent_id": o.parent_id, "region_code": o.region.code if o.region else "",
-        "region_name": o.region.name if o.region else "", "doc_code": o.doc_code,
+        "id": o.pk,
+        "name": o.name,
+        "short_name": o.short_name,
+        "kind": o.kind,
+        "parent_id": o.parent_id,
+        "region_code": o.region.code if o.region else "",
+        "region_name": o.region.name if o.region else "",
+        "doc_code": o.doc_code,
         "is_active": o.is_active,
-    }  # fmt: skip
+    }
 
 
 @api.get("/orgs", response=OrgPage, tags=["组织"])

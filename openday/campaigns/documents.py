@@ -45,8 +45,12 @@ def notice_docx(campaign):
     form_title = f"{_place(campaign)}{campaign.year}年{campaign.kind_quoted}活动主题申报表"
     doc.attachment("附表", form_title)
     doc.line("填报单位（公章）：　　　　　　　　联系人：　　　　　　联系电话：")
-    doc.table(["序号", "活动主题", "活动时间（月份）", "活动形式", "活动简介"], [],
-              [13, 34, 35, 24, 50], blank_rows=max(campaign.themes_per_unit, 3))  # fmt: skip
+    doc.table(
+        ["序号", "活动主题", "活动时间（月份）", "活动形式", "活动简介"],
+        [],
+        [13, 34, 35, 24, 50],
+        blank_rows=max(campaign.themes_per_unit, 3),
+    )
     return doc.to_bytes()
 
 
@@ -60,10 +64,32 @@ def plan_docx(campaign, entries, *, full_phone):
         phone = e.contact_phone
         if not full_phone and phone.startswith("1"):
             phone = mask_phone(phone)
-        rows.append([str(seq), e.unit.name, e.theme, f"{e.month}月", e.forms_label, e.intro,
-                     e.contact_name, phone])  # fmt: skip
-    doc.table(["序号", "单位", "活动主题", "活动时间（月份）", "活动形式", "活动简介", "联系人", "联系电话"],
-              rows, [13, 36, 40, 35, 26, 53, 16, 24])  # fmt: skip
+        rows.append(
+            [
+                str(seq),
+                e.unit.name,
+                e.theme,
+                f"{e.month}月",
+                e.forms_label,
+                e.intro,
+                e.contact_name,
+                phone,
+            ]
+        )
+    doc.table(
+        [
+            "序号",
+            "单位",
+            "活动主题",
+            "活动时间（月份）",
+            "活动形式",
+            "活动简介",
+            "联系人",
+            "联系电话",
+        ],
+        rows,
+        [13, 36, 40, 35, 26, 53, 16, 24],
+    )
     doc.signature(office.name, _today())
     return doc.to_bytes()
 

@@ -33,26 +33,39 @@ class CampaignForm(Form):
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
     kind = forms.ChoiceField(label="类型", choices=Campaign.Kind.choices)
     theme = forms.CharField(label="活动主题（口号，可选）", max_length=200, required=False)
-    parent = forms.ModelChoiceField(label="上级活动（本活动所落实的上级方案）", queryset=Campaign.objects.none(),
-                                    required=False, empty_label="（无）")  # fmt: skip
-    upper_documents = forms.CharField(label="依据的上级文件", required=False,
-                                      widget=forms.Textarea(attrs={"rows": 2}),
-                                      help_text="每行一个，如：湘政务公开办发〔2023〕1号")  # fmt: skip
+    parent = forms.ModelChoiceField(
+        label="上级活动（本活动所落实的上级方案）",
+        queryset=Campaign.objects.none(),
+        required=False,
+        empty_label="（无）",
+    )
+    upper_documents = forms.CharField(
+        label="依据的上级文件",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="每行一个，如：湘政务公开办发〔2023〕1号",
+    )
     recipients = forms.CharField(label="主送", max_length=200)
     topic_areas = ListField(label="主题领域", help_text="用顿号或换行分隔。")
     activity_forms = ListField(label="活动形式", help_text="单位申报时只能从这里选择。")
     guest_categories = ListField(label="邀请对象类别")
     window_start_month = forms.TypedChoiceField(label="开展起始月份", choices=MONTHS, coerce=int)
     window_end_month = forms.TypedChoiceField(label="开展截止月份", choices=MONTHS, coerce=int)
-    declaration_deadline = forms.DateField(label="申报截止日期", widget=forms.DateInput(attrs={"type": "date"}),
-                                           error_messages={"invalid": "日期格式不正确，请填写如 2023-04-03。"})  # fmt: skip
+    declaration_deadline = forms.DateField(
+        label="申报截止日期",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "日期格式不正确，请填写如 2023-04-03。"},
+    )
     themes_per_unit = forms.IntegerField(label="每单位申报主题数", min_value=1, max_value=10)
     min_intro_length = forms.IntegerField(label="活动简介最少字数", min_value=0, max_value=500)
     reminder_days = forms.IntegerField(label="截止前几天开始提醒", min_value=0, max_value=30)
     opinion_due_days = forms.IntegerField(
-        label="意见建议办理期限（工作日）", min_value=1, max_value=90, initial=15,
+        label="意见建议办理期限（工作日）",
+        min_value=1,
+        max_value=90,
+        initial=15,
         help_text="交办意见建议时按工作日计算期限（扣除法定节假日，计入调休上班日）。",
-    )  # fmt: skip
+    )
     contact_name = forms.CharField(label="联系人", max_length=64, required=False)
     contact_phone = forms.CharField(label="联系电话", max_length=32, required=False)
     contact_email = forms.CharField(label="电子邮箱", max_length=254, required=False)
@@ -60,9 +73,12 @@ class CampaignForm(Form):
         label="会标命名规则", help_text="每行一种；{单位} {年度} {副题} 会被替换。"
     )
     forbidden_names = ListField(label="禁止使用的名称", required=False)
-    body = forms.CharField(label="实施方案正文", widget=forms.Textarea(attrs={"rows": 16}),
-                           help_text="“一、”开头的行是一级标题，“（一）”开头的行是二级标题。{place} {year} "
-                                     "{deadline} {office} {contact} {phone} {window} 等在显示和下载时按当前设置替换。")  # fmt: skip
+    body = forms.CharField(
+        label="实施方案正文",
+        widget=forms.Textarea(attrs={"rows": 16}),
+        help_text="“一、”开头的行是一级标题，“（一）”开头的行是二级标题。{place} {year} "
+        "{deadline} {office} {contact} {phone} {window} 等在显示和下载时按当前设置替换。",
+    )
 
     def __init__(self, *args, parents=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -71,17 +87,25 @@ class CampaignForm(Form):
 
 
 class NewCampaignForm(Form):
-    preset = forms.ChoiceField(label="模板", choices=[(k, v["label"]) for k, v in presets.PRESETS.items()],
-                               widget=forms.RadioSelect)  # fmt: skip
+    preset = forms.ChoiceField(
+        label="模板",
+        choices=[(k, v["label"]) for k, v in presets.PRESETS.items()],
+        widget=forms.RadioSelect,
+    )
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
 
 
 class DeclarationForm(Form):
     contact_name = forms.CharField(label="联系人", max_length=64, required=False)
-    contact_phone = forms.CharField(label="联系电话", max_length=32, required=False,
-                                    help_text="手机号或带区号的固定电话。")  # fmt: skip
-    seal_note = forms.CharField(label="填报单位（公章）说明", max_length=200, required=False,
-                                help_text="线上提交无需盖章；如需纸质件，请注明盖章版的报送方式。")  # fmt: skip
+    contact_phone = forms.CharField(
+        label="联系电话", max_length=32, required=False, help_text="手机号或带区号的固定电话。"
+    )
+    seal_note = forms.CharField(
+        label="填报单位（公章）说明",
+        max_length=200,
+        required=False,
+        help_text="线上提交无需盖章；如需纸质件，请注明盖章版的报送方式。",
+    )
 
 
 class DeclarationRowForm(Form):
@@ -107,13 +131,22 @@ class DeclarationRowForm(Form):
 
 
 class ReviewForm(Form):
-    comment = forms.CharField(label="审核意见", required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                              help_text="退回时必填，单位会看到这段话。")  # fmt: skip
+    comment = forms.CharField(
+        label="审核意见",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="退回时必填，单位会看到这段话。",
+    )
 
 
 class PlanForm(Form):
-    month_capacity = forms.IntegerField(label="每月活动上限", min_value=1, max_value=500, required=False,
-                                        help_text="留空则按平均数的 1.2 倍自动计算。")  # fmt: skip
+    month_capacity = forms.IntegerField(
+        label="每月活动上限",
+        min_value=1,
+        max_value=500,
+        required=False,
+        help_text="留空则按平均数的 1.2 倍自动计算。",
+    )
 
 
 class UploadForm(Form):

@@ -38,8 +38,13 @@ def set_logo(actor, campaign, data, *, request=None):
     with transaction.atomic():
         old = campaign.logo.name if campaign.logo else ""
         campaign.logo.save(f"campaign-{campaign.pk}.{kind[0]}", ContentFile(data), save=True)
-        record("campaign.updated", actor=actor, obj=campaign,
-               changes={"logo": [old or None, campaign.logo.name]}, request=request)  # fmt: skip
+        record(
+            "campaign.updated",
+            actor=actor,
+            obj=campaign,
+            changes={"logo": [old or None, campaign.logo.name]},
+            request=request,
+        )
     return campaign
 
 
@@ -49,8 +54,13 @@ def remove_logo(actor, campaign, *, request=None):
     with transaction.atomic():
         old = campaign.logo.name
         campaign.logo.delete(save=True)
-        record("campaign.updated", actor=actor, obj=campaign, changes={"logo": [old, None]},
-               request=request)  # fmt: skip
+        record(
+            "campaign.updated",
+            actor=actor,
+            obj=campaign,
+            changes={"logo": [old, None]},
+            request=request,
+        )
     return campaign
 
 

@@ -26,13 +26,30 @@ from . import presets, scheduler
 from .models import Campaign, Declaration, DeclarationEvent, DeclarationRow, PlanEntry, Reminder
 
 CAMPAIGN_FIELDS = [
-    "year", "kind", "title", "theme", "upper_documents", "recipients", "body", "topic_areas",
-    "activity_forms", "guest_categories", "window_start_month", "window_end_month",
-    "declaration_deadline", "themes_per_unit", "min_intro_length", "reminder_days",
+    "year",
+    "kind",
+    "title",
+    "theme",
+    "upper_documents",
+    "recipients",
+    "body",
+    "topic_areas",
+    "activity_forms",
+    "guest_categories",
+    "window_start_month",
+    "window_end_month",
+    "declaration_deadline",
+    "themes_per_unit",
+    "min_intro_length",
+    "reminder_days",
     "opinion_due_days",
-    "contact_name", "contact_phone", "contact_email", "name_patterns", "forbidden_names",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+    "name_patterns",
+    "forbidden_names",
     "parent",
-]  # fmt: skip
+]
 
 
 def today():
@@ -124,18 +141,30 @@ def preset_fields(preset_key, office, year):
     place = office.region.name if office.region else office.display_name
     start, end = preset["window"]
     return {
-        "year": year, "kind": preset["kind"],
+        "year": year,
+        "kind": preset["kind"],
         "title": preset["title"].format(place=place, year=year),
-        "theme": preset["theme"], "recipients": preset["recipients"], "body": preset["body"],
-        "topic_areas": list(preset["topic_areas"]), "activity_forms": list(preset["activity_forms"]),
-        "guest_categories": list(preset["guest_categories"]), "window_start_month": start,
-        "window_end_month": end, "declaration_deadline": date(year, max(start - 1, 1), 3),
-        "themes_per_unit": 1, "min_intro_length": 30, "reminder_days": 3,
+        "theme": preset["theme"],
+        "recipients": preset["recipients"],
+        "body": preset["body"],
+        "topic_areas": list(preset["topic_areas"]),
+        "activity_forms": list(preset["activity_forms"]),
+        "guest_categories": list(preset["guest_categories"]),
+        "window_start_month": start,
+        "window_end_month": end,
+        "declaration_deadline": date(year, max(start - 1, 1), 3),
+        "themes_per_unit": 1,
+        "min_intro_length": 30,
+        "reminder_days": 3,
         "opinion_due_days": 15,
-        "contact_name": office.contact_name, "contact_phone": office.contact_phone,
-        "contact_email": office.email, "name_patterns": list(preset["name_patterns"]),
-        "forbidden_names": list(preset["forbidden_names"]), "upper_documents": "", "parent": None,
-    }  # fmt: skip
+        "contact_name": office.contact_name,
+        "contact_phone": office.contact_phone,
+        "contact_email": office.email,
+        "name_patterns": list(preset["name_patterns"]),
+        "forbidden_names": list(preset["forbidden_names"]),
+        "upper_documents": "",
+        "parent": None,
+    }
 
 
 def _snapshot(campaign):
@@ -152,8 +181,13 @@ def create_campaign(actor, office, *, request=None, **fields):
     data = check_campaign(office, fields)
     with transaction.atomic():
         campaign = Campaign.objects.create(office=office, created_by=actor, **data)
-        record("campaign.created", actor=actor, obj=campaign, changes=diff({}, _snapshot(campaign)),
-               request=request)  # fmt: skip
+        record(
+            "campaign.created",
+            actor=actor,
+            obj=campaign,
+            changes=diff({}, _snapshot(campaign)),
+            request=request,
+        )
     return campaign
 
 
@@ -191,8 +225,13 @@ def issue_notice(actor, campaign, *, request=None):
         campaign.notice_issued_on = issued_on
         campaign.notice_published_at = timezone.now()
         campaign.save()
-        record("campaign.notice_issued", actor=actor, obj=campaign,
-               changes={"doc_number": [None, campaign.doc_number]}, request=request)  # fmt: skip
+        record(
+            "campaign.notice_issued",
+            actor=actor,
+            obj=campaign,
+            changes={"doc_number": [None, campaign.doc_number]},
+            request=request,
+        )
         deadline = campaign.declaration_deadline
         for unit in units_of(campaign):
             notify_org(
@@ -301,12 +340,14 @@ def save_declaration(actor, declaration, fields, rows, *, submit=False, request=
         declaration.rows.all().delete()
         for seq, row in enumerate(filled, start=1):
             DeclarationRow.objects.create(
-                declaration=declaration, seq=seq, theme=(row.get("theme") or "").strip()[:200],
+                declaration=declaration,
+                seq=seq,
+                theme=(row.get("theme") or "").strip()[:200],
                 month=int(row["month"]) if row.get("month") else 0,
                 forms=list(row.get("forms") or []),
                 topic_area=(row.get("topic_area") or "").strip(),
                 intro=(row.get("intro") or "").strip(),
-            )  # fmt: skip
+            )
         action = DeclarationEvent.Action.SAVED
         if submit:
             declaration.status = Declaration.Status.SUBMITTED
@@ -318,10 +359,12 @@ def save_declaration(actor, declaration, fields, rows, *, submit=False, request=
         declaration.save()
         DeclarationEvent.objects.create(declaration=declaration, action=action, actor=actor)
         record(
-            "declaration.submitted" if submit else "declaration.saved", actor=actor,
-            obj=declaration, changes=diff(before, _declaration_snapshot(declaration)),
+            "declaration.submitted" if submit else "declaration.saved",
+            actor=actor,
+            obj=declaration,
+            changes=diff(before, _declaration_snapshot(declaration)),
             request=request,
-        )  # fmt: skip
+        )
     return declaration
 
 
@@ -356,17 +399,31 @@ def review_declaration(actor, declaration, *, approve, comment="", request=None)
             actor=actor,
             comment=comment,
         )
-        record("declaration.approved" if approve else "declaration.returned", actor=actor,
-               obj=declaration, changes={"status": [Declaration.Status.SUBMITTED, declaration.status],
-                                         "comment": comment}, request=request)  # fmt: skip
+        record(
+            "declaration.approved" if approve else "declaration.returned",
+            actor=actor,
+            obj=declaration,
+            changes={
+                "status": [Declaration.Status.SUBMITTED, declaration.status],
+                "comment": comment,
+            },
+            request=request,
+        )
         campaign = declaration.campaign
         if approve:
-            notify_org(declaration.unit, f"申报已通过：{campaign.title}", comment,
-                       link=f"/staff/campaigns/{campaign.pk}/declare/{declaration.unit_id}/")  # fmt: skip
+            notify_org(
+                declaration.unit,
+                f"申报已通过：{campaign.title}",
+                comment,
+                link=f"/staff/campaigns/{campaign.pk}/declare/{declaration.unit_id}/",
+            )
         else:
-            notify_org(declaration.unit, f"申报被退回，请修改后重新提交：{campaign.title}",
-                       f"退回意见：{comment}",
-                       link=f"/staff/campaigns/{campaign.pk}/declare/{declaration.unit_id}/")  # fmt: skip
+            notify_org(
+                declaration.unit,
+                f"申报被退回，请修改后重新提交：{campaign.title}",
+                f"退回意见：{comment}",
+                link=f"/staff/campaigns/{campaign.pk}/declare/{declaration.unit_id}/",
+            )
     return declaration
 
 
@@ -397,8 +454,16 @@ def board(campaign):
             state in ("not_started", "draft", "returned")
             and today() > campaign.declaration_deadline
         )
-        rows.append({"unit": unit, "declaration": d, "state": state, "state_label": BOARD_STATES[state],
-                     "late": late, "reminded_on": reminded.get(unit.pk)})  # fmt: skip
+        rows.append(
+            {
+                "unit": unit,
+                "declaration": d,
+                "state": state,
+                "state_label": BOARD_STATES[state],
+                "late": late,
+                "reminded_on": reminded.get(unit.pk),
+            }
+        )
     return rows
 
 
@@ -423,9 +488,11 @@ def remind_units(actor, campaign, units=None, *, automatic=False):
     for unit in pending:
         with transaction.atomic():
             _reminder, created = Reminder.objects.get_or_create(
-                campaign=campaign, unit=unit, sent_on=day,
+                campaign=campaign,
+                unit=unit,
+                sent_on=day,
                 defaults={"automatic": automatic, "actor": actor},
-            )  # fmt: skip
+            )
             if not created:
                 continue
             params = {
@@ -434,8 +501,12 @@ def remind_units(actor, campaign, units=None, *, automatic=False):
                 "deadline": chinese_date(deadline),
             }
             text = kinds.render("declaration_reminder", **params)
-            notify_org(unit, f"申报提醒：{campaign.title}", text,
-                       link=f"/staff/campaigns/{campaign.pk}/declare/{unit.pk}/")  # fmt: skip
+            notify_org(
+                unit,
+                f"申报提醒：{campaign.title}",
+                text,
+                link=f"/staff/campaigns/{campaign.pk}/declare/{unit.pk}/",
+            )
             if unit.email:
                 queue_message(
                     OutboundMessage.Channel.EMAIL,
@@ -461,8 +532,13 @@ def remind_units(actor, campaign, units=None, *, automatic=False):
                 DeclarationEvent.objects.create(
                     declaration=declaration, action=DeclarationEvent.Action.REMINDED, actor=actor
                 )
-            record("declaration.reminded", actor=actor, obj=campaign, org=unit,
-                   changes={"unit": unit.name, "automatic": automatic})  # fmt: skip
+            record(
+                "declaration.reminded",
+                actor=actor,
+                obj=campaign,
+                org=unit,
+                changes={"unit": unit.name, "automatic": automatic},
+            )
             sent.append(unit)
     return sent
 
@@ -498,17 +574,35 @@ def generate_plan(actor, campaign, *, month_capacity=None, request=None):
         for row in rows:
             entry = existing.get(row.pk)
             pinned_week = entry.week if entry and entry.pinned else None
-            items.append(scheduler.Item(id=row.pk, unit_id=row.declaration.unit_id, topic_area=row.topic_area,
-                                        requested_month=row.month or None, pinned_week=pinned_week))  # fmt: skip
+            items.append(
+                scheduler.Item(
+                    id=row.pk,
+                    unit_id=row.declaration.unit_id,
+                    topic_area=row.topic_area,
+                    requested_month=row.month or None,
+                    pinned_week=pinned_week,
+                )
+            )
             by_item[row.pk] = row
         for entry in manual:
             key = -entry.pk
-            items.append(scheduler.Item(id=key, unit_id=entry.unit_id, topic_area=entry.topic_area,
-                                        requested_month=entry.requested_month,
-                                        pinned_week=entry.week if entry.pinned else None))  # fmt: skip
+            items.append(
+                scheduler.Item(
+                    id=key,
+                    unit_id=entry.unit_id,
+                    topic_area=entry.topic_area,
+                    requested_month=entry.requested_month,
+                    pinned_week=entry.week if entry.pinned else None,
+                )
+            )
         capacity = month_capacity or None
-        plan = scheduler.schedule(items, year=campaign.year, start_month=campaign.window_start_month,
-                                  end_month=campaign.window_end_month, month_capacity=capacity)  # fmt: skip
+        plan = scheduler.schedule(
+            items,
+            year=campaign.year,
+            start_month=campaign.window_start_month,
+            end_month=campaign.window_end_month,
+            month_capacity=capacity,
+        )
         problems = {}
         for p in plan.problems:
             problems.setdefault(p.item_id, []).append(p.message)
@@ -524,13 +618,23 @@ def generate_plan(actor, campaign, *, month_capacity=None, request=None):
             else:
                 row = by_item[item.id]
                 d = row.declaration
-                to_create.append(PlanEntry(
-                    campaign=campaign, row=row, unit_id=d.unit_id, theme=row.theme,
-                    topic_area=row.topic_area, forms=row.forms, intro=row.intro,
-                    contact_name=d.contact_name, contact_phone_encrypted=d.contact_phone_encrypted,
-                    requested_month=row.month or None, month=slot.month, week=slot.week,
-                    problems=found,
-                ))  # fmt: skip
+                to_create.append(
+                    PlanEntry(
+                        campaign=campaign,
+                        row=row,
+                        unit_id=d.unit_id,
+                        theme=row.theme,
+                        topic_area=row.topic_area,
+                        forms=row.forms,
+                        intro=row.intro,
+                        contact_name=d.contact_name,
+                        contact_phone_encrypted=d.contact_phone_encrypted,
+                        requested_month=row.month or None,
+                        month=slot.month,
+                        week=slot.week,
+                        problems=found,
+                    )
+                )
                 continue
             # An approved theme no longer changes, so only its place and notes are rewritten.
             if (entry.month, entry.week, entry.problems) != (slot.month, slot.week, found):
@@ -540,9 +644,17 @@ def generate_plan(actor, campaign, *, month_capacity=None, request=None):
         PlanEntry.objects.bulk_update(to_update, ["month", "week", "problems"], batch_size=200)
         campaign.month_capacity = month_capacity or None
         campaign.save(update_fields=["month_capacity", "updated_at"])
-        record("plan.generated", actor=actor, obj=campaign,
-               changes={"entries": len(items), "capacity": plan.month_capacity,
-                        "problems": len(plan.problems)}, request=request)  # fmt: skip
+        record(
+            "plan.generated",
+            actor=actor,
+            obj=campaign,
+            changes={
+                "entries": len(items),
+                "capacity": plan.month_capacity,
+                "problems": len(plan.problems),
+            },
+            request=request,
+        )
     return plan
 
 
@@ -561,8 +673,13 @@ def move_entry(actor, entry, week, *, request=None):
             [f"{entry.unit.display_name}在同一周已有其他活动。"] if clash.exists() else []
         )
         entry.save()
-        record("plan.entry_moved", actor=actor, obj=entry,
-               changes=diff(before, {"month": month, "week": str(week)}), request=request)  # fmt: skip
+        record(
+            "plan.entry_moved",
+            actor=actor,
+            obj=entry,
+            changes=diff(before, {"month": month, "week": str(week)}),
+            request=request,
+        )
     return entry
 
 
@@ -574,9 +691,15 @@ def publish_plan(actor, campaign, *, request=None):
         campaign.status = Campaign.Status.PLAN_PUBLISHED
         campaign.plan_published_at = timezone.now()
         campaign.save(update_fields=["status", "plan_published_at", "updated_at"])
-        record("plan.published", actor=actor, obj=campaign,
-               changes={"entries": campaign.plan_entries.count()}, request=request)  # fmt: skip
+        record(
+            "plan.published",
+            actor=actor,
+            obj=campaign,
+            changes={"entries": campaign.plan_entries.count()},
+            request=request,
+        )
         for unit in Org.objects.filter(pk__in=campaign.plan_entries.values("unit")):
-            notify_org(unit, f"计划安排表已发布：{campaign.title}",
-                       link=f"/campaigns/{campaign.pk}/")  # fmt: skip
+            notify_org(
+                unit, f"计划安排表已发布：{campaign.title}", link=f"/campaigns/{campaign.pk}/"
+            )
     return campaign

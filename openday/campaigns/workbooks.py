@@ -40,8 +40,20 @@ PLAN_HEADERS = [
 SHEET_HEADERS = PLAN_HEADERS  # a declarations sheet or last year's plan share the official columns
 THIN = Side(style="thin")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-CN_MONTHS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
-             "十": 10, "十一": 11, "十二": 12}  # fmt: skip
+CN_MONTHS = {
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+    "十一": 11,
+    "十二": 12,
+}
 
 
 @dataclass
@@ -102,17 +114,29 @@ def declaration_template(campaign, unit, declaration=None):
     rows = list(declaration.rows.all()) if declaration else []
     for seq in range(1, campaign.themes_per_unit + 1):
         row = rows[seq - 1] if seq <= len(rows) else None
-        append_row(ws, [seq, row.theme if row else "", f"{row.month}月" if row and row.month else "",
-                   row.forms_label if row else "", row.intro if row else "",
-                   row.topic_area if row else ""])  # fmt: skip
+        append_row(
+            ws,
+            [
+                seq,
+                row.theme if row else "",
+                f"{row.month}月" if row and row.month else "",
+                row.forms_label if row else "",
+                row.intro if row else "",
+                row.topic_area if row else "",
+            ],
+        )
     last = 3 + campaign.themes_per_unit
     for line in ws.iter_rows(min_row=4, max_row=last):
         for cell in line:
             cell.border = BOX
             cell.alignment = Alignment(vertical="top", wrap_text=True)
     months = ",".join(f"{m}月" for m in campaign.months)
-    month_check = DataValidation(type="list", formula1=f'"{months}"', allow_blank=True,
-                                 error="请从下拉列表中选择开展期内的月份。")  # fmt: skip
+    month_check = DataValidation(
+        type="list",
+        formula1=f'"{months}"',
+        allow_blank=True,
+        error="请从下拉列表中选择开展期内的月份。",
+    )
     month_check.add(f"C4:C{last}")
     ws.add_data_validation(month_check)
     # A list validation is a formula by design: the office's own areas, as a quoted list.
@@ -124,9 +148,11 @@ def declaration_template(campaign, unit, declaration=None):
     for col, width in zip("ABCDEF", (6, 30, 14, 22, 50, 14), strict=True):
         ws.column_dimensions[col].width = width
     note = ws.cell(row=last + 2, column=1)
-    note.value = safe_cell(f"填写说明：活动时间须在{campaign.window_label}之间；活动形式从“{'、'.join(campaign.activity_forms)}”"
-                           f"中选择，多种用顿号分隔；活动简介不少于 {campaign.min_intro_length} 字。"
-                           f"请勿修改表头和第 1—3 行的格式。")  # fmt: skip
+    note.value = safe_cell(
+        f"填写说明：活动时间须在{campaign.window_label}之间；活动形式从“{'、'.join(campaign.activity_forms)}”"
+        f"中选择，多种用顿号分隔；活动简介不少于 {campaign.min_intro_length} 字。"
+        f"请勿修改表头和第 1—3 行的格式。"
+    )
     ws.merge_cells(start_row=last + 2, start_column=1, end_row=last + 2, end_column=6)
     note.alignment = Alignment(wrap_text=True)
     ws.row_dimensions[last + 2].height = 45
@@ -176,8 +202,14 @@ def parse_declaration(campaign, data):
             continue
         month_text = get("活动时间（月份）")
         month = parse_month(month_text)
-        row = {"theme": get("活动主题"), "month": month, "forms": split_forms(get("活动形式")),
-               "intro": get("活动简介"), "topic_area": get("主题领域（可选）"), "_line": number}  # fmt: skip
+        row = {
+            "theme": get("活动主题"),
+            "month": month,
+            "forms": split_forms(get("活动形式")),
+            "intro": get("活动简介"),
+            "topic_area": get("主题领域（可选）"),
+            "_line": number,
+        }
         if month_text and month is None:
             parsed.errors.append(
                 RowError(number, f"活动时间“{month_text}”无法识别，请填写如“4月”。")
@@ -210,8 +242,19 @@ def plan_workbook(campaign, entries, *, full_phone):
             from openday.lib.masking import mask_phone
 
             phone = mask_phone(phone)
-        append_row(ws, [seq, e.unit.name, e.theme, f"{e.month}月", e.forms_label, e.intro, e.contact_name,
-                   phone])  # fmt: skip
+        append_row(
+            ws,
+            [
+                seq,
+                e.unit.name,
+                e.theme,
+                f"{e.month}月",
+                e.forms_label,
+                e.intro,
+                e.contact_name,
+                phone,
+            ],
+        )
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -265,11 +308,20 @@ def import_sheet(actor, campaign, data, request=None):
             errors.append(RowError(number, f"活动时间“{month_text}”无法识别，请填写如“4月”。"))
             continue
         group = grouped.setdefault(unit.pk, {"unit": unit, "fields": {}, "rows": []})
-        group["fields"] = {"contact_name": get("联系人") or group["fields"].get("contact_name", ""),
-                           "contact_phone": get("联系电话") or group["fields"].get("contact_phone", "")}  # fmt: skip
-        group["rows"].append({"theme": get("活动主题"), "month": month,
-                              "forms": split_forms(get("活动形式")), "intro": get("活动简介"),
-                              "topic_area": get("主题领域"), "_line": number})  # fmt: skip
+        group["fields"] = {
+            "contact_name": get("联系人") or group["fields"].get("contact_name", ""),
+            "contact_phone": get("联系电话") or group["fields"].get("contact_phone", ""),
+        }
+        group["rows"].append(
+            {
+                "theme": get("活动主题"),
+                "month": month,
+                "forms": split_forms(get("活动形式")),
+                "intro": get("活动简介"),
+                "topic_area": get("主题领域"),
+                "_line": number,
+            }
+        )
     for group in grouped.values():
         # Without contact columns, the unit's own contact in the org tree is used.
         unit = group["unit"]
@@ -299,10 +351,12 @@ def import_sheet(actor, campaign, data, request=None):
                     status=Declaration.Status.RETURNED
                 )
                 declaration.status = Declaration.Status.RETURNED
-            services.save_declaration(actor, declaration, group["fields"], group["rows"], submit=True,
-                                      request=request)  # fmt: skip
-            DeclarationEvent.objects.create(declaration=declaration,
-                                            action=DeclarationEvent.Action.IMPORTED, actor=actor)  # fmt: skip
+            services.save_declaration(
+                actor, declaration, group["fields"], group["rows"], submit=True, request=request
+            )
+            DeclarationEvent.objects.create(
+                declaration=declaration, action=DeclarationEvent.Action.IMPORTED, actor=actor
+            )
     return [], len(grouped)
 
 

@@ -48,18 +48,29 @@ def login_view(request):
             return redirect(_next_url(request))
     from django.conf import settings
 
-    return render(request, "control/login.html", {
-        "form": form, "next": request.POST.get("next") or request.GET.get("next", ""),
-        "failure_limit": settings.LOGIN_FAILURE_LIMIT,
-        "lock_minutes": settings.LOGIN_LOCK_MINUTES,
-    }, status=400 if form.errors else 200)  # fmt: skip
+    return render(
+        request,
+        "control/login.html",
+        {
+            "form": form,
+            "next": request.POST.get("next") or request.GET.get("next", ""),
+            "failure_limit": settings.LOGIN_FAILURE_LIMIT,
+            "lock_minutes": settings.LOGIN_LOCK_MINUTES,
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @require_POST
 def logout_view(request):
     if request.user.is_authenticated:
-        record("auth.logout", actor=request.user, obj=request.user,
-               org=accounts._home_org(request.user), request=request)  # fmt: skip
+        record(
+            "auth.logout",
+            actor=request.user,
+            obj=request.user,
+            org=accounts._home_org(request.user),
+            request=request,
+        )
     logout(request)
     messages.success(request, "您已安全退出。")
     return redirect("control:login")
@@ -110,11 +121,19 @@ def dashboard(request):
         .select_related("unit")
         .order_by("due_date", "id")
     )
-    return render(request, "control/dashboard.html", {
-        "cards": cards, "recent": recent, "notices": notices, "campaigns": campaigns,
-        "my_opinions": mine[:10], "my_opinion_count": mine.count(),
-        "today": timezone.localdate(),
-    })  # fmt: skip
+    return render(
+        request,
+        "control/dashboard.html",
+        {
+            "cards": cards,
+            "recent": recent,
+            "notices": notices,
+            "campaigns": campaigns,
+            "my_opinions": mine[:10],
+            "my_opinion_count": mine.count(),
+            "today": timezone.localdate(),
+        },
+    )
 
 
 # --- Audit log ---------------------------------------------------------------------------
@@ -133,9 +152,16 @@ def audit_log(request):
     if who:
         qs = qs.filter(actor_label__icontains=who)
     page = Paginator(qs, PAGE_SIZE).get_page(param.page(request.GET.get("page")))
-    return render(request, "control/audit_log.html", {
-        "page": page, "actions": sorted(ACTION_LABELS.items()), "action": action, "who": who,
-    })  # fmt: skip
+    return render(
+        request,
+        "control/audit_log.html",
+        {
+            "page": page,
+            "actions": sorted(ACTION_LABELS.items()),
+            "action": action,
+            "who": who,
+        },
+    )
 
 
 # --- Own account -------------------------------------------------------------------------
@@ -144,9 +170,14 @@ def audit_log(request):
 @staff_required
 def account(request):
     user = request.user
-    form = forms.ProfileForm(request.POST or None, initial={
-        "full_name": user.full_name, "phone": user.phone, "email": user.email,
-    })  # fmt: skip
+    form = forms.ProfileForm(
+        request.POST or None,
+        initial={
+            "full_name": user.full_name,
+            "phone": user.phone,
+            "email": user.email,
+        },
+    )
     if request.method == "POST" and form.is_valid():
         accounts.update_profile(user, user, request=request, **form.cleaned_data)
         messages.success(request, "个人信息已保存。")

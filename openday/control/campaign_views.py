@@ -53,9 +53,14 @@ def campaign_list(request):
         )
         .order_by("-year", "office__path")
     )
-    return render(request, "control/campaigns/list.html", {
-        "campaigns": campaigns, "can_create": _run_offices(access).exists(),
-    })  # fmt: skip
+    return render(
+        request,
+        "control/campaigns/list.html",
+        {
+            "campaigns": campaigns,
+            "can_create": _run_offices(access).exists(),
+        },
+    )
 
 
 @staff_required
@@ -67,11 +72,15 @@ def campaign_create(request):
     office = offices.first()
     if request.GET.get("office"):
         office = get_object_or_404(offices, pk=param.object_id(request.GET["office"]))
-    preset_form = NewCampaignForm(request.GET or None, initial={"year": timezone.localdate().year,
-                                                                 "preset": "theme_day"})  # fmt: skip
+    preset_form = NewCampaignForm(
+        request.GET or None, initial={"year": timezone.localdate().year, "preset": "theme_day"}
+    )
     if not (request.GET.get("preset") and preset_form.is_valid()):
-        return render(request, "control/campaigns/new.html", {"form": preset_form, "offices": offices,
-                                                               "office": office})  # fmt: skip
+        return render(
+            request,
+            "control/campaigns/new.html",
+            {"form": preset_form, "offices": offices, "office": office},
+        )
     fields = services.preset_fields(
         preset_form.cleaned_data["preset"], office, preset_form.cleaned_data["year"]
     )
@@ -87,8 +96,9 @@ def campaign_create(request):
         else:
             messages.success(request, "年度活动已创建（草稿）。检查无误后可印发通知。")
             return redirect("control:campaign_detail", campaign.pk)
-    return render(request, "control/campaigns/form.html", {"form": form, "campaign": None,
-                                                            "office": office})  # fmt: skip
+    return render(
+        request, "control/campaigns/form.html", {"form": form, "campaign": None, "office": office}
+    )
 
 
 @staff_required
@@ -103,10 +113,15 @@ def campaign_detail(request, campaign_id):
     children = []
     for child in campaign.children.select_related("office"):
         rows = services.board(child)
-        children.append({"campaign": child, "units": len(rows),
-                         "submitted": sum(r["state"] in ("submitted", "approved") for r in rows),
-                         "approved": sum(r["state"] == "approved" for r in rows),
-                         "planned": child.plan_entries.count()})  # fmt: skip
+        children.append(
+            {
+                "campaign": child,
+                "units": len(rows),
+                "submitted": sum(r["state"] in ("submitted", "approved") for r in rows),
+                "approved": sum(r["state"] == "approved" for r in rows),
+                "planned": child.plan_entries.count(),
+            }
+        )
     counts = None
     if runs or access.can_see_org(campaign.office):
         rows = services.board(campaign)
@@ -115,11 +130,18 @@ def campaign_detail(request, campaign_id):
             for key, label in services.BOARD_STATES.items()
         }
         counts["逾期"] = sum(r["late"] for r in rows)
-    return render(request, "control/campaigns/detail.html", {
-        "campaign": campaign, "runs": runs, "my_units": [(u, mine.get(u.pk)) for u in my_units],
-        "children": children, "counts": counts,
-        "body": documents.filled_body(campaign),
-    })  # fmt: skip
+    return render(
+        request,
+        "control/campaigns/detail.html",
+        {
+            "campaign": campaign,
+            "runs": runs,
+            "my_units": [(u, mine.get(u.pk)) for u in my_units],
+            "children": children,
+            "counts": counts,
+            "body": documents.filled_body(campaign),
+        },
+    )
 
 
 @staff_required
@@ -137,8 +159,11 @@ def campaign_edit(request, campaign_id):
         else:
             messages.success(request, "已保存。")
             return redirect("control:campaign_detail", campaign.pk)
-    return render(request, "control/campaigns/form.html", {"form": form, "campaign": campaign,
-                                                            "office": office})  # fmt: skip
+    return render(
+        request,
+        "control/campaigns/form.html",
+        {"form": form, "campaign": campaign, "office": office},
+    )
 
 
 @staff_required
@@ -179,17 +204,31 @@ def _rows_from(row_forms):
     for f in row_forms:
         f.is_valid()
         data = getattr(f, "cleaned_data", {}) or {}
-        rows.append({"theme": data.get("theme", ""), "month": data.get("month"),
-                     "forms": data.get("activity_forms", []), "topic_area": data.get("topic_area", ""),
-                     "intro": data.get("intro", "")})  # fmt: skip
+        rows.append(
+            {
+                "theme": data.get("theme", ""),
+                "month": data.get("month"),
+                "forms": data.get("activity_forms", []),
+                "topic_area": data.get("topic_area", ""),
+                "intro": data.get("intro", ""),
+            }
+        )
     return rows
 
 
 def _initial_rows(declaration):
     if declaration.pk is None:
         return []
-    return [{"theme": r.theme, "month": r.month or None, "activity_forms": r.forms,
-             "topic_area": r.topic_area, "intro": r.intro} for r in declaration.rows.all()]  # fmt: skip
+    return [
+        {
+            "theme": r.theme,
+            "month": r.month or None,
+            "activity_forms": r.forms,
+            "topic_area": r.topic_area,
+            "intro": r.intro,
+        }
+        for r in declaration.rows.all()
+    ]
 
 
 def _attach_errors(form, row_forms, errors):
@@ -218,8 +257,11 @@ def declaration_edit(request, campaign_id, unit_id):
         Declaration.Status.DRAFT,
         Declaration.Status.RETURNED,
     )
-    initial = {"contact_name": declaration.contact_name, "contact_phone": declaration.contact_phone,
-               "seal_note": declaration.seal_note}  # fmt: skip
+    initial = {
+        "contact_name": declaration.contact_name,
+        "contact_phone": declaration.contact_phone,
+        "seal_note": declaration.seal_note,
+    }
     form = DeclarationForm(request.POST or None, initial=initial)
     row_forms = _row_forms(campaign, request.POST or None, _initial_rows(declaration))
     upload_errors = None
@@ -235,22 +277,40 @@ def declaration_edit(request, campaign_id, unit_id):
                 parsed = workbooks.parse_declaration(campaign, request.FILES["file"].read())
                 # Show what the file says, whether it is right or wrong, so nothing is lost.
                 form = DeclarationForm(initial=parsed.fields or initial)
-                row_forms = _row_forms(campaign, None, [
-                    {"theme": r["theme"], "month": r["month"], "activity_forms": r["forms"],
-                     "topic_area": r["topic_area"], "intro": r["intro"]} for r in parsed.rows])  # fmt: skip
+                row_forms = _row_forms(
+                    campaign,
+                    None,
+                    [
+                        {
+                            "theme": r["theme"],
+                            "month": r["month"],
+                            "activity_forms": r["forms"],
+                            "topic_area": r["topic_area"],
+                            "intro": r["intro"],
+                        }
+                        for r in parsed.rows
+                    ],
+                )
                 if parsed.errors:
                     upload_errors = parsed.errors
                 else:
-                    services.save_declaration(request.user, declaration, parsed.fields, parsed.rows,
-                                              request=request)  # fmt: skip
+                    services.save_declaration(
+                        request.user, declaration, parsed.fields, parsed.rows, request=request
+                    )
                     messages.success(request, "已从文件读入申报表并保存为草稿，请核对后点“提交”。")
                     return redirect("control:declaration_edit", campaign.pk, unit.pk)
         elif form.is_valid():
             rows = _rows_from(row_forms)
             submit = "submit" in request.POST
             try:
-                services.save_declaration(request.user, declaration, form.cleaned_data, rows,
-                                          submit=submit, request=request)  # fmt: skip
+                services.save_declaration(
+                    request.user,
+                    declaration,
+                    form.cleaned_data,
+                    rows,
+                    submit=submit,
+                    request=request,
+                )
             except services.DeclarationInvalid as exc:
                 _attach_errors(form, row_forms, exc.errors)
             except ValidationError as exc:
@@ -266,12 +326,22 @@ def declaration_edit(request, campaign_id, unit_id):
     elif request.method == "POST":
         form.add_error(None, "申报表当前不能修改。")
     has_errors = bool(form.errors or any(f.errors for f in row_forms) or upload_errors)
-    return render(request, "control/campaigns/declaration.html", {
-        "campaign": campaign, "unit": unit, "declaration": declaration, "form": form,
-        "row_forms": row_forms, "editable": editable, "upload_errors": upload_errors,
-        "events": declaration.events.select_related("actor") if declaration.pk else [],
-        "past_deadline": timezone.localdate() > campaign.declaration_deadline,
-    }, status=400 if has_errors else 200)  # fmt: skip
+    return render(
+        request,
+        "control/campaigns/declaration.html",
+        {
+            "campaign": campaign,
+            "unit": unit,
+            "declaration": declaration,
+            "form": form,
+            "row_forms": row_forms,
+            "editable": editable,
+            "upload_errors": upload_errors,
+            "events": declaration.events.select_related("actor") if declaration.pk else [],
+            "past_deadline": timezone.localdate() > campaign.declaration_deadline,
+        },
+        status=400 if has_errors else 200,
+    )
 
 
 @staff_required
@@ -296,10 +366,17 @@ def campaign_board(request, campaign_id):
         rows = [r for r in rows if r["late"]]
     elif state in services.BOARD_STATES:
         rows = [r for r in rows if r["state"] == state]
-    return render(request, "control/campaigns/board.html", {
-        "campaign": campaign, "rows": rows, "runs": runs_campaign(request.access, campaign),
-        "states": services.BOARD_STATES, "state": state,
-    })  # fmt: skip
+    return render(
+        request,
+        "control/campaigns/board.html",
+        {
+            "campaign": campaign,
+            "rows": rows,
+            "runs": runs_campaign(request.access, campaign),
+            "states": services.BOARD_STATES,
+            "state": state,
+        },
+    )
 
 
 @staff_required
@@ -330,8 +407,13 @@ def declaration_review(request, declaration_id):
             raise PermissionDenied("只有本级政务公开办管理员可以审核。")
         if form.is_valid():
             try:
-                services.review_declaration(request.user, declaration, approve="approve" in request.POST,
-                                            comment=form.cleaned_data["comment"], request=request)  # fmt: skip
+                services.review_declaration(
+                    request.user,
+                    declaration,
+                    approve="approve" in request.POST,
+                    comment=form.cleaned_data["comment"],
+                    request=request,
+                )
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:
@@ -340,11 +422,20 @@ def declaration_review(request, declaration_id):
                     "已通过。" if "approve" in request.POST else "已退回，单位会收到退回意见。",
                 )
                 return redirect("control:campaign_board", declaration.campaign_id)
-    return render(request, "control/campaigns/review.html", {
-        "declaration": declaration, "campaign": declaration.campaign, "form": form, "runs": runs,
-        "rows": declaration.rows.all(), "events": declaration.events.select_related("actor"),
-        "show_phone": runs,
-    }, status=400 if form.errors else 200)  # fmt: skip
+    return render(
+        request,
+        "control/campaigns/review.html",
+        {
+            "declaration": declaration,
+            "campaign": declaration.campaign,
+            "form": form,
+            "runs": runs,
+            "rows": declaration.rows.all(),
+            "events": declaration.events.select_related("actor"),
+            "show_phone": runs,
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @staff_required
@@ -368,9 +459,16 @@ def campaign_import(request, campaign_id):
                     request, f"已导入 {count} 个单位的申报，状态为“已提交”，请在申报情况中审核。"
                 )
                 return redirect("control:campaign_board", campaign.pk)
-    return render(request, "control/campaigns/import.html", {
-        "campaign": campaign, "form": form, "errors": errors,
-    }, status=400 if (errors or form.errors) else 200)  # fmt: skip
+    return render(
+        request,
+        "control/campaigns/import.html",
+        {
+            "campaign": campaign,
+            "form": form,
+            "errors": errors,
+        },
+        status=400 if (errors or form.errors) else 200,
+    )
 
 
 # --- The plan ----------------------------------------------------------------------------
@@ -428,23 +526,40 @@ def campaign_plan(request, campaign_id):
             return redirect("control:campaign_plan", campaign.pk)
         if form.is_valid():
             try:
-                plan = services.generate_plan(request.user, campaign,
-                                              month_capacity=form.cleaned_data["month_capacity"],
-                                              request=request)  # fmt: skip
+                plan = services.generate_plan(
+                    request.user,
+                    campaign,
+                    month_capacity=form.cleaned_data["month_capacity"],
+                    request=request,
+                )
             except ValidationError as exc:
                 messages.error(request, "；".join(exc.messages))
             else:
                 kept = len(plan.slots) - len({p.item_id for p in plan.problems})
-                messages.success(request, f"已生成计划：{len(plan.slots)} 项，其中 {kept} 项完全满足规则；"
-                                          f"其余各项的原因见表中提示。")  # fmt: skip
+                messages.success(
+                    request,
+                    f"已生成计划：{len(plan.slots)} 项，其中 {kept} 项完全满足规则；"
+                    f"其余各项的原因见表中提示。",
+                )
             return redirect("control:campaign_plan", campaign.pk)
-    weeks = [(w, f"{m}月 · {w:%m月%d日}起") for m in campaign.months
-             for w in scheduler.weeks_of_month(campaign.year, m)]  # fmt: skip
-    return render(request, "control/campaigns/plan.html", {
-        "campaign": campaign, "entries": entries, "calendar": _calendar(campaign, entries),
-        "runs": runs, "form": form, "weeks": weeks,
-        "approved": campaign.declarations.filter(status="approved").count(),
-    })  # fmt: skip
+    weeks = [
+        (w, f"{m}月 · {w:%m月%d日}起")
+        for m in campaign.months
+        for w in scheduler.weeks_of_month(campaign.year, m)
+    ]
+    return render(
+        request,
+        "control/campaigns/plan.html",
+        {
+            "campaign": campaign,
+            "entries": entries,
+            "calendar": _calendar(campaign, entries),
+            "runs": runs,
+            "form": form,
+            "weeks": weeks,
+            "approved": campaign.declarations.filter(status="approved").count(),
+        },
+    )
 
 
 @staff_required

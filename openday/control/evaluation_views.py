@@ -54,20 +54,26 @@ def dashboard(request, campaign_id):
         tab = "ranking"
     units = [u for u in result.units if only is None or u.unit.pk in only]
     context = {
-        "campaign": campaign, "result": result, "units": units, "manage": manage,
-        "restricted": only is not None, "tab": tab, "has_children": has_children,
+        "campaign": campaign,
+        "result": result,
+        "units": units,
+        "manage": manage,
+        "restricted": only is not None,
+        "tab": tab,
+        "has_children": has_children,
         "tabs": {k: v for k, v in TABS.items() if k != "rollup" or has_children},
         "awards": [a for a in result.awards if only is None or a.unit_id in only],
         "summary_form": ef.SummaryForm(initial=services.report_text(campaign)),
         "unpublish_form": ef.UnpublishForm(),
-    }  # fmt: skip
+    }
     if only is None:
         months = scoring.by_month(campaign)
         context["months"] = months
         context["overall"] = exports.overall(campaign, result)
         context["chart"] = _chart_data(result, months)
-        context["month_rows"] = list(zip(months["months"], months["events"],
-                                         months["participants"], strict=True))  # fmt: skip
+        context["month_rows"] = list(
+            zip(months["months"], months["events"], months["participants"], strict=True)
+        )
         context["month_units"] = [
             (u["name"], list(zip(u["events"], u["participants"], strict=True)))
             for u in months["units"]
@@ -97,10 +103,18 @@ def weights(request, campaign_id):
         total = sum(
             (services._decimal(request.POST.get(f"weight_{c}", "")) or 0) for c in ind.CODES
         )
-    return render(request, "control/evaluation/weights.html", {
-        "campaign": campaign, "form": form, "scheme": scheme, "total": total,
-        "published": bool(scheme and scheme.published_at),
-    }, status=400 if form.errors else 200)  # fmt: skip
+    return render(
+        request,
+        "control/evaluation/weights.html",
+        {
+            "campaign": campaign,
+            "form": form,
+            "scheme": scheme,
+            "total": total,
+            "published": bool(scheme and scheme.published_at),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 def _unit_page(request, campaign, unit, *, adjust_form=None, revoke_forms=None, status=200):
@@ -119,11 +133,21 @@ def _unit_page(request, campaign, unit, *, adjust_form=None, revoke_forms=None, 
     for a in history:
         a.revoke_form = revoke_forms.get(a.pk) or ef.RevokeForm(prefix=f"r{a.pk}")
         a.indicator_label = ind.BY_CODE[a.indicator].label if a.indicator else "总分"
-    return render(request, "control/evaluation/unit.html", {
-        "campaign": campaign, "unit": unit, "score": score, "result": result, "manage": manage,
-        "history": history, "adjust_form": adjust_form or ef.AdjustmentForm(),
-        "awards": [a for a in result.awards if a.unit_id == unit.pk],
-    }, status=status)  # fmt: skip
+    return render(
+        request,
+        "control/evaluation/unit.html",
+        {
+            "campaign": campaign,
+            "unit": unit,
+            "score": score,
+            "result": result,
+            "manage": manage,
+            "history": history,
+            "adjust_form": adjust_form or ef.AdjustmentForm(),
+            "awards": [a for a in result.awards if a.unit_id == unit.pk],
+        },
+        status=status,
+    )
 
 
 def _unit_for(request, campaign_id, unit_id, *, manage=False):
@@ -149,8 +173,15 @@ def adjust(request, campaign_id, unit_id):
         scheme = services.scheme_for(campaign, request.user, request=request)
         data = form.cleaned_data
         try:
-            services.adjust(request.user, scheme, unit, data["points"], data["reason"],
-                            data["indicator"], request=request)  # fmt: skip
+            services.adjust(
+                request.user,
+                scheme,
+                unit,
+                data["points"],
+                data["reason"],
+                data["indicator"],
+                request=request,
+            )
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -171,8 +202,9 @@ def revoke(request, adjustment_id):
     form = ef.RevokeForm(request.POST, prefix=f"r{adjustment.pk}")
     if form.is_valid():
         try:
-            services.revoke_adjustment(request.user, adjustment, form.cleaned_data["reason"],
-                                       request=request)  # fmt: skip
+            services.revoke_adjustment(
+                request.user, adjustment, form.cleaned_data["reason"], request=request
+            )
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -208,23 +240,39 @@ def awards(request, campaign_id):
             unit = next((u for u in units if str(u.pk) == data["unit"]), None)
             scheme = services.scheme_for(campaign, request.user, request=request)
             try:
-                services.mark_award(request.user, scheme, data["kind"], unit, event,
-                                    data["citation"], request=request)  # fmt: skip
+                services.mark_award(
+                    request.user,
+                    scheme,
+                    data["kind"],
+                    unit,
+                    event,
+                    data["citation"],
+                    request=request,
+                )
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:
                 messages.success(request, "已标记。")
                 return redirect("control:evaluation_awards", campaign.pk)
-    return render(request, "control/evaluation/awards.html", {
-        "campaign": campaign, "result": result, "form": form, "manage": manage,
-    }, status=400 if form.errors else 200)  # fmt: skip
+    return render(
+        request,
+        "control/evaluation/awards.html",
+        {
+            "campaign": campaign,
+            "result": result,
+            "form": form,
+            "manage": manage,
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @staff_required
 @require_POST
 def award_remove(request, award_id):
-    award = get_object_or_404(Award.objects.select_related("scheme__campaign", "unit", "event"),
-                              pk=award_id)  # fmt: skip
+    award = get_object_or_404(
+        Award.objects.select_related("scheme__campaign", "unit", "event"), pk=award_id
+    )
     campaign, _ = access_evaluation(request, award.scheme.campaign_id, manage=True)
     services.remove_award(request.user, award, request=request)
     messages.success(request, "已取消该表彰。")
@@ -238,8 +286,9 @@ def publish(request, campaign_id):
     scheme = services.scheme_for(campaign, request.user, request=request)
     try:
         if request.POST.get("action") == "unpublish":
-            services.unpublish(request.user, scheme, request.POST.get("reason", ""),
-                               request=request)  # fmt: skip
+            services.unpublish(
+                request.user, scheme, request.POST.get("reason", ""), request=request
+            )
             messages.success(request, "已撤回考核结果，各单位暂时看不到得分。")
         else:
             services.publish_scheme(request.user, scheme, request=request)

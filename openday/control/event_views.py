@@ -32,18 +32,26 @@ def event_list(request):
     events = (
         managed_events(request.access)
         .select_related("unit")
-        .annotate(confirmed=Count("registrations", filter=Q(registrations__status="confirmed")),
-                  arrived=Count("registrations", filter=~Q(registrations__checked_in_at=None)))
+        .annotate(
+            confirmed=Count("registrations", filter=Q(registrations__status="confirmed")),
+            arrived=Count("registrations", filter=~Q(registrations__checked_in_at=None)),
+        )
         .order_by("-starts_at")
-    )  # fmt: skip
+    )
     entries = (
         PlanEntry.objects.filter(event=None, unit__in=_units_for(request.access))
         .select_related("unit", "campaign")
         .order_by("week")[:20]
     )
-    return render(request, "control/events/list.html", {
-        "events": events, "entries": entries, "can_create": bool(_units_for(request.access)),
-    })  # fmt: skip
+    return render(
+        request,
+        "control/events/list.html",
+        {
+            "events": events,
+            "entries": entries,
+            "can_create": bool(_units_for(request.access)),
+        },
+    )
 
 
 @staff_required
@@ -51,8 +59,10 @@ def event_create(request):
     access = request.access
     entry = None
     if request.GET.get("plan_entry"):
-        entry = get_object_or_404(PlanEntry.objects.select_related("unit", "campaign"),
-                                  pk=param.object_id(request.GET["plan_entry"]))  # fmt: skip
+        entry = get_object_or_404(
+            PlanEntry.objects.select_related("unit", "campaign"),
+            pk=param.object_id(request.GET["plan_entry"]),
+        )
         if not can_run_event_for(access, entry.unit):
             raise PermissionDenied("您无权为该单位创建活动。")
         existing = Event.objects.filter(plan_entry=entry).first()
@@ -69,18 +79,25 @@ def event_create(request):
         unit = next((u for u in units if str(u.pk) == request.GET["unit"]), None)
         if unit is None:
             raise PermissionDenied("您无权为该单位创建活动。")
-    initial = {"registration_mode": "open", "waitlist_limit": 50, "capacity": 50,
-               "consent_text": services.DEFAULT_CONSENT}  # fmt: skip
+    initial = {
+        "registration_mode": "open",
+        "waitlist_limit": 50,
+        "capacity": 50,
+        "consent_text": services.DEFAULT_CONSENT,
+    }
     if entry is not None:
         from openday.events.naming_rule import suggest_title
 
         patterns = entry.campaign.name_patterns
         initial.update(
             title=suggest_title(patterns[0], unit_name=unit.name, year=entry.campaign.year)
-            if patterns else entry.theme,
-            theme=entry.theme, topic_area=entry.topic_area, activity_forms=entry.forms,
+            if patterns
+            else entry.theme,
+            theme=entry.theme,
+            topic_area=entry.topic_area,
+            activity_forms=entry.forms,
             summary=entry.intro,
-        )  # fmt: skip
+        )
     form = EventForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         fields, quotas = form.event_fields()
@@ -95,9 +112,18 @@ def event_create(request):
         else:
             messages.success(request, "活动已创建（草稿）。检查无误后点“发布并开放报名”。")
             return redirect("control:event_detail", event.pk)
-    return render(request, "control/events/form.html", {
-        "form": form, "event": None, "unit": unit, "units": units, "entry": entry,
-    }, status=400 if form.errors else 200)  # fmt: skip
+    return render(
+        request,
+        "control/events/form.html",
+        {
+            "form": form,
+            "event": None,
+            "unit": unit,
+            "units": units,
+            "entry": entry,
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @staff_required
@@ -113,8 +139,12 @@ def event_edit(request, event_id):
         else:
             messages.success(request, "已保存。")
             return redirect("control:event_detail", event.pk)
-    return render(request, "control/events/form.html", {"form": form, "event": event,
-                                                         "unit": event.unit}, status=400 if form.errors else 200)  # fmt: skip
+    return render(
+        request,
+        "control/events/form.html",
+        {"form": form, "event": event, "unit": event.unit},
+        status=400 if form.errors else 200,
+    )
 
 
 def _event_topics(event):
@@ -138,13 +168,22 @@ def event_detail(request, event_id):
     if status in Registration.Status.values:
         regs = regs.filter(status=status)
     form = RegistrationForm(categories=services.categories(event))
-    return render(request, "control/events/detail.html", {
-        "topics": _event_topics(event), "opinion_count": event.opinions.count(),
-        "event": event, "registrations": regs, "status": status,
-        "statuses": Registration.Status.choices, "counters": services.counters(event),
-        "categories": services.categories(event), "seats_left": services.seats_left(event),
-        "walkin_form": form,
-    })  # fmt: skip
+    return render(
+        request,
+        "control/events/detail.html",
+        {
+            "topics": _event_topics(event),
+            "opinion_count": event.opinions.count(),
+            "event": event,
+            "registrations": regs,
+            "status": status,
+            "statuses": Registration.Status.choices,
+            "counters": services.counters(event),
+            "categories": services.categories(event),
+            "seats_left": services.seats_left(event),
+            "walkin_form": form,
+        },
+    )
 
 
 @staff_required
@@ -155,8 +194,11 @@ def event_action(request, event_id, action):
         services.publish_event(request.user, event, request=request)
         messages.success(request, "活动已发布，公众可以报名。")
     elif action in ("close", "held", "reopen"):
-        status = {"close": Event.Status.CLOSED, "held": Event.Status.HELD,
-                  "reopen": Event.Status.OPEN}[action]  # fmt: skip
+        status = {
+            "close": Event.Status.CLOSED,
+            "held": Event.Status.HELD,
+            "reopen": Event.Status.OPEN,
+        }[action]
         services.set_status(request.user, event, status, request=request)
         messages.success(request, f"活动状态已改为“{Event.Status(status).label}”。")
     elif action == "walkin":
@@ -164,10 +206,17 @@ def event_action(request, event_id, action):
         if form.is_valid():
             d = form.cleaned_data
             try:
-                r = services.register(event.pk, name=d["name"], phone=d["phone"], category=d["category"],
-                                      organization=d["organization"], consent=d["consent"],
-                                      source=Registration.Source.STAFF, actor=request.user,
-                                      request=request)  # fmt: skip
+                r = services.register(
+                    event.pk,
+                    name=d["name"],
+                    phone=d["phone"],
+                    category=d["category"],
+                    organization=d["organization"],
+                    consent=d["consent"],
+                    source=Registration.Source.STAFF,
+                    actor=request.user,
+                    request=request,
+                )
             except ValidationError as exc:
                 messages.error(request, "；".join(m for v in exc.message_dict.values() for m in v))
             except services.Refused as exc:
@@ -232,10 +281,17 @@ def event_checkin(request, event_id):
             found = list(regs.filter(phone_last4=q))
         else:
             found = list(regs.filter(Q(ticket_code=q.upper()) | Q(name__contains=q))[:20])
-    return render(request, "control/events/checkin.html", {
-        "event": event, "form": form, "found": found, "counters": services.counters(event),
-        "now": timezone.now(),
-    })  # fmt: skip
+    return render(
+        request,
+        "control/events/checkin.html",
+        {
+            "event": event,
+            "form": form,
+            "found": found,
+            "counters": services.counters(event),
+            "now": timezone.now(),
+        },
+    )
 
 
 @staff_required
@@ -290,8 +346,9 @@ def event_invitations(request, event_id):
             if problem:
                 form.add_error("file", problem)
             else:
-                errors, count = invitations.import_invitees(request.user, event, upload.read(),
-                                                            request=request)  # fmt: skip
+                errors, count = invitations.import_invitees(
+                    request.user, event, upload.read(), request=request
+                )
                 if not errors:
                     messages.success(request, f"已导入 {count} 位受邀人。")
                     return redirect("control:event_invitations", event.pk)
@@ -301,9 +358,18 @@ def event_invitations(request, event_id):
     counts = {
         label: rows.filter(status=value).count() for value, label in rows.model.Status.choices
     }
-    return render(request, "control/events/invitations.html", {
-        "event": event, "invitations": rows, "form": form, "errors": errors, "counts": counts,
-    }, status=400 if (errors or form.errors) else 200)  # fmt: skip
+    return render(
+        request,
+        "control/events/invitations.html",
+        {
+            "event": event,
+            "invitations": rows,
+            "form": form,
+            "errors": errors,
+            "counts": counts,
+        },
+        status=400 if (errors or form.errors) else 200,
+    )
 
 
 @staff_required
@@ -323,7 +389,15 @@ def event_checkin_json(request, event_id):
         r = services.check_in(request.user, event, code, request=request)
     except services.Refused as exc:
         status = 404 if exc.code == "not_found" else 409
-        return JsonResponse({"code": exc.code, "message": exc.message,
-                             "counters": services.counters(event)}, status=status)  # fmt: skip
-    return JsonResponse({"code": "ok", "message": f"签到成功：{r.masked_name}（{r.get_category_display()}）。",
-                         "counters": services.counters(event)}, status=201)  # fmt: skip
+        return JsonResponse(
+            {"code": exc.code, "message": exc.message, "counters": services.counters(event)},
+            status=status,
+        )
+    return JsonResponse(
+        {
+            "code": "ok",
+            "message": f"签到成功：{r.masked_name}（{r.get_category_display()}）。",
+            "counters": services.counters(event),
+        },
+        status=201,
+    )

@@ -29,19 +29,30 @@ class MobileField(forms.CharField):
 
 
 class LoginForm(Form):
-    username = forms.CharField(label="用户名", max_length=150,
-                               widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))  # fmt: skip
-    password = forms.CharField(label="密码", strip=False,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))  # fmt: skip
+    username = forms.CharField(
+        label="用户名",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label="密码",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
 
 class RegionForm(Form):
     name = forms.CharField(label="名称", max_length=64)
-    code = forms.CharField(label="区划代码", max_length=12, required=False,
-                           help_text="县级及以上填 GB/T 2260 的 6 位代码；乡镇级 9 位、村级 12 位（统计用区划代码）；不清楚可留空。")  # fmt: skip
+    code = forms.CharField(
+        label="区划代码",
+        max_length=12,
+        required=False,
+        help_text="县级及以上填 GB/T 2260 的 6 位代码；乡镇级 9 位、村级 12 位（统计用区划代码）；不清楚可留空。",
+    )
     level = forms.ChoiceField(label="级别", choices=Region.Level.choices)
-    parent = forms.ModelChoiceField(label="上级区划", queryset=Region.objects.none(), required=False,
-                                    empty_label="（无，顶级）")  # fmt: skip
+    parent = forms.ModelChoiceField(
+        label="上级区划", queryset=Region.objects.none(), required=False, empty_label="（无，顶级）"
+    )
 
     def __init__(self, *args, parents=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -58,16 +69,26 @@ class OrgForm(Form):
     name = forms.CharField(label="名称（全称）", max_length=100)
     short_name = forms.CharField(label="简称", max_length=32, required=False)
     kind = forms.ChoiceField(label="类型", choices=Org.Kind.choices)
-    parent = forms.ModelChoiceField(label="上级组织", queryset=Org.objects.none(), required=False,
-                                    empty_label="（无，顶级）")  # fmt: skip
-    region = forms.ModelChoiceField(label="行政区划", queryset=Region.objects.none(), required=False,
-                                    empty_label="（未设置）")  # fmt: skip
+    parent = forms.ModelChoiceField(
+        label="上级组织", queryset=Org.objects.none(), required=False, empty_label="（无，顶级）"
+    )
+    region = forms.ModelChoiceField(
+        label="行政区划", queryset=Region.objects.none(), required=False, empty_label="（未设置）"
+    )
     contact_name = forms.CharField(label="联系人", max_length=64, required=False)
-    contact_phone = forms.CharField(label="联系电话", max_length=32, required=False,
-                                    help_text="手机号或带区号的固定电话，如 0731-84390197。")  # fmt: skip
+    contact_phone = forms.CharField(
+        label="联系电话",
+        max_length=32,
+        required=False,
+        help_text="手机号或带区号的固定电话，如 0731-84390197。",
+    )
     email = forms.CharField(label="电子邮箱", max_length=254, required=False)
-    doc_code = forms.CharField(label="发文字号代字", max_length=32, required=False,
-                               help_text="仅政务公开办填写，如“开政务公开办发”，发文字号将形如 开政务公开办发〔2023〕1号。")  # fmt: skip
+    doc_code = forms.CharField(
+        label="发文字号代字",
+        max_length=32,
+        required=False,
+        help_text="仅政务公开办填写，如“开政务公开办发”，发文字号将形如 开政务公开办发〔2023〕1号。",
+    )
     is_active = forms.BooleanField(label="启用", required=False, initial=True)
 
     def __init__(self, *args, parents=None, **kwargs):
@@ -82,10 +103,14 @@ class OrgForm(Form):
 
 
 class AddMemberForm(Form):
-    username = forms.CharField(label="用户名", max_length=150,
-                               help_text="已有账户填其用户名；新账户将自动生成一次性初始密码。")  # fmt: skip
-    full_name = forms.CharField(label="姓名", max_length=64, required=False,
-                                help_text="新建账户时必填。")  # fmt: skip
+    username = forms.CharField(
+        label="用户名",
+        max_length=150,
+        help_text="已有账户填其用户名；新账户将自动生成一次性初始密码。",
+    )
+    full_name = forms.CharField(
+        label="姓名", max_length=64, required=False, help_text="新建账户时必填。"
+    )
     phone = MobileField()
     role = forms.ChoiceField(label="角色", choices=Role.choices)
     title = forms.CharField(label="职务", max_length=64, required=False)
@@ -107,18 +132,28 @@ class MembershipForm(Form):
 class ProfileForm(Form):
     full_name = forms.CharField(label="姓名", max_length=64)
     phone = MobileField()
-    email = forms.EmailField(label="电子邮箱", required=False,
-                             error_messages={"invalid": "电子邮箱格式不正确。"})  # fmt: skip
+    email = forms.EmailField(
+        label="电子邮箱", required=False, error_messages={"invalid": "电子邮箱格式不正确。"}
+    )
 
 
 class PasswordChangeForm(Form):
-    old_password = forms.CharField(label="当前密码", strip=False,
-                                   widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))  # fmt: skip
-    new_password1 = forms.CharField(label="新密码", strip=False,
-                                    widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-                                    help_text=password_validation.password_validators_help_text_html())  # fmt: skip
-    new_password2 = forms.CharField(label="再次输入新密码", strip=False,
-                                    widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))  # fmt: skip
+    old_password = forms.CharField(
+        label="当前密码",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password1 = forms.CharField(
+        label="新密码",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    new_password2 = forms.CharField(
+        label="再次输入新密码",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
     def __init__(self, user, *args, **kwargs):
         self.user = user

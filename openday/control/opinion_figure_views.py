@@ -14,12 +14,21 @@ from openday.opinions.access import visible
 from .shortcuts import XLSX, download, staff_required
 
 COLUMNS = [
-    ("received", "收到"), ("handled", "去重后"), ("assigned", "已交办"), ("answered", "已答复"),
-    ("on_time", "按期答复"), ("on_time_rate", "按期率%"), ("adopted", "采纳（含部分）"),
-    ("adoption_rate", "采纳率%"), ("rectified", "整改完成"), ("rectification_rate", "整改率%"),
-    ("published", "已公开"), ("callbacks_reached", "回访接通"), ("satisfaction", "办理满意度"),
+    ("received", "收到"),
+    ("handled", "去重后"),
+    ("assigned", "已交办"),
+    ("answered", "已答复"),
+    ("on_time", "按期答复"),
+    ("on_time_rate", "按期率%"),
+    ("adopted", "采纳（含部分）"),
+    ("adoption_rate", "采纳率%"),
+    ("rectified", "整改完成"),
+    ("rectification_rate", "整改率%"),
+    ("published", "已公开"),
+    ("callbacks_reached", "回访接通"),
+    ("satisfaction", "办理满意度"),
     ("event_satisfaction", "活动满意度"),
-]  # fmt: skip
+]
 GROUP_LABELS = {"unit": "按责任单位", "event": "按活动", "campaign": "按年度活动"}
 
 
@@ -56,11 +65,19 @@ def figures(request):
         "decisions": calc.decisions(opinions),
     }
     topics = _topics(opinions)
-    return render(request, "control/opinions/figures.html", {
-        "topics": topics,
-        "data": data, "columns": COLUMNS, "group_labels": GROUP_LABELS, "year": year,
-        "years": years, "empty": not data["total"]["received"],
-    })  # fmt: skip
+    return render(
+        request,
+        "control/opinions/figures.html",
+        {
+            "topics": topics,
+            "data": data,
+            "columns": COLUMNS,
+            "group_labels": GROUP_LABELS,
+            "year": year,
+            "years": years,
+            "empty": not data["total"]["received"],
+        },
+    )
 
 
 @staff_required

@@ -176,15 +176,27 @@ def opinion_list(request):
     params["mine"] = "1" if mine else "0"
     query = urlencode(params) + "&"
     inbox = Opinion.objects.filter(assignee=request.user, status__in=OPEN).count()
-    return render(request, "control/opinions/list.html", {
-        "page": page, "f": f, "mine": mine, "query": query, "inbox": inbox,
-        "export_query": urlencode(params), "filtered": any(f.values()),
-        "statuses": S.choices, "sources": Opinion.Source.choices,
-        "events": Event.objects.filter(pk__in=seen.values("event_id")).order_by("-starts_at"),
-        "units": Org.objects.filter(pk__in=seen.values("unit_id")).order_by("path"),
-        "topic_areas": _distinct(seen, "topic_area"), "topics": _distinct(seen, "topic"),
-        "can_enter": _enters(access), "soon_days": SOON_DAYS,
-    })  # fmt: skip
+    return render(
+        request,
+        "control/opinions/list.html",
+        {
+            "page": page,
+            "f": f,
+            "mine": mine,
+            "query": query,
+            "inbox": inbox,
+            "export_query": urlencode(params),
+            "filtered": any(f.values()),
+            "statuses": S.choices,
+            "sources": Opinion.Source.choices,
+            "events": Event.objects.filter(pk__in=seen.values("event_id")).order_by("-starts_at"),
+            "units": Org.objects.filter(pk__in=seen.values("unit_id")).order_by("path"),
+            "topic_areas": _distinct(seen, "topic_area"),
+            "topics": _distinct(seen, "topic"),
+            "can_enter": _enters(access),
+            "soon_days": SOON_DAYS,
+        },
+    )
 
 
 def _distinct(qs, name):
@@ -194,10 +206,27 @@ def _distinct(qs, name):
 
 
 EXPORT_HEADERS = [
-    "查询码", "收到时间", "来源", "意见内容", "公开摘要", "主题领域", "分类", "姓名", "手机号",
-    "参加人类别", "活动", "受理的政务公开办", "责任单位", "责任人", "办理期限", "期限为预计",
-    "超期天数", "状态", "采纳情况", "答复",
-]  # fmt: skip
+    "查询码",
+    "收到时间",
+    "来源",
+    "意见内容",
+    "公开摘要",
+    "主题领域",
+    "分类",
+    "姓名",
+    "手机号",
+    "参加人类别",
+    "活动",
+    "受理的政务公开办",
+    "责任单位",
+    "责任人",
+    "办理期限",
+    "期限为预计",
+    "超期天数",
+    "状态",
+    "采纳情况",
+    "答复",
+]
 
 
 @staff_required
@@ -209,16 +238,31 @@ def opinion_export(request):
     ws = wb.create_sheet("意见建议")
     append_row(ws, EXPORT_HEADERS)
     for o in qs.iterator(chunk_size=500):
-        append_row(ws, [
-            o.tracking_code, timezone.localtime(o.received_at).strftime("%Y-%m-%d %H:%M"),
-            o.get_source_display(), o.content, o.summary, o.topic_area, o.topic, o.masked_name,
-            o.masked_phone, o.get_category_display(), o.event.title if o.event else "",
-            o.office.name, o.unit.name if o.unit else "",
-            o.assignee.get_full_name() if o.assignee else "",
-            o.due_date.isoformat() if o.due_date else "", "是" if o.due_estimated else "",
-            _overdue_days(o, today) or "", o.get_status_display(), o.get_decision_display(),
-            o.answer,
-        ])  # fmt: skip
+        append_row(
+            ws,
+            [
+                o.tracking_code,
+                timezone.localtime(o.received_at).strftime("%Y-%m-%d %H:%M"),
+                o.get_source_display(),
+                o.content,
+                o.summary,
+                o.topic_area,
+                o.topic,
+                o.masked_name,
+                o.masked_phone,
+                o.get_category_display(),
+                o.event.title if o.event else "",
+                o.office.name,
+                o.unit.name if o.unit else "",
+                o.assignee.get_full_name() if o.assignee else "",
+                o.due_date.isoformat() if o.due_date else "",
+                "是" if o.due_estimated else "",
+                _overdue_days(o, today) or "",
+                o.get_status_display(),
+                o.get_decision_display(),
+                o.answer,
+            ],
+        )
     out = io.BytesIO()
     wb.save(out)
     stamp = timezone.localtime().strftime("%Y%m%d")
@@ -244,25 +288,35 @@ def opinion_create(request):
     offices = _entry_offices(access)
     received = request.GET.get("received", "")
     initial = {
-        "source": request.GET.get("source") if request.GET.get("source") in dict(of.STAFF_SOURCES)
+        "source": request.GET.get("source")
+        if request.GET.get("source") in dict(of.STAFF_SOURCES)
         else "forum",
         "event": event.pk if event else None,
-        "office": None if event else request.GET.get("office") or (
-            offices[0].pk if len(offices) == 1 else None
+        "office": None
+        if event
+        else request.GET.get("office") or (offices[0].pk if len(offices) == 1 else None),
+        "received_at": received
+        or _local_input(
+            event.starts_at if event and event.starts_at < timezone.now() else timezone.now()
         ),
-        "received_at": received or _local_input(
-            event.starts_at if event and event.starts_at < timezone.now() else timezone.now()),
-    }  # fmt: skip
+    }
     form = of.EntryForm(request.POST or None, events=events, offices=offices, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         event, office = _where(access, d, events, offices)
         try:
             opinion = services.submit_opinion(
-                content=d["content"], source=d["source"], event=event, office=office,
-                name=d["name"], phone=d["phone"], category=d["category"], actor=request.user,
-                received_at=d["received_at"], request=request,
-            )  # fmt: skip
+                content=d["content"],
+                source=d["source"],
+                event=event,
+                office=office,
+                name=d["name"],
+                phone=d["phone"],
+                category=d["category"],
+                actor=request.user,
+                received_at=d["received_at"],
+                request=request,
+            )
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -270,10 +324,15 @@ def opinion_create(request):
             # office sends it back to the unit: they go on typing instead.
             visible_now = can_see(access, opinion)
             if "another" in request.POST or not visible_now:
-                messages.success(request, f"已录入，查询码 {opinion.tracking_code}。" + (
-                    "请继续录入下一条。" if "another" in request.POST
-                    else "政务公开办交办给本单位后，可在意见列表中查看和办理。"
-                ))  # fmt: skip
+                messages.success(
+                    request,
+                    f"已录入，查询码 {opinion.tracking_code}。"
+                    + (
+                        "请继续录入下一条。"
+                        if "another" in request.POST
+                        else "政务公开办交办给本单位后，可在意见列表中查看和办理。"
+                    ),
+                )
                 params = {"source": d["source"], "received": _local_input(d["received_at"])}
                 if event is not None:
                     params["event"] = event.pk
@@ -291,9 +350,16 @@ def opinion_create(request):
         )
         for o in recent:
             o.visible = can_see(access, o)
-    return render(request, "control/opinions/form.html", {
-        "form": form, "event": event, "recent": recent,
-    }, status=400 if form.errors else 200)  # fmt: skip
+    return render(
+        request,
+        "control/opinions/form.html",
+        {
+            "form": form,
+            "event": event,
+            "recent": recent,
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @staff_required
@@ -304,10 +370,14 @@ def opinion_import(request):
     events = list(_entry_events(access)[:200])
     event = _pick_event(access, events, request.GET.get("event"))
     offices = _entry_offices(access)
-    initial = {"source": "forum", "event": event.pk if event else None,
-               "office": offices[0].pk if len(offices) == 1 else None}  # fmt: skip
-    form = of.ImportForm(request.POST or None, request.FILES or None, events=events,
-                         offices=offices, initial=initial)  # fmt: skip
+    initial = {
+        "source": "forum",
+        "event": event.pk if event else None,
+        "office": offices[0].pk if len(offices) == 1 else None,
+    }
+    form = of.ImportForm(
+        request.POST or None, request.FILES or None, events=events, offices=offices, initial=initial
+    )
     result = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -318,18 +388,28 @@ def opinion_import(request):
             default_event, default_office = _where(access, form.cleaned_data, events, offices)
             allowed = {e.pk: e for e in _entry_events(access)}
             result = of.read_workbook(
-                upload.read(), source=form.cleaned_data["source"], events=allowed,
-                default_event=default_event, default_office=default_office,
-            )  # fmt: skip
+                upload.read(),
+                source=form.cleaned_data["source"],
+                events=allowed,
+                default_event=default_event,
+                default_office=default_office,
+            )
             if result.ok:
                 result = _create_rows(request, result)
         if result is not None and result.ok:
             messages.success(request, f"已导入 {result.created} 条意见建议。")
-            return redirect(reverse("control:opinion_list") + "?mine=0&source="
-                            + form.cleaned_data["source"])  # fmt: skip
-    return render(request, "control/opinions/import.html", {
-        "form": form, "result": result,
-    }, status=400 if (result and not result.ok) or form.errors else 200)  # fmt: skip
+            return redirect(
+                reverse("control:opinion_list") + "?mine=0&source=" + form.cleaned_data["source"]
+            )
+    return render(
+        request,
+        "control/opinions/import.html",
+        {
+            "form": form,
+            "result": result,
+        },
+        status=400 if (result and not result.ok) or form.errors else 200,
+    )
 
 
 def _create_rows(request, result):
@@ -417,8 +497,9 @@ def _classify_form(opinion, data=None, **kwargs):
     """The 分类 field offers the office's own category list (and the opinion's current value)."""
     from openday.opinions import triage
 
-    return of.ClassifyForm(data, categories=triage.categories_of(opinion.office),
-                           current=opinion.topic, **kwargs)  # fmt: skip
+    return of.ClassifyForm(
+        data, categories=triage.categories_of(opinion.office), current=opinion.topic, **kwargs
+    )
 
 
 def _triage_page(access, opinion):
@@ -450,8 +531,14 @@ def _detail(request, opinion, bound=None, status=200):
         "split": sort and st in OPEN,
     }
     forms = {
-        "classify": _classify_form(opinion, initial={
-            "topic_area": opinion.topic_area, "topic": opinion.topic, "summary": opinion.summary}),
+        "classify": _classify_form(
+            opinion,
+            initial={
+                "topic_area": opinion.topic_area,
+                "topic": opinion.topic,
+                "summary": opinion.summary,
+            },
+        ),
         "assign": _assign_form(request, opinion) if show["assign"] else None,
         "answer": of.AnswerForm(initial={"decision": opinion.decision, "answer": opinion.answer}),
         "step": of.StepForm(),
@@ -459,20 +546,33 @@ def _detail(request, opinion, bound=None, status=200):
         "unpublish": of.UnpublishForm(),
         "merge": of.MergeForm(),
         "split": of.SplitForm(initial={"parts": opinion.content}),
-    }  # fmt: skip
+    }
     forms.update(bound)
     today = timezone.localdate()
     topic_areas = list(opinion.campaign.topic_areas) if opinion.campaign_id else []
     steps = list(opinion.steps.prefetch_related("evidence"))
     suggestions = _suggestions(opinion) if (show["classify"] or show["assign"]) else None
-    return render(request, "control/opinions/detail.html", {
-        "suggestions": suggestions, "triage_page": _triage_page(access, opinion),
-        "o": opinion, "show": show, "forms": forms, "timeline": _timeline(opinion),
-        "overdue_days": _overdue_days(opinion, today), "steps": steps, "today": today,
-        "topic_areas": topic_areas, "merged": opinion.merged.all(), "parts": opinion.parts.all(),
-        "reassigning": opinion.status != S.NEW,
-        "callbacks": opinion.callbacks.all() if _enters(access) else None,
-    }, status=status)  # fmt: skip
+    return render(
+        request,
+        "control/opinions/detail.html",
+        {
+            "suggestions": suggestions,
+            "triage_page": _triage_page(access, opinion),
+            "o": opinion,
+            "show": show,
+            "forms": forms,
+            "timeline": _timeline(opinion),
+            "overdue_days": _overdue_days(opinion, today),
+            "steps": steps,
+            "today": today,
+            "topic_areas": topic_areas,
+            "merged": opinion.merged.all(),
+            "parts": opinion.parts.all(),
+            "reassigning": opinion.status != S.NEW,
+            "callbacks": opinion.callbacks.all() if _enters(access) else None,
+        },
+        status=status,
+    )
 
 
 @staff_required
@@ -493,9 +593,14 @@ def _do_classify(request, opinion, form):
     services.classify(request.user, opinion, request=request, **d)
     if d.get("topic"):
         # Accepting or correcting the suggestion: either way it is a label to learn from.
-        triage.record_label(request.user, opinion, TriageModel.Target.CATEGORY, d["topic"],
-                            suggested=request.POST.get("suggested_topic", ""),
-                            confidence=_float(request.POST.get("suggested_confidence")))  # fmt: skip
+        triage.record_label(
+            request.user,
+            opinion,
+            TriageModel.Target.CATEGORY,
+            d["topic"],
+            suggested=request.POST.get("suggested_topic", ""),
+            confidence=_float(request.POST.get("suggested_confidence")),
+        )
     return "分类已保存。"
 
 
@@ -515,13 +620,25 @@ def _do_assign(request, opinion, form):
         if not can_sort(request.access, opinion):
             raise PermissionDenied("只有政务公开办可以改派责任单位。")
     assignee = next((p for p in form.people if p.pk == d["assignee"]), None)
-    services.assign(request.user, opinion, unit=unit, assignee=assignee, due_days=d["due_days"],
-                    reason=d["reason"], request=request)  # fmt: skip
+    services.assign(
+        request.user,
+        opinion,
+        unit=unit,
+        assignee=assignee,
+        due_days=d["due_days"],
+        reason=d["reason"],
+        request=request,
+    )
     from openday.opinions import triage
     from openday.opinions.models import TriageModel
 
-    triage.record_label(request.user, opinion, TriageModel.Target.UNIT, unit.pk,
-                        suggested=request.POST.get("suggested_unit", ""))  # fmt: skip
+    triage.record_label(
+        request.user,
+        opinion,
+        TriageModel.Target.UNIT,
+        unit.pk,
+        suggested=request.POST.get("suggested_unit", ""),
+    )
     due = f"{opinion.due_date:%Y-%m-%d}" + ("（预计）" if opinion.due_estimated else "")
     who = f"，责任人 {opinion.assignee.get_full_name()}" if opinion.assignee else ""
     return f"已交办给{opinion.unit.name}{who}，办理期限 {due}。"
@@ -529,15 +646,21 @@ def _do_assign(request, opinion, form):
 
 def _do_answer(request, opinion, form):
     d = form.cleaned_data
-    services.answer(request.user, opinion, text=d["answer"], decision=d["decision"],
-                    request=request)  # fmt: skip
+    services.answer(
+        request.user, opinion, text=d["answer"], decision=d["decision"], request=request
+    )
     return "答复已提交，等待单位管理员审核。"
 
 
 def _do_add_step(request, opinion, form):
     d = form.cleaned_data
-    services.add_step(request.user, opinion, description=d["description"],
-                      planned_date=d["planned_date"], request=request)  # fmt: skip
+    services.add_step(
+        request.user,
+        opinion,
+        description=d["description"],
+        planned_date=d["planned_date"],
+        request=request,
+    )
     return "整改措施已添加。"
 
 
@@ -562,10 +685,19 @@ def _do_evidence(request, opinion, form):
 def _do_review(request, opinion, form):
     d = form.cleaned_data
     outcome = d["outcome"]
-    services.review(request.user, opinion, approve=outcome != "return", note=d["note"],
-                    publish=outcome == "publish", request=request)  # fmt: skip
-    return {"approve": "审核通过。可以公开办理结果。", "publish": "审核通过，办理结果已公开。",
-            "return": "已退回修改。"}[outcome]  # fmt: skip
+    services.review(
+        request.user,
+        opinion,
+        approve=outcome != "return",
+        note=d["note"],
+        publish=outcome == "publish",
+        request=request,
+    )
+    return {
+        "approve": "审核通过。可以公开办理结果。",
+        "publish": "审核通过，办理结果已公开。",
+        "return": "已退回修改。",
+    }[outcome]
 
 
 def _do_publish(request, opinion, form):
@@ -610,15 +742,21 @@ ACTIONS = {
     "assign": (can_assign_person, "您无权交办这条意见。", None, _do_assign, "assign", True),
     "answer": (can_answer, "您无权答复这条意见。", of.AnswerForm, _do_answer, "answer", True),
     "add-step": (can_answer, "您无权填写整改措施。", of.StepForm, _do_add_step, "steps", True),
-    "complete-step": (can_answer, "您无权填写整改措施。", of.StepDoneForm, _do_complete_step,
-                      "steps", False),
+    "complete-step": (
+        can_answer,
+        "您无权填写整改措施。",
+        of.StepDoneForm,
+        _do_complete_step,
+        "steps",
+        False,
+    ),
     "evidence": (can_answer, "您无权上传佐证材料。", of.EvidenceForm, _do_evidence, "steps", False),
     "review": (can_review, "您无权审核这条意见。", of.ReviewForm, _do_review, "review", True),
     "publish": (can_review, "您无权公开这条意见。", None, _do_publish, "review", False),
     "unpublish": (can_review, "您无权撤回公开。", of.UnpublishForm, _do_unpublish, "review", True),
     "merge": (can_sort, "您无权合并意见。", of.MergeForm, _do_merge, "sort", True),
     "split": (can_sort, "您无权拆分这条意见。", of.SplitForm, _do_split, "sort", True),
-}  # fmt: skip
+}
 BOUND_AS = {"add-step": "step"}
 
 
@@ -668,9 +806,11 @@ def opinion_evidence(request, evidence_id):
     except (FileNotFoundError, ValueError) as exc:
         raise Http404("文件不存在。") from exc
     response = FileResponse(
-        handle, content_type=evidence.content_type, filename=evidence.name,
+        handle,
+        content_type=evidence.content_type,
+        filename=evidence.name,
         as_attachment=evidence.content_type == "application/pdf",
-    )  # fmt: skip
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
@@ -721,13 +861,21 @@ def callback_list(request):
         c.masked_name = mask_name(c.name) or "（未留姓名）"
     params = {"event": event, "outcome": outcome, "retry": "1" if retry else ""}
     seen = _callbacks(access)
-    return render(request, "control/opinions/callbacks.html", {
-        "page": page, "event": event, "outcome": outcome, "retry": retry,
-        "query": urlencode({k: v for k, v in params.items() if v}) + "&",
-        "outcomes": Callback.Outcome.choices,
-        "events": Event.objects.filter(pk__in=seen.values("event_id")).order_by("-starts_at"),
-        "build_events": _entry_events(access)[:200], "build_orgs": _callback_orgs(access),
-    })  # fmt: skip
+    return render(
+        request,
+        "control/opinions/callbacks.html",
+        {
+            "page": page,
+            "event": event,
+            "outcome": outcome,
+            "retry": retry,
+            "query": urlencode({k: v for k, v in params.items() if v}) + "&",
+            "outcomes": Callback.Outcome.choices,
+            "events": Event.objects.filter(pk__in=seen.values("event_id")).order_by("-starts_at"),
+            "build_events": _entry_events(access)[:200],
+            "build_orgs": _callback_orgs(access),
+        },
+    )
 
 
 @staff_required
@@ -773,10 +921,17 @@ def _access_callback(request, callback_id):
 
 def _call_page(request, callback, form=None, phone=None, status=200):
     callback.masked_name = mask_name(callback.name) or "（未留姓名）"
-    response = render(request, "control/opinions/callback.html", {
-        "c": callback, "form": form or of.CallbackForm(), "phone": phone,
-        "reached": Callback.Outcome.REACHED,
-    }, status=status)  # fmt: skip
+    response = render(
+        request,
+        "control/opinions/callback.html",
+        {
+            "c": callback,
+            "form": form or of.CallbackForm(),
+            "phone": phone,
+            "reached": Callback.Outcome.REACHED,
+        },
+        status=status,
+    )
     response["Cache-Control"] = "private, no-store"
     return response
 

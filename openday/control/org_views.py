@@ -40,11 +40,19 @@ def org_list(request):
         qs = qs.filter(kind=kind)
     page = Paginator(qs.order_by("path"), PAGE_SIZE).get_page(param.page(request.GET.get("page")))
     top = min((o.depth for o in page), default=1)
-    return render(request, "control/org_list.html", {
-        "page": page, "q": q, "kind": kind, "kinds": Org.Kind.choices, "top_depth": top,
-        "can_import": access.can_import_orgs(),
-        "can_export": access.has_role(Role.OFFICE_ADMIN, Role.UNIT_ADMIN),
-    })  # fmt: skip
+    return render(
+        request,
+        "control/org_list.html",
+        {
+            "page": page,
+            "q": q,
+            "kind": kind,
+            "kinds": Org.Kind.choices,
+            "top_depth": top,
+            "can_import": access.can_import_orgs(),
+            "can_export": access.has_role(Role.OFFICE_ADMIN, Role.UNIT_ADMIN),
+        },
+    )
 
 
 @staff_required
@@ -56,10 +64,18 @@ def org_detail(request, org_id):
     children = org.children.order_by("name")
     ancestors = Org.objects.filter(pk__in=org.ancestor_ids()).exclude(pk=org.pk).order_by("path")
     crumbs = [(a, access.can_see_org(a)) for a in ancestors]
-    return render(request, "control/org_detail.html", {
-        "org": org, "members": members, "children": children, "crumbs": crumbs,
-        "can_manage": can_manage, "show_phone": access.can_see_full_phone(org),
-    })  # fmt: skip
+    return render(
+        request,
+        "control/org_detail.html",
+        {
+            "org": org,
+            "members": members,
+            "children": children,
+            "crumbs": crumbs,
+            "can_manage": can_manage,
+            "show_phone": access.can_see_full_phone(org),
+        },
+    )
 
 
 def _org_form_parents(access, org=None):
@@ -81,8 +97,11 @@ def org_create(request):
         parent = access_org(request, param.object_id(request.GET["parent"]), manage=True)
     elif not access.managed_orgs().exists():
         raise PermissionDenied("您无权新建组织。")
-    default_kind = {Org.Kind.OFFICE: Org.Kind.UNIT, Org.Kind.UNIT: Org.Kind.DEPARTMENT,
-                    Org.Kind.DEPARTMENT: Org.Kind.DEPARTMENT}  # fmt: skip
+    default_kind = {
+        Org.Kind.OFFICE: Org.Kind.UNIT,
+        Org.Kind.UNIT: Org.Kind.DEPARTMENT,
+        Org.Kind.DEPARTMENT: Org.Kind.DEPARTMENT,
+    }
     initial = {"is_active": True}
     if parent is not None:
         initial.update(parent=parent, kind=default_kind[parent.kind], region=parent.region)
@@ -190,18 +209,25 @@ def member_add(request, org_id):
 
                 with transaction.atomic():
                     user, created_password = accounts.create_user(
-                        request.user, username=data["username"].strip(),
-                        full_name=data["full_name"].strip(), phone=data["phone"], request=request,
-                    )  # fmt: skip
+                        request.user,
+                        username=data["username"].strip(),
+                        full_name=data["full_name"].strip(),
+                        phone=data["phone"],
+                        request=request,
+                    )
                     orgs.grant_role(
                         access, org, user, data["role"], title=data["title"], request=request
                     )
             else:
                 if not access.can_manage_user(user):
-                    raise ValidationError({"username": (
-                        f"用户名“{user.username}”已被其他单位使用，您不能为该账户分配角色。"
-                        "请换一个用户名新建账户，或请上级管理员处理。"
-                    )})  # fmt: skip
+                    raise ValidationError(
+                        {
+                            "username": (
+                                f"用户名“{user.username}”已被其他单位使用，您不能为该账户分配角色。"
+                                "请换一个用户名新建账户，或请上级管理员处理。"
+                            )
+                        }
+                    )
                 orgs.grant_role(
                     access, org, user, data["role"], title=data["title"], request=request
                 )
@@ -213,9 +239,16 @@ def member_add(request, org_id):
             created_password = None
         else:
             if created_password:
-                return render(request, "control/password_shown.html", {
-                    "target": user, "password": created_password, "org": org, "created": True,
-                })  # fmt: skip
+                return render(
+                    request,
+                    "control/password_shown.html",
+                    {
+                        "target": user,
+                        "password": created_password,
+                        "org": org,
+                        "created": True,
+                    },
+                )
             messages.success(request, f"已为 {user} 授予“{Role(data['role']).label}”角色。")
             return redirect("control:org_detail", org.pk)
     return render(request, "control/member_form.html", {"form": form, "org": org})
@@ -242,8 +275,13 @@ def membership_edit(request, membership_id):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            orgs.change_role(access, membership, form.cleaned_data["role"],
-                             title=form.cleaned_data["title"], request=request)  # fmt: skip
+            orgs.change_role(
+                access,
+                membership,
+                form.cleaned_data["role"],
+                title=form.cleaned_data["title"],
+                request=request,
+            )
         except ValidationError as exc:
             apply_errors(form, exc)
         except PermissionDenied as exc:
@@ -282,10 +320,17 @@ def user_detail(request, user_id):
     events = AuditEntry.objects.filter(
         Q(actor=target) | Q(object_type="accounts.user", object_id=str(target.pk))
     ).select_related("actor")[:20]
-    return render(request, "control/user_detail.html", {
-        "target": target, "memberships": memberships, "locked_until": locked_until,
-        "events": events, "is_self": target.pk == request.user.pk,
-    })  # fmt: skip
+    return render(
+        request,
+        "control/user_detail.html",
+        {
+            "target": target,
+            "memberships": memberships,
+            "locked_until": locked_until,
+            "events": events,
+            "is_self": target.pk == request.user.pk,
+        },
+    )
 
 
 @staff_required
@@ -298,9 +343,15 @@ def user_action(request, user_id, action):
         raise PermissionDenied("不能管理系统运维人员的账户。")
     if action == "reset-password":
         password = accounts.reset_password(request.user, target, request=request)
-        return render(request, "control/password_shown.html", {
-            "target": target, "password": password, "created": False,
-        })  # fmt: skip
+        return render(
+            request,
+            "control/password_shown.html",
+            {
+                "target": target,
+                "password": password,
+                "created": False,
+            },
+        )
     if action == "unlock":
         accounts.unlock_user(request.user, target, request=request)
         messages.success(request, f"已解除 {target} 的登录锁定。")
@@ -333,9 +384,15 @@ def region_list(request):
         rows.append(r)
     rows.sort(key=lambda r: [(n.code or "~", n.name) for n in paths[r.pk]])
     page = Paginator(rows, PAGE_SIZE).get_page(param.page(request.GET.get("page")))
-    return render(request, "control/region_list.html", {
-        "page": page, "q": q, "can_manage": request.access.can_manage_regions(),
-    })  # fmt: skip
+    return render(
+        request,
+        "control/region_list.html",
+        {
+            "page": page,
+            "q": q,
+            "can_manage": request.access.can_manage_regions(),
+        },
+    )
 
 
 @staff_required
@@ -346,8 +403,11 @@ def region_form(request, region_id=None):
     region = get_object_or_404(Region, pk=region_id) if region_id else None
     if region is not None and not access.can_manage_region(region):
         raise PermissionDenied(f"“{region.name}”不在本办所辖区划范围内。")
-    initial = {"name": region.name, "code": region.code, "level": region.level,
-               "parent": region.parent} if region else {}  # fmt: skip
+    initial = (
+        {"name": region.name, "code": region.code, "level": region.level, "parent": region.parent}
+        if region
+        else {}
+    )
     parent_ids = access.managed_region_ids(region_paths())
     if region is not None:
         parent_ids.discard(region.pk)

@@ -74,23 +74,38 @@ def article_list(request):
     if f["kind"] in Article.Kind.values:
         qs = qs.filter(kind=f["kind"])
     if f["q"]:
-        qs = qs.filter(Q(title__icontains=f["q"]) | Q(lead__icontains=f["q"])
-                       | Q(body__icontains=f["q"]))  # fmt: skip
+        qs = qs.filter(
+            Q(title__icontains=f["q"]) | Q(lead__icontains=f["q"]) | Q(body__icontains=f["q"])
+        )
     qs = qs.order_by("-updated_at", "-id")
     page = Paginator(qs, PAGE_SIZE).get_page(param.page(request.GET.get("page")))
     seen = visible(access)
     params = {k: v for k, v in f.items() if v}
     reviewer = reviews_anything(access)
-    return render(request, "control/publicity/list.html", {
-        "page": page, "f": f, "query": urlencode(params) + "&" if params else "",
-        "filtered": any(f.values()), "statuses": S.choices, "kinds": Article.Kind.choices,
-        "campaigns": visible_campaigns(access).filter(pk__in=seen.values("campaign_id"))
-        .select_related("office").order_by("-year"),
-        "events": Event.objects.filter(pk__in=seen.values("event_id")).order_by("-starts_at")[:200],
-        "reviewer": reviewer, "queue_count": review_queue(access).count() if reviewer else 0,
-        "queue": f["status"] == S.SUBMITTED and not any(v for k, v in f.items() if k != "status"),
-        "can_write": writes_anywhere(access),
-    })  # fmt: skip
+    return render(
+        request,
+        "control/publicity/list.html",
+        {
+            "page": page,
+            "f": f,
+            "query": urlencode(params) + "&" if params else "",
+            "filtered": any(f.values()),
+            "statuses": S.choices,
+            "kinds": Article.Kind.choices,
+            "campaigns": visible_campaigns(access)
+            .filter(pk__in=seen.values("campaign_id"))
+            .select_related("office")
+            .order_by("-year"),
+            "events": Event.objects.filter(pk__in=seen.values("event_id")).order_by("-starts_at")[
+                :200
+            ],
+            "reviewer": reviewer,
+            "queue_count": review_queue(access).count() if reviewer else 0,
+            "queue": f["status"] == S.SUBMITTED
+            and not any(v for k, v in f.items() if k != "status"),
+            "can_write": writes_anywhere(access),
+        },
+    )
 
 
 # --- Writing ------------------------------------------------------------------------------------
@@ -100,8 +115,9 @@ def _events_for(orgs, wanted=None):
     q = Q(pk__in=[])
     for org in orgs:
         q |= Q(unit__path__startswith=org.path)
-    events = list(Event.objects.filter(q).select_related("unit", "campaign")
-                  .order_by("-starts_at")[:200])  # fmt: skip
+    events = list(
+        Event.objects.filter(q).select_related("unit", "campaign").order_by("-starts_at")[:200]
+    )
     if wanted is not None and wanted not in events:
         events.insert(0, wanted)
     return events
@@ -145,8 +161,9 @@ def article_create(request):
         initial["kind"] = request.GET["kind"]
     if campaign_id := param.id_or_none(request.GET.get("campaign")):
         initial["campaign"] = campaign_id
-    form = pf.ArticleForm(request.POST or None, units=units, events=events, campaigns=campaigns,
-                          initial=initial)  # fmt: skip
+    form = pf.ArticleForm(
+        request.POST or None, units=units, events=events, campaigns=campaigns, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         unit = next((u for u in units if u.pk == d["unit"]), None)
@@ -162,15 +179,21 @@ def article_create(request):
         else:
             messages.success(request, "稿件已保存为草稿。可以继续上传图片，写好后提交审核。")
             return redirect(reverse("control:article_edit", args=[article.pk]) + "#images")
-    return render(request, "control/publicity/form.html", {
-        "form": form, "article": None, "event": event,
-    }, status=400 if form.errors else 200)  # fmt: skip
+    return render(
+        request,
+        "control/publicity/form.html",
+        {
+            "form": form,
+            "article": None,
+            "event": event,
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @staff_required
 def article_edit(request, article_id):
-    article = access_article(request, article_id, check=can_edit,
-                             message="您无权修改这篇稿件。")  # fmt: skip
+    article = access_article(request, article_id, check=can_edit, message="您无权修改这篇稿件。")
     if article.status not in Article.EDITABLE:
         messages.error(request, services.NOT_EDITABLE.get(article.status, "当前状态不能修改。"))
         return redirect("control:article_detail", article.pk)
@@ -181,8 +204,13 @@ def article_edit(request, article_id):
         campaigns.insert(0, article.campaign)
     initial = {f: getattr(article, f) for f in ("kind", "title", "lead", "body", "author_name")}
     initial.update(event=article.event_id, campaign=article.campaign_id)
-    form = pf.ArticleForm(request.POST or None, events=events, campaigns=campaigns,
-                          fixed_unit=article.unit, initial=initial)  # fmt: skip
+    form = pf.ArticleForm(
+        request.POST or None,
+        events=events,
+        campaigns=campaigns,
+        fixed_unit=article.unit,
+        initial=initial,
+    )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         fields = {k: d[k] for k in ("kind", "title", "lead", "body", "author_name")}
@@ -203,10 +231,18 @@ def article_edit(request, article_id):
             messages.success(request, "已保存。")
             return redirect("control:article_edit", article.pk)
     images = list(article.images.order_by("position", "id"))
-    return render(request, "control/publicity/form.html", {
-        "form": form, "article": article, "images": images, "image_form": pf.ImageForm(),
-        "preview": rendering.render(article.body, images, _image_src, preview=True),
-    }, status=400 if form.errors else 200)  # fmt: skip
+    return render(
+        request,
+        "control/publicity/form.html",
+        {
+            "form": form,
+            "article": article,
+            "images": images,
+            "image_form": pf.ImageForm(),
+            "preview": rendering.render(article.body, images, _image_src, preview=True),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @staff_required
@@ -224,8 +260,11 @@ def article_generate(request, event_id, kind):
     article = make(event, request.user, base_url=_base_url(request), request=request)
     label = Article.Kind(kind).label
     if existing is not None:
-        messages.info(request, f"本活动已有系统生成的“{label}”草稿，已为您打开。"
-                               "如需按最新数据重新生成，请先删除这份草稿。")  # fmt: skip
+        messages.info(
+            request,
+            f"本活动已有系统生成的“{label}”草稿，已为您打开。"
+            "如需按最新数据重新生成，请先删除这份草稿。",
+        )
     else:
         messages.success(request, f"已根据活动数据生成“{label}”初稿。请核对、补充后提交审核。")
     return redirect("control:article_edit", article.pk)
@@ -235,8 +274,9 @@ def article_generate(request, event_id, kind):
 
 
 def _history(article):
-    return AuditEntry.objects.filter(object_type="publicity.article",
-                                     object_id=str(article.pk)).select_related("actor")[:50]  # fmt: skip
+    return AuditEntry.objects.filter(
+        object_type="publicity.article", object_id=str(article.pk)
+    ).select_related("actor")[:50]
 
 
 @staff_required
@@ -246,24 +286,33 @@ def article_detail(request, article_id):
     images = list(article.images.order_by("position", "id"))
     editable = article.status in Article.EDITABLE
     writer = can_edit(access, article)
-    return render(request, "control/publicity/detail.html", {
-        "a": article, "images": images,
-        "body": rendering.render(article.body, images, _image_src, preview=True),
-        "problems": services.body_problems(article, images) if editable and writer else {},
-        "show": {
-            "edit": writer and editable,
-            "submit": writer and editable,
-            "delete": writer and editable and article.published_at is None
-            and article.status != S.WITHDRAWN,
-            "recall": writer and article.status == S.SUBMITTED,
-            "review": can_review(access, article) and article.status == S.SUBMITTED,
-            "withdraw": can_withdraw(access, article) and article.status == S.PUBLISHED,
+    return render(
+        request,
+        "control/publicity/detail.html",
+        {
+            "a": article,
+            "images": images,
+            "body": rendering.render(article.body, images, _image_src, preview=True),
+            "problems": services.body_problems(article, images) if editable and writer else {},
+            "show": {
+                "edit": writer and editable,
+                "submit": writer and editable,
+                "delete": writer
+                and editable
+                and article.published_at is None
+                and article.status != S.WITHDRAWN,
+                "recall": writer and article.status == S.SUBMITTED,
+                "review": can_review(access, article) and article.status == S.SUBMITTED,
+                "withdraw": can_withdraw(access, article) and article.status == S.PUBLISHED,
+            },
+            "public": is_public(article),
+            "column_url": bulletin.column_url(article.campaign),
+            "approve_form": pf.ApproveForm(),
+            "return_form": pf.ReturnForm(),
+            "withdraw_form": pf.WithdrawForm(),
+            "history": _history(article),
         },
-        "public": is_public(article),
-        "column_url": bulletin.column_url(article.campaign),
-        "approve_form": pf.ApproveForm(), "return_form": pf.ReturnForm(),
-        "withdraw_form": pf.WithdrawForm(), "history": _history(article),
-    })  # fmt: skip
+    )
 
 
 def _submit(request, article, form):
@@ -277,22 +326,21 @@ def _recall(request, article, form):
 
 
 def _approve(request, article, form):
-    services.approve_article(request.user, article, note=form.cleaned_data["note"],
-                             request=request)  # fmt: skip
+    services.approve_article(request.user, article, note=form.cleaned_data["note"], request=request)
     if not is_public(article):
         return "稿件已审核发布。所属年度活动的通知尚未印发，印发后专栏才对公众显示。"
     return "稿件已审核通过并发布到活动专栏。"
 
 
 def _return(request, article, form):
-    services.return_article(request.user, article, note=form.cleaned_data["note"],
-                            request=request)  # fmt: skip
+    services.return_article(request.user, article, note=form.cleaned_data["note"], request=request)
     return "稿件已退回修改，单位会收到通知。"
 
 
 def _withdraw(request, article, form):
-    services.withdraw_article(request.user, article, reason=form.cleaned_data["reason"],
-                              request=request)  # fmt: skip
+    services.withdraw_article(
+        request.user, article, reason=form.cleaned_data["reason"], request=request
+    )
     return "稿件已撤回发布，专栏中不再显示。修改后可重新提交审核。"
 
 
@@ -303,8 +351,13 @@ def _delete(request, article, form):
 
 
 def _image(request, article, form):
-    services.add_image(request.user, article, form.cleaned_data["image"],
-                       caption=form.cleaned_data["caption"], request=request)  # fmt: skip
+    services.add_image(
+        request.user,
+        article,
+        form.cleaned_data["image"],
+        caption=form.cleaned_data["caption"],
+        request=request,
+    )
     n = article.images.count()
     return f"图片已上传（图{n}）。在正文中单独一行写 [图{n}]，即可把它放在相应位置。"
 
@@ -313,14 +366,24 @@ def _image(request, article, form):
 ACTIONS = {
     "submit": (can_edit, "您无权提交这篇稿件。", None, _submit, "detail"),
     "recall": (can_edit, "您无权撤回这篇稿件。", None, _recall, "detail"),
-    "approve": (can_review, "只有上级政务公开办管理员可以审核稿件。", pf.ApproveForm, _approve,
-                "detail"),
-    "return": (can_review, "只有上级政务公开办管理员可以审核稿件。", pf.ReturnForm, _return,
-               "detail"),
+    "approve": (
+        can_review,
+        "只有上级政务公开办管理员可以审核稿件。",
+        pf.ApproveForm,
+        _approve,
+        "detail",
+    ),
+    "return": (
+        can_review,
+        "只有上级政务公开办管理员可以审核稿件。",
+        pf.ReturnForm,
+        _return,
+        "detail",
+    ),
     "withdraw": (can_withdraw, "您无权撤回这篇稿件。", pf.WithdrawForm, _withdraw, "detail"),
     "delete": (can_edit, "您无权删除这篇稿件。", None, _delete, "list"),
     "image": (can_edit, "您无权修改这篇稿件。", pf.ImageForm, _image, "edit"),
-}  # fmt: skip
+}
 
 
 @staff_required
@@ -331,9 +394,11 @@ def article_action(request, article_id, action):
         raise PermissionDenied("不支持的操作。")
     check, refusal, form_class, perform, back = ACTIONS[action]
     article = access_article(request, article_id, check=check, message=refusal)
-    urls = {"detail": reverse("control:article_detail", args=[article.pk]),
-            "edit": reverse("control:article_edit", args=[article.pk]) + "#images",
-            "list": reverse("control:article_list")}  # fmt: skip
+    urls = {
+        "detail": reverse("control:article_detail", args=[article.pk]),
+        "edit": reverse("control:article_edit", args=[article.pk]) + "#images",
+        "list": reverse("control:article_list"),
+    }
     form = form_class(request.POST, request.FILES) if form_class else Form(request.POST)
     if not form.is_valid():
         messages.error(request, "未能完成：" + errors_text(form))
@@ -358,8 +423,9 @@ def article_action(request, article_id, action):
 @require_POST
 def article_image_action(request, image_id, action):
     image = get_object_or_404(ArticleImage, pk=image_id)
-    article = access_article(request, image.article_id, check=can_edit,
-                             message="您无权修改这篇稿件。")  # fmt: skip
+    article = access_article(
+        request, image.article_id, check=can_edit, message="您无权修改这篇稿件。"
+    )
     back = reverse("control:article_edit", args=[article.pk]) + "#images"
     try:
         if action in ("up", "down"):
@@ -368,8 +434,9 @@ def article_image_action(request, image_id, action):
             services.remove_image(request.user, image, request=request)
             messages.success(request, "图片已删除，正文中的 [图N] 已随之调整。")
         elif action == "caption":
-            services.set_caption(request.user, image, request.POST.get("caption", ""),
-                                 request=request)  # fmt: skip
+            services.set_caption(
+                request.user, image, request.POST.get("caption", ""), request=request
+            )
             messages.success(request, "图片说明已保存。")
         else:
             raise PermissionDenied("不支持的操作。")
@@ -386,8 +453,9 @@ def article_wechat(request, article_id):
     article = access_article(request, article_id)
     html = wechat.wechat_html(article, base_url=_base_url(request))
     if request.GET.get("download") == "1":
-        return download(html.encode("utf-8"), "text/html; charset=utf-8",
-                         f"{article.title}-公众号.html")  # fmt: skip
+        return download(
+            html.encode("utf-8"), "text/html; charset=utf-8", f"{article.title}-公众号.html"
+        )
     response = HttpResponse(html, content_type="text/html; charset=utf-8")
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -413,14 +481,16 @@ def article_bulletin(request, article_id):
 urlpatterns = [
     path("articles/", article_list, name="article_list"),
     path("articles/new/", article_create, name="article_create"),
-    path("articles/generate/<id:event_id>/<slug:kind>/", article_generate,
-         name="article_generate"),
-    path("articles/images/<id:image_id>/<slug:action>/", article_image_action,
-         name="article_image_action"),
+    path("articles/generate/<id:event_id>/<slug:kind>/", article_generate, name="article_generate"),
+    path(
+        "articles/images/<id:image_id>/<slug:action>/",
+        article_image_action,
+        name="article_image_action",
+    ),
     path("articles/<id:article_id>/", article_detail, name="article_detail"),
     path("articles/<id:article_id>/edit/", article_edit, name="article_edit"),
     path("articles/<id:article_id>/wechat.html", article_wechat, name="article_wechat"),
     path("articles/<id:article_id>/wechat.zip", article_wechat_zip, name="article_wechat_zip"),
     path("articles/<id:article_id>/bulletin/", article_bulletin, name="article_bulletin"),
     path("articles/<id:article_id>/<slug:action>/", article_action, name="article_action"),
-]  # fmt: skip
+]

@@ -43,9 +43,12 @@ NOT_EDITOR = "只有活动所属单位的管理员和工作人员可以修改总
 
 def _text(field, rows, help_text=""):
     return forms.CharField(
-        label=summaries.FIELD_NAMES[field], required=False, max_length=summaries.TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": rows}), help_text=help_text,
-    )  # fmt: skip
+        label=summaries.FIELD_NAMES[field],
+        required=False,
+        max_length=summaries.TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        help_text=help_text,
+    )
 
 
 class SummaryForm(Form):
@@ -108,16 +111,29 @@ def _summary_page(request, event, *, form=None, reopen_form=None, status=200):
         initial = {f: getattr(summary, f) for f in summaries.TEXT_FIELDS} if summary else {}
         form = SummaryForm(initial=initial)
     f = summaries.shown_figures(event, summary)
-    return render(request, "control/summary/edit.html", {
-        "event": event, "summary": summary, "submitted": submitted, "form": form,
-        "can_edit": can_edit and not submitted,
-        "can_reopen": submitted and summaries.can_reopen(request.access, event),
-        "reopen_form": reopen_form or ReopenForm(), "f": f,
-        "opinion_text": summaries.opinion_lines(f), "survey_text": summaries.survey_line(f),
-        "checklist": evidence.checklist(event), "ended": event.ends_at <= timezone.now(),
-        "texts": [(summaries.FIELD_NAMES[k], getattr(summary, k) if summary else "")
-                  for k in summaries.TEXT_FIELDS],
-    }, status=status)  # fmt: skip
+    return render(
+        request,
+        "control/summary/edit.html",
+        {
+            "event": event,
+            "summary": summary,
+            "submitted": submitted,
+            "form": form,
+            "can_edit": can_edit and not submitted,
+            "can_reopen": submitted and summaries.can_reopen(request.access, event),
+            "reopen_form": reopen_form or ReopenForm(),
+            "f": f,
+            "opinion_text": summaries.opinion_lines(f),
+            "survey_text": summaries.survey_line(f),
+            "checklist": evidence.checklist(event),
+            "ended": event.ends_at <= timezone.now(),
+            "texts": [
+                (summaries.FIELD_NAMES[k], getattr(summary, k) if summary else "")
+                for k in summaries.TEXT_FIELDS
+            ],
+        },
+        status=status,
+    )
 
 
 @staff_required
@@ -208,8 +224,15 @@ def _upload(request, event):
     d = form.cleaned_data
     with transaction.atomic():
         for upload in files:
-            photos.add_photo(request.user, event, upload, d["caption"], d["shows_logo"],
-                             d["public"], request=request)  # fmt: skip
+            photos.add_photo(
+                request.user,
+                event,
+                upload,
+                d["caption"],
+                d["shows_logo"],
+                d["public"],
+                request=request,
+            )
     messages.success(request, f"已上传 {len(files)} 张照片。")
     return []
 
@@ -227,12 +250,20 @@ def photo_manage(request, event_id):
         if not errors:
             return redirect("control:photo_manage", event.pk)
     items = list(EventPhoto.objects.filter(event=event).select_related("uploaded_by"))
-    return render(request, "control/summary/photos.html", {
-        "event": event, "photos": items, "errors": errors,
-        "can_edit": summaries.can_edit(request.access, event),
-        "with_logo": sum(1 for p in items if p.shows_logo), "limit_mb": photos.MAX_MB,
-        "posted": request.POST if errors else None,
-    }, status=400 if errors else 200)  # fmt: skip
+    return render(
+        request,
+        "control/summary/photos.html",
+        {
+            "event": event,
+            "photos": items,
+            "errors": errors,
+            "can_edit": summaries.can_edit(request.access, event),
+            "with_logo": sum(1 for p in items if p.shows_logo),
+            "limit_mb": photos.MAX_MB,
+            "posted": request.POST if errors else None,
+        },
+        status=400 if errors else 200,
+    )
 
 
 @staff_required
@@ -258,9 +289,14 @@ def photo_update(request, photo_id):
     if form.is_valid():
         d = form.cleaned_data
         try:
-            photos.update_photo(request.user, photo, caption=d["caption"],
-                                shows_logo=d["shows_logo"], public=d["public"],
-                                request=request)  # fmt: skip
+            photos.update_photo(
+                request.user,
+                photo,
+                caption=d["caption"],
+                shows_logo=d["shows_logo"],
+                public=d["public"],
+                request=request,
+            )
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
         else:
@@ -369,12 +405,23 @@ def summary_index(request):
         event.summary_row = getattr(event, "report", None)
     params = {k: v for k, v in f.items() if v}
     params["campaign"] = NO_CAMPAIGN if campaign is None else campaign.pk
-    return render(request, "control/summary/index.html", {
-        "campaigns": campaigns, "campaign": campaign, "no_campaign": NO_CAMPAIGN,
-        "campaign_param": params["campaign"], "units": units, "f": f, "page": page,
-        "query": urlencode(params) + "&", "summary_states": SUMMARY_STATES,
-        "evidence_states": EVIDENCE_STATES, "filtered": any(f.values()),
-    })  # fmt: skip
+    return render(
+        request,
+        "control/summary/index.html",
+        {
+            "campaigns": campaigns,
+            "campaign": campaign,
+            "no_campaign": NO_CAMPAIGN,
+            "campaign_param": params["campaign"],
+            "units": units,
+            "f": f,
+            "page": page,
+            "query": urlencode(params) + "&",
+            "summary_states": SUMMARY_STATES,
+            "evidence_states": EVIDENCE_STATES,
+            "filtered": any(f.values()),
+        },
+    )
 
 
 @staff_required

@@ -62,9 +62,14 @@ def survey_list(request):
         .order_by("-created_at")
     )
     page = Paginator(surveys, 30).get_page(param.page(request.GET.get("page")))
-    return render(request, "control/surveys/list.html", {
-        "page": page, "can_create": bool(_orgs_for(request.access)),
-    })  # fmt: skip
+    return render(
+        request,
+        "control/surveys/list.html",
+        {
+            "page": page,
+            "can_create": bool(_orgs_for(request.access)),
+        },
+    )
 
 
 @staff_required
@@ -91,15 +96,20 @@ def survey_create(request):
             if not fields.get(key):
                 fields.pop(key, None)
         try:
-            survey = services.create_survey(request.user, org, template=form.cleaned_data["template"],
-                                            request=request, **fields)  # fmt: skip
+            survey = services.create_survey(
+                request.user, org, template=form.cleaned_data["template"], request=request, **fields
+            )
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
             messages.success(request, "问卷已创建（草稿）。请检查题目，然后发布。")
             return redirect("control:survey_detail", survey.pk)
-    return render(request, "control/surveys/form.html", {"form": form, "survey": None},
-                  status=400 if form.errors else 200)  # fmt: skip
+    return render(
+        request,
+        "control/surveys/form.html",
+        {"form": form, "survey": None},
+        status=400 if form.errors else 200,
+    )
 
 
 @staff_required
@@ -112,15 +122,25 @@ def survey_detail(request, survey_id):
         if q.kind != Question.Kind.SECTION:
             n += 1
         cond = q.show_if or {}
-        numbered.append((q, n if q.kind != Question.Kind.SECTION else None,
-                         titles.get(cond.get("question"))))  # fmt: skip
+        numbered.append(
+            (q, n if q.kind != Question.Kind.SECTION else None, titles.get(cond.get("question")))
+        )
     counts = dict(survey.responses.values_list("channel").annotate(n=Count("id")))
-    return render(request, "control/surveys/detail.html", {
-        "survey": survey, "questions": numbered, "counts": counts,
-        "total": sum(counts.values()), "can_manage": can_manage_survey(request.access, survey),
-        "locked": bool(counts), "answer_url": request.build_absolute_uri(
-            reverse("portal:survey_answer", args=[survey.pk])),
-    })  # fmt: skip
+    return render(
+        request,
+        "control/surveys/detail.html",
+        {
+            "survey": survey,
+            "questions": numbered,
+            "counts": counts,
+            "total": sum(counts.values()),
+            "can_manage": can_manage_survey(request.access, survey),
+            "locked": bool(counts),
+            "answer_url": request.build_absolute_uri(
+                reverse("portal:survey_answer", args=[survey.pk])
+            ),
+        },
+    )
 
 
 @staff_required
@@ -134,15 +154,20 @@ def survey_edit(request, survey_id):
     form = SurveyForm(request.POST or None, events=events, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_survey(request.user, survey, request=request,
-                                   **_survey_fields(form, events))  # fmt: skip
+            services.update_survey(
+                request.user, survey, request=request, **_survey_fields(form, events)
+            )
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
             messages.success(request, "问卷设置已保存。")
             return redirect("control:survey_detail", survey.pk)
-    return render(request, "control/surveys/form.html", {"form": form, "survey": survey},
-                  status=400 if form.errors else 200)  # fmt: skip
+    return render(
+        request,
+        "control/surveys/form.html",
+        {"form": form, "survey": survey},
+        status=400 if form.errors else 200,
+    )
 
 
 @staff_required
@@ -154,13 +179,17 @@ def question_form(request, survey_id, question_id=None):
     earlier = survey.questions.filter(kind__in=["single", "multiple", "rating", "score"])
     if question is not None:
         earlier = earlier.filter(position__lt=question.position)
-    initial = QuestionForm.initial_for(question) if question else {
-        "kind": request.GET.get("kind", "single"), "required": True}  # fmt: skip
+    initial = (
+        QuestionForm.initial_for(question)
+        if question
+        else {"kind": request.GET.get("kind", "single"), "required": True}
+    )
     form = QuestionForm(request.POST or None, earlier=earlier, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_question(request.user, survey, form.to_fields(), question=question,
-                                   request=request)  # fmt: skip
+            services.save_question(
+                request.user, survey, form.to_fields(), question=question, request=request
+            )
         except ValidationError as exc:
             errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
             names = {"options": "options_text", "rows": "rows_text", "show_if": "show_if_question"}
@@ -170,10 +199,17 @@ def question_form(request, survey_id, question_id=None):
         else:
             messages.success(request, "题目已保存。")
             return redirect(reverse("control:survey_detail", args=[survey.pk]) + "#questions")
-    return render(request, "control/surveys/question_form.html", {
-        "form": form, "survey": survey, "question": question,
-        "locked": services.has_responses(survey),
-    }, status=400 if form.errors else 200)  # fmt: skip
+    return render(
+        request,
+        "control/surveys/question_form.html",
+        {
+            "form": form,
+            "survey": survey,
+            "question": question,
+            "locked": services.has_responses(survey),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @staff_required
@@ -202,12 +238,20 @@ def survey_action(request, survey_id, action):
     survey = access_survey(request, survey_id, manage=True)
     try:
         if action in ("open", "close", "draft"):
-            status = {"open": Survey.Status.OPEN, "close": Survey.Status.CLOSED,
-                      "draft": Survey.Status.DRAFT}[action]  # fmt: skip
+            status = {
+                "open": Survey.Status.OPEN,
+                "close": Survey.Status.CLOSED,
+                "draft": Survey.Status.DRAFT,
+            }[action]
             services.set_status(request.user, survey, status, request=request)
-            messages.success(request, {"open": "问卷已发布，群众可以扫码填写。",
-                                       "close": "问卷已结束收集。仍可录入纸质答卷。",
-                                       "draft": "问卷已退回草稿。"}[action])  # fmt: skip
+            messages.success(
+                request,
+                {
+                    "open": "问卷已发布，群众可以扫码填写。",
+                    "close": "问卷已结束收集。仍可录入纸质答卷。",
+                    "draft": "问卷已退回草稿。",
+                }[action],
+            )
         elif action == "copy":
             new = services.copy_survey(request.user, survey, request=request)
             messages.success(request, "已复制为新问卷（草稿）。")
@@ -236,9 +280,18 @@ def _paper_rows(defn, data=None):
         if cond.get("question") in numbers:
             values = "或".join(str(v) for v in cond.get("values", []))
             condition = f"第{numbers[cond['question']]}题填{values}时才作答，否则留空"
-        out.append({"n": n, "q": q, "name": name, "value": (data or {}).get(name, ""),
-                    "hint": checks.paper_hint(q), "long": q["kind"] in ("text", "textarea"),
-                    "options": list(enumerate(q["options"], 1)), "condition": condition})  # fmt: skip
+        out.append(
+            {
+                "n": n,
+                "q": q,
+                "name": name,
+                "value": (data or {}).get(name, ""),
+                "hint": checks.paper_hint(q),
+                "long": q["kind"] in ("text", "textarea"),
+                "options": list(enumerate(q["options"], 1)),
+                "condition": condition,
+            }
+        )
     return out
 
 
@@ -259,9 +312,14 @@ def survey_paper(request, survey_id):
         if not errors:
             try:
                 response = services.enter_paper(
-                    request.user, survey, batch_no=batch, form_no=data.get("form_no", ""),
-                    category=data.get("category", ""), answers=answers, request=request,
-                )  # fmt: skip
+                    request.user,
+                    survey,
+                    batch_no=batch,
+                    form_no=data.get("form_no", ""),
+                    category=data.get("category", ""),
+                    answers=answers,
+                    request=request,
+                )
             except ValidationError as exc:
                 for field, errs in exc.message_dict.items():
                     errors[field] = "；".join(errs)
@@ -277,12 +335,23 @@ def survey_paper(request, survey_id):
     )
     recent = survey.responses.filter(channel=Response.Channel.PAPER).order_by("-id")[:10]
     entered = survey.responses.filter(channel=Response.Channel.PAPER).count()
-    return render(request, "control/surveys/paper.html", {
-        "survey": survey, "rows": _paper_rows(defn, data), "errors": errors, "batch": batch,
-        "form_no": form_no, "category": (data or {}).get("category", ""),
-        "categories": CATEGORY_CHOICES, "recent": recent, "entered": entered,
-        "today": timezone.localdate().strftime("%Y%m%d"),
-    }, status=400 if errors else 200)  # fmt: skip
+    return render(
+        request,
+        "control/surveys/paper.html",
+        {
+            "survey": survey,
+            "rows": _paper_rows(defn, data),
+            "errors": errors,
+            "batch": batch,
+            "form_no": form_no,
+            "category": (data or {}).get("category", ""),
+            "categories": CATEGORY_CHOICES,
+            "recent": recent,
+            "entered": entered,
+            "today": timezone.localdate().strftime("%Y%m%d"),
+        },
+        status=400 if errors else 200,
+    )
 
 
 @staff_required
@@ -300,9 +369,16 @@ def survey_import(request, survey_id):
         if result is not None and result.ok:
             messages.success(request, f"已导入 {result.created} 份纸质答卷。")
             return redirect("control:survey_detail", survey.pk)
-    return render(request, "control/surveys/import.html", {
-        "form": form, "survey": survey, "result": result,
-    }, status=400 if (result and not result.ok) or form.errors else 200)  # fmt: skip
+    return render(
+        request,
+        "control/surveys/import.html",
+        {
+            "form": form,
+            "survey": survey,
+            "result": result,
+        },
+        status=400 if (result and not result.ok) or form.errors else 200,
+    )
 
 
 @staff_required
@@ -325,11 +401,19 @@ def survey_responses(request, survey_id):
     if batch:
         qs = qs.filter(batch_no=batch)
     page = Paginator(qs, 50).get_page(param.page(request.GET.get("page")))
-    return render(request, "control/surveys/responses.html", {
-        "survey": survey, "page": page, "channel": channel, "batch": batch,
-        "channels": Response.Channel.choices, "categories": CATEGORY_NAMES,
-        "can_manage": can_manage_survey(request.access, survey),
-    })  # fmt: skip
+    return render(
+        request,
+        "control/surveys/responses.html",
+        {
+            "survey": survey,
+            "page": page,
+            "channel": channel,
+            "batch": batch,
+            "channels": Response.Channel.choices,
+            "categories": CATEGORY_NAMES,
+            "can_manage": can_manage_survey(request.access, survey),
+        },
+    )
 
 
 @staff_required
@@ -362,10 +446,17 @@ def response_detail(request, survey_id, response_id):
             services.delete_response(request.user, response, reason=reason, request=request)
             messages.success(request, f"已删除{response}。")
             return redirect("control:survey_responses", survey.pk)
-    return render(request, "control/surveys/response.html", {
-        "survey": survey, "r": response, "shown": shown, "categories": CATEGORY_NAMES,
-        "can_manage": can_manage_survey(request.access, survey),
-    })  # fmt: skip
+    return render(
+        request,
+        "control/surveys/response.html",
+        {
+            "survey": survey,
+            "r": response,
+            "shown": shown,
+            "categories": CATEGORY_NAMES,
+            "can_manage": can_manage_survey(request.access, survey),
+        },
+    )
 
 
 def _channel(request):
@@ -387,11 +478,19 @@ def survey_results(request, survey_id):
             texts[q["id"]] = Paginator(rows, 20).get_page(
                 param.page(request.GET.get(f"p{q['id']}"))
             )
-    return render(request, "control/surveys/results.html", {
-        "survey": survey, "data": data, "texts": texts, "channel": channel or "",
-        "categories": CATEGORY_NAMES, "can_manage": can_manage_survey(request.access, survey),
-        "can_enter": can_enter_for(request.access, survey.org),
-    })  # fmt: skip
+    return render(
+        request,
+        "control/surveys/results.html",
+        {
+            "survey": survey,
+            "data": data,
+            "texts": texts,
+            "channel": channel or "",
+            "categories": CATEGORY_NAMES,
+            "can_manage": can_manage_survey(request.access, survey),
+            "can_enter": can_enter_for(request.access, survey.org),
+        },
+    )
 
 
 @staff_required
@@ -402,8 +501,9 @@ def answer_to_opinion(request, survey_id, answer_id):
     from openday.surveys.models import Answer
 
     survey = access_survey(request, survey_id)
-    answer = get_object_or_404(Answer.objects.select_related("response"), pk=answer_id,
-                               survey=survey)  # fmt: skip
+    answer = get_object_or_404(
+        Answer.objects.select_related("response"), pk=answer_id, survey=survey
+    )
     if not answer.text or not can_enter_for(request.access, survey.org):
         raise PermissionDenied("您无权把这条回答转为意见建议。")
     try:
@@ -420,8 +520,10 @@ def survey_results_json(request, survey_id):
     from openday.surveys import results
 
     survey = access_survey(request, survey_id)
-    return JsonResponse(results.compute(survey, channel=_channel(request)),
-                        json_dumps_params={"ensure_ascii": False})  # fmt: skip
+    return JsonResponse(
+        results.compute(survey, channel=_channel(request)),
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 @staff_required
@@ -449,6 +551,13 @@ def survey_poster(request, survey_id):
     logo = survey.campaign if survey.campaign_id and survey.campaign.logo else None
     if logo is None and survey.event_id and survey.event.campaign_id and survey.event.campaign.logo:
         logo = survey.event.campaign
-    return render(request, "control/surveys/poster.html", {
-        "survey": survey, "url": url, "qr": qr_svg(url), "logo_campaign": logo,
-    })  # fmt: skip
+    return render(
+        request,
+        "control/surveys/poster.html",
+        {
+            "survey": survey,
+            "url": url,
+            "qr": qr_svg(url),
+            "logo_campaign": logo,
+        },
+    )

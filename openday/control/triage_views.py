@@ -147,17 +147,32 @@ def _page(request, office, offices, form=None, status=200):
     )
     _describe(page.object_list, office, categories)
     can_manage = triage.can_manage(access, office)
-    return render(request, "control/triage/index.html", {
-        "office": office, "offices": offices, "can_manage": can_manage,
-        "categories": categories, "saved": saved, "known": known,
-        "knows_none": triage.STARTER_KNOWS_NONE if active_row is None else triage.MODEL_KNOWS_NONE,
-        "active_category": active_row,
-        "form": (form or _categories_form(office, categories)) if can_manage else None,
-        "states": states, "page": page, "target": target, "targets": T.choices,
-        "query": urlencode({"office": office.pk, "target": target}) + "&",
-        "retrain_every": triage.RETRAIN_EVERY, "min_examples": triage.MIN_EXAMPLES,
-        "db_tasks": _db_tasks(),
-    }, status=status)  # fmt: skip
+    return render(
+        request,
+        "control/triage/index.html",
+        {
+            "office": office,
+            "offices": offices,
+            "can_manage": can_manage,
+            "categories": categories,
+            "saved": saved,
+            "known": known,
+            "knows_none": triage.STARTER_KNOWS_NONE
+            if active_row is None
+            else triage.MODEL_KNOWS_NONE,
+            "active_category": active_row,
+            "form": (form or _categories_form(office, categories)) if can_manage else None,
+            "states": states,
+            "page": page,
+            "target": target,
+            "targets": T.choices,
+            "query": urlencode({"office": office.pk, "target": target}) + "&",
+            "retrain_every": triage.RETRAIN_EVERY,
+            "min_examples": triage.MIN_EXAMPLES,
+            "db_tasks": _db_tasks(),
+        },
+        status=status,
+    )
 
 
 def _db_tasks():
@@ -212,16 +227,29 @@ def triage_retrain(request):
     if not queued:
         messages.info(request, f"{label}模型的重新训练已在排队，无需重复提交。")
     elif _db_tasks():
-        messages.success(request, f"已提交{label}模型的重新训练。训练在后台任务进程中进行"
-                                  "（单机部署请确认已运行 openday worker），"
-                                  "完成后刷新本页即可看到新旧模型的成绩。")  # fmt: skip
+        messages.success(
+            request,
+            f"已提交{label}模型的重新训练。训练在后台任务进程中进行"
+            "（单机部署请确认已运行 openday worker），"
+            "完成后刷新本页即可看到新旧模型的成绩。",
+        )
     else:
         messages.success(request, f"已提交{label}模型的重新训练，结果见下方模型记录。")
     return redirect(_index_url(office, f"model-{target}"))
 
 
-LABEL_HEADERS = ["查询码", "对象", "确定的值", "系统建议", "建议把握", "采用建议",
-                 "用于训练", "标注人", "标注时间", "意见内容"]  # fmt: skip
+LABEL_HEADERS = [
+    "查询码",
+    "对象",
+    "确定的值",
+    "系统建议",
+    "建议把握",
+    "采用建议",
+    "用于训练",
+    "标注人",
+    "标注时间",
+    "意见内容",
+]
 
 
 @staff_required
@@ -236,14 +264,21 @@ def triage_labels_xlsx(request):
     ws.title = "分拣样本"
     append_header(ws, LABEL_HEADERS)
     for r in rows:
-        append_row(ws, [
-            r.opinion.tracking_code, r.get_target_display(), r.value_name, r.suggested_name,
-            round(r.confidence, 3) if r.confidence is not None else None,
-            ("是" if r.accepted else "否") if r.suggested else "",
-            "否（不在本办分类中）" if r.outside else "是",
-            r.by.get_full_name() if r.by else "",
-            timezone.localtime(r.created_at).strftime("%Y-%m-%d %H:%M"), r.opinion.content,
-        ])  # fmt: skip
+        append_row(
+            ws,
+            [
+                r.opinion.tracking_code,
+                r.get_target_display(),
+                r.value_name,
+                r.suggested_name,
+                round(r.confidence, 3) if r.confidence is not None else None,
+                ("是" if r.accepted else "否") if r.suggested else "",
+                "否（不在本办分类中）" if r.outside else "是",
+                r.by.get_full_name() if r.by else "",
+                timezone.localtime(r.created_at).strftime("%Y-%m-%d %H:%M"),
+                r.opinion.content,
+            ],
+        )
     for letter, width in zip("ABCDEFGHIJ", (12, 10, 24, 24, 10, 10, 20, 14, 18, 60), strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"

@@ -19,28 +19,52 @@ from .shortcuts import XLSX, apply_errors, staff_required
 
 
 class DayForm(Form):
-    date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}),
-                           error_messages={"required": "请填写日期。", "invalid": "日期格式不正确。"})  # fmt: skip
-    kind = forms.ChoiceField(label="类型", choices=SpecialDay.Kind.choices, initial="holiday",
-                             widget=forms.RadioSelect,
-                             error_messages={"required": "请选择类型。"})  # fmt: skip
-    name = forms.CharField(label="名称", max_length=50, required=False,
-                           help_text="节日名称，如 春节、国庆节；调休上班日也写所属节日。")  # fmt: skip
+    date = forms.DateField(
+        label="日期",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": "请填写日期。", "invalid": "日期格式不正确。"},
+    )
+    kind = forms.ChoiceField(
+        label="类型",
+        choices=SpecialDay.Kind.choices,
+        initial="holiday",
+        widget=forms.RadioSelect,
+        error_messages={"required": "请选择类型。"},
+    )
+    name = forms.CharField(
+        label="名称",
+        max_length=50,
+        required=False,
+        help_text="节日名称，如 春节、国庆节；调休上班日也写所属节日。",
+    )
 
 
 class ImportForm(Form):
-    year = forms.IntegerField(label="年份", required=False, min_value=services.MIN_YEAR,
-                              max_value=services.MAX_YEAR,
-                              help_text="粘贴通知文本时填写通知所属的年份；上传 Excel 文件时可不填。",
-                              error_messages={"invalid": "年份请填写四位数字，如 2027。",
-                                              "min_value": "年份不正确。", "max_value": "年份不正确。"})  # fmt: skip
-    text = forms.CharField(label="粘贴通知文本", required=False,
-                           widget=forms.Textarea(attrs={"rows": 10}),
-                           help_text="从国务院办公厅《关于××××年部分节假日安排的通知》中复制各节日的安排，"
-                                     "如“春节：2月10日至17日放假调休，共8天。2月4日（星期日）、"
-                                     "2月18日（星期日）上班。”")  # fmt: skip
-    file = forms.FileField(label="或上传 .xlsx 文件", required=False,
-                           help_text="每行一天：日期、类型（休/班）、名称。可先下载导入模板。")  # fmt: skip
+    year = forms.IntegerField(
+        label="年份",
+        required=False,
+        min_value=services.MIN_YEAR,
+        max_value=services.MAX_YEAR,
+        help_text="粘贴通知文本时填写通知所属的年份；上传 Excel 文件时可不填。",
+        error_messages={
+            "invalid": "年份请填写四位数字，如 2027。",
+            "min_value": "年份不正确。",
+            "max_value": "年份不正确。",
+        },
+    )
+    text = forms.CharField(
+        label="粘贴通知文本",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text="从国务院办公厅《关于××××年部分节假日安排的通知》中复制各节日的安排，"
+        "如“春节：2月10日至17日放假调休，共8天。2月4日（星期日）、"
+        "2月18日（星期日）上班。”",
+    )
+    file = forms.FileField(
+        label="或上传 .xlsx 文件",
+        required=False,
+        help_text="每行一天：日期、类型（休/班）、名称。可先下载导入模板。",
+    )
 
     def clean(self):
         data = super().clean()
@@ -97,8 +121,9 @@ def _year_page(request, year):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.set_day(request.user, data["date"], data["kind"], data["name"],
-                                 request=request)  # fmt: skip
+                services.set_day(
+                    request.user, data["date"], data["kind"], data["name"], request=request
+                )
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:
@@ -116,12 +141,25 @@ def _year_page(request, year):
             {"date": day, "name": name, "weekday_name": services.weekday_name(day)}
             for day, name in services.estimated_days(year)
         ]
-    return render(request, "control/workdays/year.html", {
-        "year": year, "days": days, "known": year in known, "known_years": sorted(known),
-        "estimated": estimated, "estimated_note": services.ESTIMATED_NOTE,
-        "few_holidays": year in known and holidays < 7, "holiday_count": holidays,
-        "can_edit": can_edit, "form": form, "prev_year": year - 1, "next_year": year + 1,
-    }, status=status)  # fmt: skip
+    return render(
+        request,
+        "control/workdays/year.html",
+        {
+            "year": year,
+            "days": days,
+            "known": year in known,
+            "known_years": sorted(known),
+            "estimated": estimated,
+            "estimated_note": services.ESTIMATED_NOTE,
+            "few_holidays": year in known and holidays < 7,
+            "holiday_count": holidays,
+            "can_edit": can_edit,
+            "form": form,
+            "prev_year": year - 1,
+            "next_year": year + 1,
+        },
+        status=status,
+    )
 
 
 @staff_required
@@ -135,8 +173,7 @@ def workday_import(request):
             source = data["file"].read()
         else:
             source = data["text"]
-        result = services.import_days(request.user, source, year=data.get("year"),
-                                      request=request)  # fmt: skip
+        result = services.import_days(request.user, source, year=data.get("year"), request=request)
         if result.ok:
             years = "、".join(f"{y}年" for y in result.years)
             messages.success(
@@ -146,8 +183,9 @@ def workday_import(request):
             )
             return redirect("control:workday_year", year=result.years[-1])
     status = 400 if (form.errors or (result and not result.ok)) else 200
-    return render(request, "control/workdays/import.html", {"form": form, "result": result},
-                  status=status)  # fmt: skip
+    return render(
+        request, "control/workdays/import.html", {"form": form, "result": result}, status=status
+    )
 
 
 @staff_required

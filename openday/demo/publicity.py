@@ -72,8 +72,9 @@ def _town():
     if not Article.objects.filter(event=event, kind=Article.Kind.NEWS).exists():
         news = services.generate_news_draft(event, admin)
         services.update_article(admin, news, author_name="沙日浩来镇党政综合办公室")
-        _with_photo(news, admin, "群众代表在综合服务大厅了解办事流程",
-                    ((179, 38, 30), (244, 180, 0)))  # fmt: skip
+        _with_photo(
+            news, admin, "群众代表在综合服务大厅了解办事流程", ((179, 38, 30), (244, 180, 0))
+        )
         _publish(news, admin, office, event.ends_at + timedelta(hours=5))
 
 
@@ -93,7 +94,10 @@ def _kaifu():
     if campaign is None or Article.objects.filter(campaign=campaign, unit=office_org).exists():
         return
     notice = services.create_article(
-        office, office_org, kind=Article.Kind.NOTICE, campaign=campaign,
+        office,
+        office_org,
+        kind=Article.Kind.NOTICE,
+        campaign=campaign,
         title="开福区2023年“政务公开主题日”活动计划安排表发布",
         lead="全区各单位围绕八大主题领域开展“政务公开主题日”活动，欢迎群众关注、报名参加。",
         body=(
@@ -105,7 +109,7 @@ def _kaifu():
             "活动中收集的意见建议，办理和整改结果也将在本专栏公开。"
         ),
         author_name="开福区政务公开办",
-    )  # fmt: skip
+    )
     published = campaign.plan_published_at or campaign.notice_published_at
     if published is not None:
         _publish(notice, office, office, published + timedelta(hours=2))

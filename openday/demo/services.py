@@ -40,23 +40,38 @@ def load_demo(reset_passwords=False):
         by_name = {}
         for name, short, kind, parent_name, region_ref, contact, phone, email, doc in seed.ORGS:
             by_name[name] = _org(
-                name, kind, by_name.get(parent_name), _region(region_ref), short_name=short,
-                contact_name=contact, contact_phone=phone, email=email, doc_code=doc,
-            )  # fmt: skip
+                name,
+                kind,
+                by_name.get(parent_name),
+                _region(region_ref),
+                short_name=short,
+                contact_name=contact,
+                contact_phone=phone,
+                email=email,
+                doc_code=doc,
+            )
         kaifu = by_name[seed.KAIFU_OFFICE]
         district = kaifu.region
         for name in seed.KAIFU_UNITS:
-            by_name[name] = _org(name, "unit", kaifu, district,
-                                 short_name=name.replace("开福区", "区").replace("长沙市", ""))  # fmt: skip
+            by_name[name] = _org(
+                name,
+                "unit",
+                kaifu,
+                district,
+                short_name=name.replace("开福区", "区").replace("长沙市", ""),
+            )
         for name in seed.KAIFU_STREETS:
             by_name[name] = _org(name, "unit", kaifu, district, short_name=name)
         town = by_name[seed.TOWN]
         for name in seed.TOWN_DEPARTMENTS:
             by_name[name] = _org(name, "department", town, town.region)
         by_name[seed.VILLAGE_COMMITTEE] = _org(
-            seed.VILLAGE_COMMITTEE, "department", town, Region.objects.get(name="孟和杭沙尔村"),
+            seed.VILLAGE_COMMITTEE,
+            "department",
+            town,
+            Region.objects.get(name="孟和杭沙尔村"),
             short_name="孟和杭沙尔村",
-        )  # fmt: skip
+        )
 
         accounts = []
         for username, full_name, org_name, role, title in seed.ACCOUNTS:
@@ -103,7 +118,7 @@ def load_demo_campaigns():
             declaration_deadline=date(2023, 4, 3),
             upper_documents="《湖南省政务公开政务服务领导小组办公室关于印发〈湖南省“政务公开主题日”活动实施方案〉的通知》"
             "（湘政务公开办发〔2023〕1号）\n《关于印发〈长沙市2023年“政务公开主题日”活动实施方案〉的通知》",
-        )  # fmt: skip
+        )
         campaign = campaigns.create_campaign(office_user, kaifu, **fields)
         campaign = campaigns.issue_notice(office_user, campaign)
         Campaign.objects.filter(pk=campaign.pk).update(
@@ -124,11 +139,16 @@ def load_demo_campaigns():
                 topic, area, forms = data.STREET_TOPICS[i % len(data.STREET_TOPICS)]
                 theme = f"{unit.name}{topic}开放日"
                 month = 4 + (i * 5) % 8
-                intro = (f"邀请辖区人大代表、政协委员和居民代表走进{unit.name}，围绕{topic}介绍工作举措和成效，"
-                         f"现场观摩并座谈交流，收集居民对{topic}的意见建议。")  # fmt: skip
+                intro = (
+                    f"邀请辖区人大代表、政协委员和居民代表走进{unit.name}，围绕{topic}介绍工作举措和成效，"
+                    f"现场观摩并座谈交流，收集居民对{topic}的意见建议。"
+                )
             declaration = campaigns.declaration_for(campaign, unit)
-            fields = {"contact_name": "", "contact_phone": "0731-8439" + f"{unit.pk:04d}"[-4:],
-                      "seal_note": ""}  # fmt: skip
+            fields = {
+                "contact_name": "",
+                "contact_phone": "0731-8439" + f"{unit.pk:04d}"[-4:],
+                "seal_note": "",
+            }
             fields["contact_name"] = "办公室"
             rows = [
                 {"theme": theme, "month": month, "forms": forms, "topic_area": area, "intro": intro}
@@ -140,8 +160,9 @@ def load_demo_campaigns():
                 submitted_at=submitted, is_late=late
             )
             if unit.name == data.RETURNED_UNIT:
-                campaigns.review_declaration(office_user, declaration, approve=False,
-                                             comment=data.RETURN_COMMENT)  # fmt: skip
+                campaigns.review_declaration(
+                    office_user, declaration, approve=False, comment=data.RETURN_COMMENT
+                )
             else:
                 campaigns.review_declaration(office_user, declaration, approve=True)
         DeclarationEvent.objects.filter(declaration__campaign=campaign).update(
@@ -155,8 +176,14 @@ def load_demo_campaigns():
     naiman_user = User.objects.filter(username="nm-office").first()
     if not Campaign.objects.filter(office=naiman, year=2023).exists():
         fields = campaigns.preset_fields("open_day", naiman, 2023)
-        fields.update(declaration_deadline=date(2023, 5, 20), window_start_month=6, window_end_month=10,
-                      contact_name="", contact_phone="", contact_email="")  # fmt: skip
+        fields.update(
+            declaration_deadline=date(2023, 5, 20),
+            window_start_month=6,
+            window_end_month=10,
+            contact_name="",
+            contact_phone="",
+            contact_email="",
+        )
         campaign = campaigns.create_campaign(naiman_user, naiman, **fields)
         campaign = campaigns.issue_notice(naiman_user, campaign)
         # Seed 000 implements 奈政办字〔2023〕5号.
@@ -168,10 +195,12 @@ def load_demo_campaigns():
         declaration = campaigns.declaration_for(campaign, town)
         theme, month, forms, area, intro = data.TOWN_DECLARATION
         campaigns.save_declaration(
-            naiman_user, declaration, {"contact_name": "党政综合办公室", "contact_phone": "0475-4600000"},
+            naiman_user,
+            declaration,
+            {"contact_name": "党政综合办公室", "contact_phone": "0475-4600000"},
             [{"theme": theme, "month": month, "forms": forms, "topic_area": area, "intro": intro}],
             submit=True,
-        )  # fmt: skip
+        )
         Declaration.objects.filter(pk=declaration.pk).update(
             submitted_at=datetime(2023, 5, 15, 10, 0, tzinfo=shanghai)
         )
@@ -184,8 +213,28 @@ def load_demo_campaigns():
 
 
 DEMO_SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
-DEMO_GIVEN = ["建国", "秀兰", "志强", "桂英", "海燕", "国华", "敏", "静", "磊", "丽娟", "宝音", "其其格",
-              "巴特尔", "晓东", "春梅", "德胜", "玉兰", "文博", "娜仁", "永刚"]  # fmt: skip
+DEMO_GIVEN = [
+    "建国",
+    "秀兰",
+    "志强",
+    "桂英",
+    "海燕",
+    "国华",
+    "敏",
+    "静",
+    "磊",
+    "丽娟",
+    "宝音",
+    "其其格",
+    "巴特尔",
+    "晓东",
+    "春梅",
+    "德胜",
+    "玉兰",
+    "文博",
+    "娜仁",
+    "永刚",
+]
 
 
 def load_demo_events():
@@ -203,40 +252,90 @@ def load_demo_events():
     if not Event.objects.filter(unit=town).exists():
         campaign = Campaign.objects.filter(office=town.parent, year=2023).first()
         entry = PlanEntry.objects.filter(campaign=campaign, unit=town).first() if campaign else None
-        quotas = {"deputy": 6, "member": 4, "model": 2, "media": 3, "business": 4, "trader": 4,
-                  "public": 17}  # fmt: skip
+        quotas = {
+            "deputy": 6,
+            "member": 4,
+            "model": 2,
+            "media": 3,
+            "business": 4,
+            "trader": 4,
+            "public": 17,
+        }
         event = events.create_event(
-            town_admin, town, title="沙日浩来镇2023年“政府开放日”活动", theme="共同参与，以开放促发展",
-            topic_area="政府自身建设", forms=["浏览介绍", "实地观摩", "座谈交流"],
+            town_admin,
+            town,
+            title="沙日浩来镇2023年“政府开放日”活动",
+            theme="共同参与，以开放促发展",
+            topic_area="政府自身建设",
+            forms=["浏览介绍", "实地观摩", "座谈交流"],
             summary="让群众走进政府机关，了解政府运行，监督政府工作。",
             starts_at=datetime(2023, 6, 6, 8, 30, tzinfo=shanghai),
             ends_at=datetime(2023, 6, 6, 11, 30, tzinfo=shanghai),
-            venues=[{"name": "沙日浩来镇政府综合服务大厅", "address": "沙日浩来镇政府"},
-                    {"name": "孟和杭沙尔村低水高调工程项目区", "address": "孟和杭沙尔村"}],
-            agenda=[{"time": "08:30", "form": "浏览介绍", "place": "综合服务大厅",
-                     "host": "党政综合办公室"},
-                    {"time": "09:30", "form": "实地观摩", "place": "孟和杭沙尔村低水高调工程项目区",
-                     "host": "经济发展办公室"},
-                    {"time": "10:30", "form": "座谈交流", "place": "镇政府会议室",
-                     "host": "镇主要负责同志"}],
-            directory=[
-                {"name": "党政综合办公室", "functions": "负责镇党委、政府日常运转，文电、会务、政务公开",
-                 "procedures": "政府信息公开申请到综合服务大厅窗口或在线提交，20个工作日内答复",
-                 "key_work": "政务公开标准化规范化建设", "contacts": "综合服务大厅一号窗口"},
-                {"name": "经济发展办公室", "functions": "负责农牧业生产、项目建设和招商引资",
-                 "procedures": "项目咨询、农牧业补贴申报到窗口登记，材料齐全当场受理",
-                 "key_work": "孟和杭沙尔村低水高调工程项目建设", "contacts": "综合服务大厅二号窗口"},
-                {"name": "社会事务办公室", "functions": "负责民政、社会保障、卫生健康和教育事务",
-                 "procedures": "低保、养老保险等业务在便民服务中心一窗受理",
-                 "key_work": "民生实事项目落实", "contacts": "综合服务大厅三号窗口"},
+            venues=[
+                {"name": "沙日浩来镇政府综合服务大厅", "address": "沙日浩来镇政府"},
+                {"name": "孟和杭沙尔村低水高调工程项目区", "address": "孟和杭沙尔村"},
             ],
-            capacity=40, quotas=quotas, campaign=campaign, plan_entry=entry, publish=True,
-        )  # fmt: skip
+            agenda=[
+                {
+                    "time": "08:30",
+                    "form": "浏览介绍",
+                    "place": "综合服务大厅",
+                    "host": "党政综合办公室",
+                },
+                {
+                    "time": "09:30",
+                    "form": "实地观摩",
+                    "place": "孟和杭沙尔村低水高调工程项目区",
+                    "host": "经济发展办公室",
+                },
+                {
+                    "time": "10:30",
+                    "form": "座谈交流",
+                    "place": "镇政府会议室",
+                    "host": "镇主要负责同志",
+                },
+            ],
+            directory=[
+                {
+                    "name": "党政综合办公室",
+                    "functions": "负责镇党委、政府日常运转，文电、会务、政务公开",
+                    "procedures": "政府信息公开申请到综合服务大厅窗口或在线提交，20个工作日内答复",
+                    "key_work": "政务公开标准化规范化建设",
+                    "contacts": "综合服务大厅一号窗口",
+                },
+                {
+                    "name": "经济发展办公室",
+                    "functions": "负责农牧业生产、项目建设和招商引资",
+                    "procedures": "项目咨询、农牧业补贴申报到窗口登记，材料齐全当场受理",
+                    "key_work": "孟和杭沙尔村低水高调工程项目建设",
+                    "contacts": "综合服务大厅二号窗口",
+                },
+                {
+                    "name": "社会事务办公室",
+                    "functions": "负责民政、社会保障、卫生健康和教育事务",
+                    "procedures": "低保、养老保险等业务在便民服务中心一窗受理",
+                    "key_work": "民生实事项目落实",
+                    "contacts": "综合服务大厅三号窗口",
+                },
+            ],
+            capacity=40,
+            quotas=quotas,
+            campaign=campaign,
+            plan_entry=entry,
+            publish=True,
+        )
         categories = [c for c, n in quotas.items() for _ in range(min(n, 3))]
         for i, category in enumerate(categories):
             name = DEMO_SURNAMES[i % len(DEMO_SURNAMES)] + DEMO_GIVEN[i % len(DEMO_GIVEN)]
-            r = events.register(event.pk, name=name, phone=f"1390475{i:04d}", category=category,
-                                consent=True, source=Registration.Source.STAFF, actor=town_admin)  # fmt: skip
+            r = events.register(
+                event.pk,
+                name=name,
+                phone=f"1390475{i:04d}",
+                category=category,
+                consent=True,
+                source=Registration.Source.STAFF,
+                actor=town_admin,
+            )
             if i % 5 != 4:
                 events.check_in(town_admin, event, r.ticket_code)
         Registration.objects.filter(event=event).update(
@@ -253,14 +352,21 @@ def load_demo_events():
     if entry and not Event.objects.filter(unit=housing).exists():
         monday = entry.week
         events.create_event(
-            unit_admin, housing, title="开福区住房和城乡建设局2023年“政务公开主题日”活动暨老旧小区改造现场观摩",
-            theme=entry.theme, topic_area=entry.topic_area, forms=entry.forms, summary=entry.intro,
+            unit_admin,
+            housing,
+            title="开福区住房和城乡建设局2023年“政务公开主题日”活动暨老旧小区改造现场观摩",
+            theme=entry.theme,
+            topic_area=entry.topic_area,
+            forms=entry.forms,
+            summary=entry.intro,
             starts_at=datetime(monday.year, monday.month, monday.day, 9, 0, tzinfo=shanghai),
             ends_at=datetime(monday.year, monday.month, monday.day, 11, 30, tzinfo=shanghai),
             venues=[{"name": "开福区老旧小区改造项目现场", "address": "长沙市开福区"}],
-            capacity=30, quotas={"deputy": 5, "member": 5, "media": 4, "public": 16},
-            campaign=entry.campaign, plan_entry=entry,
-        )  # fmt: skip
+            capacity=30,
+            quotas={"deputy": 5, "member": 5, "media": 4, "public": 16},
+            campaign=entry.campaign,
+            plan_entry=entry,
+        )
 
 
 DEMO_SUGGESTIONS = [
@@ -291,9 +397,13 @@ def load_demo_surveys():
     if event is None or admin is None or Survey.objects.filter(event=event).exists():
         return
     survey = surveys.create_survey(
-        admin, event.unit, template="event", event=event, campaign=event.campaign,
+        admin,
+        event.unit,
+        template="event",
+        event=event,
+        campaign=event.campaign,
         title="沙日浩来镇2023年“政府开放日”活动满意度调查问卷",
-    )  # fmt: skip
+    )
     surveys.set_status(admin, survey, Survey.Status.OPEN)
     questions = list(survey.questions.exclude(kind="section"))
     rating, matrix, channels, score, any_advice, advice = questions
@@ -303,21 +413,30 @@ def load_demo_surveys():
         has_advice = rng.random() < 0.4
         answers = {
             rating.pk: rng.choices([1, 2, 3, 4], weights=[55, 30, 12, 3])[0],
-            matrix.pk: {str(r): rng.choices([1, 2, 3, 4], weights=[50, 35, 12, 3])[0]
-                        for r in range(1, len(matrix.rows) + 1)},
+            matrix.pk: {
+                str(r): rng.choices([1, 2, 3, 4], weights=[50, 35, 12, 3])[0]
+                for r in range(1, len(matrix.rows) + 1)
+            },
             channels.pk: sorted(rng.sample(range(1, len(channels.options) + 1), rng.randint(1, 3))),
             score.pk: rng.choices(range(11), weights=[1, 0, 0, 1, 1, 2, 4, 8, 14, 16, 20])[0],
             any_advice.pk: 1 if has_advice else 2,
-        }  # fmt: skip
+        }
         if has_advice:
             answers[advice.pk] = DEMO_SUGGESTIONS[i % len(DEMO_SUGGESTIONS)]
         category = categories[i % len(categories)]
         if i < 24:
-            r = surveys.submit_response(survey.pk, answers, device_id=f"demo-device-{i}",
-                                        category=category)  # fmt: skip
+            r = surveys.submit_response(
+                survey.pk, answers, device_id=f"demo-device-{i}", category=category
+            )
         else:
-            r = surveys.enter_paper(admin, survey, batch_no="20230606", form_no=str(i - 23),
-                                    category=category, answers=answers)  # fmt: skip
+            r = surveys.enter_paper(
+                admin,
+                survey,
+                batch_no="20230606",
+                form_no=str(i - 23),
+                category=category,
+                answers=answers,
+            )
         Response.objects.filter(pk=r.pk).update(
             submitted_at=datetime(2023, 6, 6, 11, 0, tzinfo=shanghai) + timedelta(minutes=i)
         )
@@ -346,8 +465,19 @@ def load_demo_opinions():
     rows = list(csv.DictReader(path.open(encoding="utf-8")))
     housing = Org.objects.get(name="开福区住房和城乡建设局")
     town = Org.objects.get(name=seed.TOWN)
-    users = {u.username: u for u in User.objects.filter(username__in=[
-        "kf-office", "kf-unit-admin", "kf-handler", "nm-office", "shrhl-admin", "shrhl-handler"])}  # fmt: skip
+    users = {
+        u.username: u
+        for u in User.objects.filter(
+            username__in=[
+                "kf-office",
+                "kf-unit-admin",
+                "kf-handler",
+                "nm-office",
+                "shrhl-admin",
+                "shrhl-handler",
+            ]
+        )
+    }
     trees = []
     for unit, office_user, admin, handler in (
         (housing, "kf-office", "kf-unit-admin", "kf-handler"),
@@ -360,13 +490,40 @@ def load_demo_opinions():
     if not trees:
         return
     # The state each row ends in, in order; the two trees share the rows 14 / 10.
-    plan = ["published", "published", "published", "published", "published", "approved",
-            "answered", "answered", "assigned", "assigned_overdue", "returned", "new", "new",
-            "merged"]  # fmt: skip
-    decisions = ["adopted", "partly", "explained", "solved", "adopted", "partly", "adopted",
-                 "explained", "adopted", "partly"]  # fmt: skip
-    sources = [Opinion.Source.FORUM, Opinion.Source.ONLINE, Opinion.Source.PAPER,
-               Opinion.Source.PHONE]  # fmt: skip
+    plan = [
+        "published",
+        "published",
+        "published",
+        "published",
+        "published",
+        "approved",
+        "answered",
+        "answered",
+        "assigned",
+        "assigned_overdue",
+        "returned",
+        "new",
+        "new",
+        "merged",
+    ]
+    decisions = [
+        "adopted",
+        "partly",
+        "explained",
+        "solved",
+        "adopted",
+        "partly",
+        "adopted",
+        "explained",
+        "adopted",
+        "partly",
+    ]
+    sources = [
+        Opinion.Source.FORUM,
+        Opinion.Source.ONLINE,
+        Opinion.Source.PAPER,
+        Opinion.Source.PHONE,
+    ]
     chunks = [rows[:14], rows[14:]]
     for (unit, event, office_user, admin, handler), chunk in zip(trees, chunks, strict=False):
         day = timezone.localtime(event.starts_at).date()
@@ -376,12 +533,17 @@ def load_demo_opinions():
             anonymous = i % 5 == 3
             received = datetime(day.year, day.month, day.day, 11, 0, tzinfo=shanghai)
             o = ops.submit_opinion(
-                content=row["body"][:2000], source=sources[i % len(sources)], event=event,
+                content=row["body"][:2000],
+                source=sources[i % len(sources)],
+                event=event,
                 name="" if anonymous else DEMO_SURNAMES[i] + DEMO_GIVEN[i % len(DEMO_GIVEN)],
                 phone="" if anonymous else f"139073{i:02d}{unit.pk % 100:02d}{i:01d}"[:11],
-                anonymous=anonymous, consent=True, category=["public", "deputy", "business",
-                "member", "media"][i % 5], actor=admin, received_at=received,
-            )  # fmt: skip
+                anonymous=anonymous,
+                consent=True,
+                category=["public", "deputy", "business", "member", "media"][i % 5],
+                actor=admin,
+                received_at=received,
+            )
             ops.classify(admin, o, summary=row["title"][:200], topic_area=event.topic_area)
             made.append(o)
             if state == "new":
@@ -400,8 +562,12 @@ def load_demo_opinions():
             decision = decisions[i % len(decisions)]
             ops.answer(handler, o, text=row["reply"][:5000], decision=decision)
             if decision in ("adopted", "partly"):
-                step = ops.add_step(handler, o, description="按答复意见组织整改并向群众反馈",
-                                    planned_date=day + timedelta(days=30))  # fmt: skip
+                step = ops.add_step(
+                    handler,
+                    o,
+                    description="按答复意见组织整改并向群众反馈",
+                    planned_date=day + timedelta(days=30),
+                )
                 if i % 2 == 0:
                     ops.complete_step(handler, step, done_date=day + timedelta(days=25))
             answered = received + timedelta(days=3 + i)
@@ -423,8 +589,13 @@ def load_demo_opinions():
         ops.build_call_list(admin, event=event)
         for k, cb in enumerate(Callback.objects.filter(event=event, opinion__isnull=False)):
             if k < 2:
-                ops.log_call(admin, cb, outcome=Callback.Outcome.REACHED,
-                             satisfaction_handling=5 - k, satisfaction_event=5,
-                             notes="对答复和整改情况表示满意。")  # fmt: skip
+                ops.log_call(
+                    admin,
+                    cb,
+                    outcome=Callback.Outcome.REACHED,
+                    satisfaction_handling=5 - k,
+                    satisfaction_event=5,
+                    notes="对答复和整改情况表示满意。",
+                )
             elif k == 2:
                 ops.log_call(admin, cb, outcome=Callback.Outcome.NO_ANSWER)

@@ -91,8 +91,16 @@ def _awards(ws, result, unit_ids):
     for a in result.awards:
         if unit_ids is not None and a.unit_id not in unit_ids:
             continue
-        append_row(ws, [a.get_kind_display(), a.unit.name, a.event.title if a.event else "",
-                   a.citation, timezone.localtime(a.created_at).strftime("%Y-%m-%d")])  # fmt: skip
+        append_row(
+            ws,
+            [
+                a.get_kind_display(),
+                a.unit.name,
+                a.event.title if a.event else "",
+                a.citation,
+                timezone.localtime(a.created_at).strftime("%Y-%m-%d"),
+            ],
+        )
     ws.column_dimensions["B"].width = 30
     ws.column_dimensions["C"].width = 50
     ws.column_dimensions["D"].width = 50
@@ -106,8 +114,12 @@ def _rollup(ws, campaign):
     headers += ["总分"]
     append_header(ws, headers)
     for row in data["offices"]:
-        values = [row.rank, row.office.name, row.units,
-                  float(row.average) if row.average is not None else "无数据"]  # fmt: skip
+        values = [
+            row.rank,
+            row.office.name,
+            row.units,
+            float(row.average) if row.average is not None else "无数据",
+        ]
         for s in data["standards"]:
             line = row.lines[s.code]
             values += [_cell(s.indicator, line.value), float(line.points)]
@@ -193,8 +205,9 @@ def annual_summary_docx(campaign, experiences="", shortcomings="", next_steps=""
     if facts["by_category"]:
         parts = "、".join(f"{name} {n} 人" for name, n in facts["by_category"])
         doc.paragraph(f"共签到参加 {facts['participants']} 人次，其中{parts}。")
-        doc.table(["参加人类别", "人数"], [[name, str(n)] for name, n in facts["by_category"]],
-                  [60, 30])  # fmt: skip
+        doc.table(
+            ["参加人类别", "人数"], [[name, str(n)] for name, n in facts["by_category"]], [60, 30]
+        )
     else:
         doc.paragraph("尚无签到记录。")
     doc.heading("（三）意见建议办理。", 2)
@@ -212,11 +225,14 @@ def annual_summary_docx(campaign, experiences="", shortcomings="", next_steps=""
     doc.heading("（四）宣传报道。", 2)
     doc.paragraph(f"在活动专栏等渠道发布宣传报道 {facts['articles']} 篇。")
     doc.heading("二、考核情况", 1)
-    weights = "、".join(f"{s.indicator.label} {s.weight.normalize():f} 分" for s in result.standards
-                        if s.weight)  # fmt: skip
+    weights = "、".join(
+        f"{s.indicator.label} {s.weight.normalize():f} 分" for s in result.standards if s.weight
+    )
     doc.paragraph(f"考核指标及分值为：{weights}。各单位得分及排名如下：")
-    rows = [[str(u.rank), u.unit.name, f"{u.subtotal}", f"{u.adjustment_total:+}", f"{u.score}"]
-            for u in result.units]  # fmt: skip
+    rows = [
+        [str(u.rank), u.unit.name, f"{u.subtotal}", f"{u.adjustment_total:+}", f"{u.score}"]
+        for u in result.units
+    ]
     doc.table(["排名", "单位", "指标得分", "加减分", "总分"], rows, [16, 70, 24, 20, 22])
     doc.heading("三、表彰情况", 1)
     awards = result.awards

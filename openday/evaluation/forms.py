@@ -19,26 +19,31 @@ class WeightsForm(Form):
         for i in ind.CATALOGUE:
             s = current.get(i.code)
             self.fields[f"weight_{i.code}"] = forms.CharField(
-                label=f"{i.label}分值", initial=s.weight.normalize() if s else i.weight,
+                label=f"{i.label}分值",
+                initial=s.weight.normalize() if s else i.weight,
                 widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 6}),
-            )  # fmt: skip
+            )
             help_text = {
                 ind.RATE: "比例，0.9 表示 90%",
                 ind.SCORE: "1–5 分",
             }.get(i.kind, i.measure)
             self.fields[f"target_{i.code}"] = forms.CharField(
-                label=f"{i.label}满分标准", help_text=help_text,
+                label=f"{i.label}满分标准",
+                help_text=help_text,
                 initial=s.target.normalize() if s else i.target,
                 widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 8}),
-            )  # fmt: skip
+            )
 
     def rows(self):
         data = self.cleaned_data
         return [
-            {"indicator": i.code, "weight": data.get(f"weight_{i.code}", ""),
-             "target": data.get(f"target_{i.code}", "")}
+            {
+                "indicator": i.code,
+                "weight": data.get(f"weight_{i.code}", ""),
+                "target": data.get(f"target_{i.code}", ""),
+            }
             for i in ind.CATALOGUE
-        ]  # fmt: skip
+        ]
 
     def apply(self, error):
         """Put a services.WeightsInvalid on the fields it is about."""
@@ -63,34 +68,42 @@ INDICATOR_CHOICES = [("", "总分"), *[(i.code, i.label) for i in ind.CATALOGUE]
 class AdjustmentForm(Form):
     indicator = forms.ChoiceField(label="加减分项目", choices=INDICATOR_CHOICES, required=False)
     points = forms.CharField(
-        label="加减分", help_text="正数为加分，负数为减分，如 2 或 -1.5",
+        label="加减分",
+        help_text="正数为加分，负数为减分，如 2 或 -1.5",
         widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 6}),
-    )  # fmt: skip
+    )
     reason = forms.CharField(
-        label="理由", widget=forms.Textarea(attrs=TEXTAREA),
+        label="理由",
+        widget=forms.Textarea(attrs=TEXTAREA),
         help_text="至少 5 个字，如“活动现场未设置LOGO标识，扣 1 分”。",
         error_messages={"required": "请写明加减分理由。"},
-    )  # fmt: skip
+    )
 
 
 class RevokeForm(Form):
     reason = forms.CharField(
-        label="撤销理由", max_length=500,
+        label="撤销理由",
+        max_length=500,
         error_messages={"required": "请写明撤销理由。"},
-    )  # fmt: skip
+    )
 
 
 class AwardForm(Form):
     kind = forms.ChoiceField(
-        label="表彰类型", choices=Award.Kind.choices, widget=forms.RadioSelect,
+        label="表彰类型",
+        choices=Award.Kind.choices,
+        widget=forms.RadioSelect,
         initial=Award.Kind.BEST_EVENT,
-    )  # fmt: skip
-    event = forms.ChoiceField(label="优秀活动", required=False,
-                              help_text="表彰优秀活动时选择。")  # fmt: skip
-    unit = forms.ChoiceField(label="单位", required=False,
-                             help_text="表彰优秀组织单位时选择；优秀活动自动取活动所属单位。")  # fmt: skip
-    citation = forms.CharField(label="推荐理由", required=False, max_length=500,
-                               widget=forms.Textarea(attrs=TEXTAREA))  # fmt: skip
+    )
+    event = forms.ChoiceField(label="优秀活动", required=False, help_text="表彰优秀活动时选择。")
+    unit = forms.ChoiceField(
+        label="单位",
+        required=False,
+        help_text="表彰优秀组织单位时选择；优秀活动自动取活动所属单位。",
+    )
+    citation = forms.CharField(
+        label="推荐理由", required=False, max_length=500, widget=forms.Textarea(attrs=TEXTAREA)
+    )
 
     def __init__(self, *args, units=(), events=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -99,12 +112,15 @@ class AwardForm(Form):
 
 
 class SummaryForm(Form):
-    experiences = forms.CharField(label="经验做法", required=False,
-                                  widget=forms.Textarea(attrs={"rows": 4}))  # fmt: skip
-    shortcomings = forms.CharField(label="存在不足", required=False,
-                                   widget=forms.Textarea(attrs={"rows": 4}))  # fmt: skip
-    next_steps = forms.CharField(label="下一步打算", required=False,
-                                 widget=forms.Textarea(attrs={"rows": 3}))  # fmt: skip
+    experiences = forms.CharField(
+        label="经验做法", required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    shortcomings = forms.CharField(
+        label="存在不足", required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    next_steps = forms.CharField(
+        label="下一步打算", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class UnpublishForm(Form):

@@ -289,8 +289,10 @@ def by_month(campaign):
         .order_by()
     )
     cells = defaultdict(lambda: {"events": 0, "participants": 0})
-    for rows, path_key, key in ((events, "unit__path", "events"),
-                                (people, "event__unit__path", "participants")):  # fmt: skip
+    for rows, path_key, key in (
+        (events, "unit__path", "events"),
+        (people, "event__unit__path", "participants"),
+    ):
         for r in rows:
             uid = scope.unit_of(r[path_key])
             if uid is not None and r["m"] is not None:
@@ -299,11 +301,14 @@ def by_month(campaign):
     months = sorted(months)
     out_units = []
     for u in units:
-        out_units.append({
-            "id": u.pk, "name": u.display_name,
-            "events": [cells[(u.pk, m)]["events"] for m in months],
-            "participants": [cells[(u.pk, m)]["participants"] for m in months],
-        })  # fmt: skip
+        out_units.append(
+            {
+                "id": u.pk,
+                "name": u.display_name,
+                "events": [cells[(u.pk, m)]["events"] for m in months],
+                "participants": [cells[(u.pk, m)]["participants"] for m in months],
+            }
+        )
     return {
         "months": months,
         "units": out_units,
@@ -358,8 +363,7 @@ def rollup(campaign, scheme=None):
         lines, _subtotal, _adj, score = score_lines(standards, lambda code, s=sums: s[code])
         scores = [u.score for u in result.units]
         average = (sum(scores, ZERO) / len(scores)).quantize(CENT) if scores else None
-        row = OfficeScore(child.office, child, lines, len(scores), average, result.published,
-                          score)  # fmt: skip
+        row = OfficeScore(child.office, child, lines, len(scores), average, result.published, score)
         row.order = order
         rows.append(row)
     return {"standards": standards, "offices": rank(rows, lambda r: r.score)}

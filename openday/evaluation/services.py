@@ -54,20 +54,28 @@ def scheme_for(campaign, actor=None, *, request=None):
         with transaction.atomic():
             scheme = Scheme.objects.create(campaign=campaign, updated_by=_user(actor))
             Weight.objects.bulk_create(
-                Weight(scheme=scheme, indicator=i.code, weight=i.weight, target=i.target,
-                       position=n)
+                Weight(
+                    scheme=scheme, indicator=i.code, weight=i.weight, target=i.target, position=n
+                )
                 for n, i in enumerate(ind.CATALOGUE)
-            )  # fmt: skip
-            record("evaluation.scheme_created", actor=actor, obj=scheme,
-                   changes={"weights": [None, {i.code: str(i.weight) for i in ind.CATALOGUE}]},
-                   request=request)  # fmt: skip
+            )
+            record(
+                "evaluation.scheme_created",
+                actor=actor,
+                obj=scheme,
+                changes={"weights": [None, {i.code: str(i.weight) for i in ind.CATALOGUE}]},
+                request=request,
+            )
     except IntegrityError:  # someone else opened it at the same moment
         scheme = Scheme.objects.get(campaign=campaign)
     return scheme
 
 
-REPORT_FIELDS = {"experiences": "report_experiences", "shortcomings": "report_shortcomings",
-                 "next_steps": "report_next_steps"}  # fmt: skip
+REPORT_FIELDS = {
+    "experiences": "report_experiences",
+    "shortcomings": "report_shortcomings",
+    "next_steps": "report_next_steps",
+}
 
 
 def save_report_text(actor, campaign, texts, *, request=None):
@@ -84,8 +92,9 @@ def save_report_text(actor, campaign, texts, *, request=None):
         if changes:
             scheme.updated_by = _user(actor)
             scheme.save()
-            record("evaluation.report_saved", actor=actor, obj=scheme, changes=changes,
-                   request=request)  # fmt: skip
+            record(
+                "evaluation.report_saved", actor=actor, obj=scheme, changes=changes, request=request
+            )
     return scheme
 
 
@@ -166,9 +175,10 @@ def save_weights(actor, scheme, rows, *, request=None):
         changes = {}
         for position, (code, weight, target) in enumerate(clean):
             Weight.objects.update_or_create(
-                scheme=scheme, indicator=code,
+                scheme=scheme,
+                indicator=code,
                 defaults={"weight": weight, "target": target, "position": position},
-            )  # fmt: skip
+            )
             after = [str(weight), str(target)]
             old = before.get(code)
             if old is None or [Decimal(v) for v in old] != [weight, target]:
@@ -176,8 +186,9 @@ def save_weights(actor, scheme, rows, *, request=None):
         scheme.weights.exclude(indicator__in=[c for c, _w, _t in clean]).delete()
         scheme.updated_by = _user(actor)
         scheme.save(update_fields=["updated_by", "updated_at"])
-        record("evaluation.weights_saved", actor=actor, obj=scheme, changes=changes,
-               request=request)  # fmt: skip
+        record(
+            "evaluation.weights_saved", actor=actor, obj=scheme, changes=changes, request=request
+        )
     return scheme
 
 
@@ -200,13 +211,25 @@ def adjust(actor, scheme, unit, points, reason, indicator="", *, request=None):
     reason = _reason(reason, "加减分理由")
     with transaction.atomic():
         adjustment = Adjustment.objects.create(
-            scheme=scheme, unit=unit, indicator=indicator, points=value, reason=reason,
+            scheme=scheme,
+            unit=unit,
+            indicator=indicator,
+            points=value,
+            reason=reason,
             created_by=_user(actor),
-        )  # fmt: skip
-        record("evaluation.adjusted", actor=actor, obj=adjustment,
-               changes={"unit": [None, unit.name], "indicator": [None, indicator or "总分"],
-                        "points": [None, str(value)], "reason": [None, reason]},
-               request=request)  # fmt: skip
+        )
+        record(
+            "evaluation.adjusted",
+            actor=actor,
+            obj=adjustment,
+            changes={
+                "unit": [None, unit.name],
+                "indicator": [None, indicator or "总分"],
+                "points": [None, str(value)],
+                "reason": [None, reason],
+            },
+            request=request,
+        )
     return adjustment
 
 
@@ -221,10 +244,17 @@ def revoke_adjustment(actor, adjustment, reason, *, request=None):
         if not claimed:
             raise ValidationError("该加减分已撤销。")
         adjustment.refresh_from_db()
-        record("evaluation.adjustment_revoked", actor=actor, obj=adjustment,
-               changes={"revoked": [False, True], "reason": [None, reason],
-                        "points": [str(adjustment.points), None]},
-               request=request)  # fmt: skip
+        record(
+            "evaluation.adjustment_revoked",
+            actor=actor,
+            obj=adjustment,
+            changes={
+                "revoked": [False, True],
+                "reason": [None, reason],
+                "points": [str(adjustment.points), None],
+            },
+            request=request,
+        )
     return adjustment
 
 
@@ -243,8 +273,9 @@ def mark_award(actor, scheme, kind, unit, event=None, citation="", *, request=No
         if not in_campaign:
             raise ValidationError({"event": "只能表彰本年度活动中的活动。"})
         if unit is None:
-            unit = next((o for o in _ancestors(event.unit) if o.parent_id == campaign.office_id),
-                        None)  # fmt: skip
+            unit = next(
+                (o for o in _ancestors(event.unit) if o.parent_id == campaign.office_id), None
+            )
         if unit is None or not event.unit.path.startswith(unit.path):
             raise ValidationError({"event": "该活动不属于所选单位。"})
     else:
@@ -259,15 +290,28 @@ def mark_award(actor, scheme, kind, unit, event=None, citation="", *, request=No
         raise ValidationError({"__all__": "已经标记过，不需要重复标记。"})
     with transaction.atomic():
         try:
-            award = Award.objects.create(scheme=scheme, kind=kind, unit=unit, event=event,
-                                         citation=citation, created_by=_user(actor))  # fmt: skip
+            award = Award.objects.create(
+                scheme=scheme,
+                kind=kind,
+                unit=unit,
+                event=event,
+                citation=citation,
+                created_by=_user(actor),
+            )
         except IntegrityError:
             raise ValidationError({"__all__": "已经标记过，不需要重复标记。"}) from None
-        record("evaluation.award_marked", actor=actor, obj=award,
-               changes={"kind": [None, kind], "unit": [None, unit.name],
-                        "event": [None, event.title if event else None],
-                        "citation": [None, citation]},
-               request=request)  # fmt: skip
+        record(
+            "evaluation.award_marked",
+            actor=actor,
+            obj=award,
+            changes={
+                "kind": [None, kind],
+                "unit": [None, unit.name],
+                "event": [None, event.title if event else None],
+                "citation": [None, citation],
+            },
+            request=request,
+        )
     return award
 
 
@@ -280,10 +324,17 @@ def _ancestors(org):
 def remove_award(actor, award, *, request=None):
     _check_runs(actor, award.scheme.campaign)
     with transaction.atomic():
-        record("evaluation.award_removed", actor=actor, obj=award,
-               changes={"kind": [award.kind, None], "unit": [award.unit.name, None],
-                        "event": [award.event.title if award.event else None, None]},
-               request=request)  # fmt: skip
+        record(
+            "evaluation.award_removed",
+            actor=actor,
+            obj=award,
+            changes={
+                "kind": [award.kind, None],
+                "unit": [award.unit.name, None],
+                "event": [award.event.title if award.event else None, None],
+            },
+            request=request,
+        )
         award.delete()
 
 
@@ -297,8 +348,13 @@ def publish_scheme(actor, scheme, *, request=None):
         ):
             raise ValidationError("考核结果已经公布。")
         scheme.published_at = now
-        record("evaluation.published", actor=actor, obj=scheme,
-               changes={"published": [False, True]}, request=request)  # fmt: skip
+        record(
+            "evaluation.published",
+            actor=actor,
+            obj=scheme,
+            changes={"published": [False, True]},
+            request=request,
+        )
     return scheme
 
 
@@ -312,7 +368,11 @@ def unpublish(actor, scheme, reason="", *, request=None):
         ):
             raise ValidationError("考核结果尚未公布。")
         scheme.published_at = None
-        record("evaluation.unpublished", actor=actor, obj=scheme,
-               changes={"published": [True, False], "reason": [None, reason]},
-               request=request)  # fmt: skip
+        record(
+            "evaluation.unpublished",
+            actor=actor,
+            obj=scheme,
+            changes={"published": [True, False], "reason": [None, reason]},
+            request=request,
+        )
     return scheme

@@ -56,8 +56,10 @@ def banner_svg(event):
     uri = logo_data_uri(event.campaign)
     if uri:
         # The campaign's own LOGO where the office uploaded one (seed 003: 醒目标识).
-        mark = (f'<image href="{uri}" x="{WIDTH / 2 - 300}" y="90" width="600" height="180" '
-                f'preserveAspectRatio="xMidYMid meet"/>')  # fmt: skip
+        mark = (
+            f'<image href="{uri}" x="{WIDTH / 2 - 300}" y="90" width="600" height="180" '
+            f'preserveAspectRatio="xMidYMid meet"/>'
+        )
     else:
         mark = (
             f'<g transform="translate({WIDTH / 2},170)">'

@@ -34,8 +34,13 @@ def signin_xlsx(event):
     append_row(ws, [f"{event.title}签到表"])
     ws["A1"].font = Font(size=14, bold=True)
     local = timezone.localtime(event.starts_at)
-    append_row(ws, [f"时间：{local.year}年{local.month}月{local.day}日 {local:%H:%M}　地点："
-                    + "、".join(v.get("name", "") for v in event.venues)])  # fmt: skip
+    append_row(
+        ws,
+        [
+            f"时间：{local.year}年{local.month}月{local.day}日 {local:%H:%M}　地点："
+            + "、".join(v.get("name", "") for v in event.venues)
+        ],
+    )
     append_row(ws, HEADERS)
     thin = Side(style="thin")
     for row in _rows(event):
@@ -58,8 +63,10 @@ def signin_docx(event):
     _logo(doc.doc, event)
     doc.attachment("附件", f"{event.title}签到表")
     local = timezone.localtime(event.starts_at)
-    doc.line(f"时间：{local.year}年{local.month}月{local.day}日 {local:%H:%M}　地点："
-             + "、".join(v.get("name", "") for v in event.venues))  # fmt: skip
+    doc.line(
+        f"时间：{local.year}年{local.month}月{local.day}日 {local:%H:%M}　地点："
+        + "、".join(v.get("name", "") for v in event.venues)
+    )
     rows = [[xml_text(v) for v in row] for row in _rows(event)]
     doc.table(HEADERS, rows, [12, 22, 24, 42, 20, 16, 20], blank_rows=5)
     return doc.to_bytes()

@@ -17,8 +17,16 @@ from .services import TICKET_ALPHABET
 
 HEADERS = ["姓名", "手机号", "类别", "单位/职务"]
 CATEGORY_BY_NAME = {name: code for code, name in CATEGORY_NAMES.items()}
-CATEGORY_BY_NAME.update({"人大代表（旗级）": "deputy", "人大代表（镇级）": "deputy", "媒体记者": "media",
-                         "群众": "public", "劳模": "model", "道德模范": "model"})  # fmt: skip
+CATEGORY_BY_NAME.update(
+    {
+        "人大代表（旗级）": "deputy",
+        "人大代表（镇级）": "deputy",
+        "媒体记者": "media",
+        "群众": "public",
+        "劳模": "model",
+        "道德模范": "model",
+    }
+)
 
 
 def _code():
@@ -77,12 +85,18 @@ def import_invitees(actor, event, data, request=None):
         return errors, 0
     with transaction.atomic():
         for name, phone, category, org in rows:
-            invitation = Invitation(event=event, name=name, category=category, organization=org,
-                                    code=_code())  # fmt: skip
+            invitation = Invitation(
+                event=event, name=name, category=category, organization=org, code=_code()
+            )
             invitation.phone = phone
             invitation.save()
-        record("invitation.imported", actor=actor, obj=event, changes={"count": len(rows)},
-               request=request)  # fmt: skip
+        record(
+            "invitation.imported",
+            actor=actor,
+            obj=event,
+            changes={"count": len(rows)},
+            request=request,
+        )
     return [], len(rows)
 
 
@@ -102,11 +116,18 @@ def send(actor, event, base_url, *, request=None):
             continue
         with transaction.atomic():
             queue_message(
-                OutboundMessage.Channel.SMS, invitation.phone, "", kind="invitation",
-                params={"name": invitation.name, "unit": event.unit.name, "event": event.title,
-                        "time": f"{timezone.localtime(event.starts_at):%m月%d日 %H:%M}",
-                        "link": _link(event, invitation, base_url)},
-            )  # fmt: skip
+                OutboundMessage.Channel.SMS,
+                invitation.phone,
+                "",
+                kind="invitation",
+                params={
+                    "name": invitation.name,
+                    "unit": event.unit.name,
+                    "event": event.title,
+                    "time": f"{timezone.localtime(event.starts_at):%m月%d日 %H:%M}",
+                    "link": _link(event, invitation, base_url),
+                },
+            )
         sent += 1
     if sent:
         record("invitation.sent", actor=actor, obj=event, changes={"count": sent}, request=request)
@@ -128,14 +149,25 @@ def remind(actor, event, base_url, *, request=None):
             continue
         with transaction.atomic():
             queue_message(
-                OutboundMessage.Channel.SMS, invitation.phone, "", kind="invitation_reminder",
-                params={"name": invitation.name, "event": event.title,
-                        "link": _link(event, invitation, base_url)},
-            )  # fmt: skip
+                OutboundMessage.Channel.SMS,
+                invitation.phone,
+                "",
+                kind="invitation_reminder",
+                params={
+                    "name": invitation.name,
+                    "event": event.title,
+                    "link": _link(event, invitation, base_url),
+                },
+            )
         reminded += 1
     if reminded:
-        record("invitation.reminded", actor=actor, obj=event, changes={"count": reminded},
-               request=request)  # fmt: skip
+        record(
+            "invitation.reminded",
+            actor=actor,
+            obj=event,
+            changes={"count": reminded},
+            request=request,
+        )
     return reminded
 
 
@@ -175,9 +207,15 @@ def letters_docx(event, base_url):
         add_text(greet, f"尊敬的{invitation.name}：", "仿宋_GB2312", 16)
         body = document.add_paragraph()
         body.paragraph_format.first_line_indent = Mm(11)
-        add_text(body, (
-            f"{event.unit.name}定于{local.year}年{local.month}月{local.day}日 {local:%H:%M}在{place}举办"
-            f"“{event.title}”，诚挚邀请您拨冗参加。请用手机扫描下方二维码报名或谢绝。"), "仿宋_GB2312", 16)  # fmt: skip
+        add_text(
+            body,
+            (
+                f"{event.unit.name}定于{local.year}年{local.month}月{local.day}日 {local:%H:%M}在{place}举办"
+                f"“{event.title}”，诚挚邀请您拨冗参加。请用手机扫描下方二维码报名或谢绝。"
+            ),
+            "仿宋_GB2312",
+            16,
+        )
         png = io.BytesIO()
         segno.make_qr(_link(event, invitation, base_url), error="m").save(png, kind="png", scale=6)
         png.seek(0)

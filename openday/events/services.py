@@ -48,8 +48,13 @@ def title_problems(title, unit, campaign):
     if campaign is None:
         return []
     names = [n for n in (unit.name, unit.short_name) if n]
-    result = check_title(title, patterns=campaign.name_patterns, forbidden=campaign.forbidden_names,
-                         unit_names=names, year=campaign.year)  # fmt: skip
+    result = check_title(
+        title,
+        patterns=campaign.name_patterns,
+        forbidden=campaign.forbidden_names,
+        unit_names=names,
+        year=campaign.year,
+    )
     return [] if result.ok else result.reasons
 
 
@@ -93,10 +98,26 @@ def check_event(unit, fields):
         raise ValidationError(errors)
 
 
-EVENT_FIELDS = ["title", "theme", "topic_area", "forms", "summary", "starts_at", "ends_at", "venues",
-                "agenda", "directory", "capacity", "waitlist_limit", "registration_mode",
-                "registration_opens_at", "registration_closes_at", "consent_text", "campaign",
-                "plan_entry"]  # fmt: skip
+EVENT_FIELDS = [
+    "title",
+    "theme",
+    "topic_area",
+    "forms",
+    "summary",
+    "starts_at",
+    "ends_at",
+    "venues",
+    "agenda",
+    "directory",
+    "capacity",
+    "waitlist_limit",
+    "registration_mode",
+    "registration_opens_at",
+    "registration_closes_at",
+    "consent_text",
+    "campaign",
+    "plan_entry",
+]
 
 
 def create_event(actor, unit, *, quotas=None, publish=False, request=None, **fields):
@@ -108,9 +129,13 @@ def create_event(actor, unit, *, quotas=None, publish=False, request=None, **fie
         event = Event.objects.create(unit=unit, created_by=actor, **data)
         for code, seats in (quotas or {}).items():
             Quota.objects.create(event=event, category=code, seats=seats)
-        record("event.created", actor=actor, obj=event,
-               changes={"title": [None, event.title], "capacity": [None, event.capacity]},
-               request=request)  # fmt: skip
+        record(
+            "event.created",
+            actor=actor,
+            obj=event,
+            changes={"title": [None, event.title], "capacity": [None, event.capacity]},
+            request=request,
+        )
         if publish:
             event = publish_event(actor, event, request=request)
     return event
@@ -140,10 +165,16 @@ def update_event(actor, event, *, quotas=None, request=None, **fields):
         _promote(event, quotas)
         _forget_full(event.pk)
         transaction.on_commit(lambda: _forget_full(event.pk))
-        record("event.updated", actor=actor, obj=event,
-               changes={"title": [before["title"], event.title],
-                        "capacity": [before["capacity"], event.capacity]},
-               request=request)  # fmt: skip
+        record(
+            "event.updated",
+            actor=actor,
+            obj=event,
+            changes={
+                "title": [before["title"], event.title],
+                "capacity": [before["capacity"], event.capacity],
+            },
+            request=request,
+        )
     return event
 
 
@@ -165,8 +196,13 @@ def set_status(actor, event, status, *, request=None):
         event.status = status
         _forget_full(event.pk)
         transaction.on_commit(lambda: _forget_full(event.pk))
-        record("event.status", actor=actor, obj=event, changes={"status": [old, status]},
-               request=request)  # fmt: skip
+        record(
+            "event.status",
+            actor=actor,
+            obj=event,
+            changes={"status": [old, status]},
+            request=request,
+        )
     return event
 
 
@@ -184,13 +220,19 @@ def categories(event):
     # A category with no seats is not invited (it would only ever wait).
     quotas = {q.category: q.seats for q in event.quotas.all() if q.seats > 0}
     if not quotas:
-        return [{"code": c, "name": n, "quota": None, "left": total_left}
-                for c, n in CATEGORY_NAMES.items()]  # fmt: skip
+        return [
+            {"code": c, "name": n, "quota": None, "left": total_left}
+            for c, n in CATEGORY_NAMES.items()
+        ]
     return [
-        {"code": c, "name": CATEGORY_NAMES[c], "quota": seats,
-         "left": min(max(seats - confirmed.get(c, 0), 0), total_left)}
+        {
+            "code": c,
+            "name": CATEGORY_NAMES[c],
+            "quota": seats,
+            "left": min(max(seats - confirmed.get(c, 0), 0), total_left),
+        }
         for c, seats in quotas.items()
-    ]  # fmt: skip
+    ]
 
 
 def seats_left(event):
@@ -224,8 +266,15 @@ _COUNTS_SQL = (
 
 
 def _counts_params(event_id, category, phone_hash):
-    return ["confirmed", "confirmed", category, "waitlisted", phone_hash, event_id,
-            *map(str, Registration.ACTIVE)]  # fmt: skip
+    return [
+        "confirmed",
+        "confirmed",
+        category,
+        "waitlisted",
+        phone_hash,
+        event_id,
+        *map(str, Registration.ACTIVE),
+    ]
 
 
 def _counts(event_id, category, phone_hash=""):
@@ -237,19 +286,30 @@ def _counts(event_id, category, phone_hash=""):
 
 
 # The event's columns register() reads, in the model's field order (which from_db expects).
-_EVENT_FIELDS = ["id", "unit_id", "title", "capacity", "waitlist_limit", "registration_mode",
-                 "status"]  # fmt: skip
+_EVENT_FIELDS = [
+    "id",
+    "unit_id",
+    "title",
+    "capacity",
+    "waitlist_limit",
+    "registration_mode",
+    "status",
+]
 
 # One row per quota (one with NULLs when there are none); the event and the counts repeat.
 # MATERIALIZED: counted once, not once per quota row (SQLite 3.35+, PostgreSQL 12+).
-_SNAPSHOT_SQL = "".join((
-    "WITH c AS MATERIALIZED (", _COUNTS_SQL, ")"
-    " SELECT e.id, e.unit_id, e.title, e.capacity, e.waitlist_limit, e.registration_mode,"
-    " e.status, c.total, c.mine, c.waiting, c.same_phone, q.category, q.seats"
-    " FROM events_event e CROSS JOIN c"
-    " LEFT JOIN events_quota q ON q.event_id = e.id AND q.seats > 0"
-    " WHERE e.id = %s ORDER BY q.id",
-))  # fmt: skip
+_SNAPSHOT_SQL = "".join(
+    (
+        "WITH c AS MATERIALIZED (",
+        _COUNTS_SQL,
+        ")"
+        " SELECT e.id, e.unit_id, e.title, e.capacity, e.waitlist_limit, e.registration_mode,"
+        " e.status, c.total, c.mine, c.waiting, c.same_phone, q.category, q.seats"
+        " FROM events_event e CROSS JOIN c"
+        " LEFT JOIN events_quota q ON q.event_id = e.id AND q.seats > 0"
+        " WHERE e.id = %s ORDER BY q.id",
+    )
+)
 
 
 def _snapshot(event_id, category, phone_hash=""):
@@ -347,9 +407,20 @@ def check_registration(event, *, name, phone, category, consent, seats=None):
     return name, phone
 
 
-def register(event_id, *, name, phone, category, organization="", consent=False,
-             source=Registration.Source.ONLINE, actor=None, invitation_code=None,
-             request=None, limits=()):  # fmt: skip
+def register(
+    event_id,
+    *,
+    name,
+    phone,
+    category,
+    organization="",
+    consent=False,
+    source=Registration.Source.ONLINE,
+    actor=None,
+    invitation_code=None,
+    request=None,
+    limits=(),
+):
     """Register one person. Raises ValidationError (bad input) or Refused (rules).
 
     limits: (rule, value) pairs for ops.ratelimit, counted once the request goes on to the
@@ -383,17 +454,23 @@ def register(event_id, *, name, phone, category, organization="", consent=False,
         if invitation.category != category:
             category = invitation.category
             counts = _counts(event_id, category, digest)
-    name, phone = check_registration(event, name=name, phone=phone, category=category,
-                                     consent=consent, seats=quotas)  # fmt: skip
+    name, phone = check_registration(
+        event, name=name, phone=phone, category=category, consent=consent, seats=quotas
+    )
     now = timezone.now()
     # Everything that needs no seat decision happens before the lock, so the lock is held
     # for as little as possible: the duplicate check (the partial unique index is the real
     # guard), the quotas, encrypting the phone.
     approval = event.registration_mode == Event.Mode.APPROVAL and not staff and invitation is None
     registration = Registration(
-        event_id=event_id, name=name, category=category, organization=(organization or "")[:100],
-        source=source, ticket_code=_new_ticket(), consent_at=now,
-    )  # fmt: skip
+        event_id=event_id,
+        name=name,
+        category=category,
+        organization=(organization or "")[:100],
+        source=source,
+        ticket_code=_new_ticket(),
+        consent_at=now,
+    )
     registration.phone = phone
     if counts["same_phone"]:
         raise Refused("duplicate", "该手机号已报名本活动，请勿重复报名。")
@@ -406,12 +483,21 @@ def register(event_id, *, name, phone, category, organization="", consent=False,
             raise refusal
     try:
         if connection.vendor == "postgresql" and invitation is None and not approval:
-            status, sms_id = _seat_pg(event, registration, quotas, now=now, staff=staff, actor=actor,
-                              request=request)  # fmt: skip
+            status, sms_id = _seat_pg(
+                event, registration, quotas, now=now, staff=staff, actor=actor, request=request
+            )
         else:
-            status, sms_id = _seat_orm(event_id, registration, quotas, now=now, staff=staff,
-                               approval=approval, invitation=invitation, actor=actor,
-                               request=request)  # fmt: skip
+            status, sms_id = _seat_orm(
+                event_id,
+                registration,
+                quotas,
+                now=now,
+                staff=staff,
+                approval=approval,
+                invitation=invitation,
+                actor=actor,
+                request=request,
+            )
     except IntegrityError as exc:
         # The partial unique index caught a concurrent duplicate from the same phone.
         raise Refused("duplicate", "该手机号已报名本活动，请勿重复报名。") from exc
@@ -439,8 +525,7 @@ def _check_window(event, *, now, staff, invited):
         raise Refused("closed", Event.WINDOW_REASONS[state])
 
 
-def _seat_orm(event_id, registration, quotas, *, now, staff, approval, invitation, actor,
-              request):  # fmt: skip
+def _seat_orm(event_id, registration, quotas, *, now, staff, approval, invitation, actor, request):
     """Lock the event, recount, insert: the portable path (SQLite, approvals, invitations)."""
     from .invitations import accept
 
@@ -467,9 +552,14 @@ def _seat_orm(event_id, registration, quotas, *, now, staff, approval, invitatio
         registration.status = status
         registration.event = event
         registration.save()
-        record("registration.created", actor=actor, obj=registration, org=event.unit,
-               changes={"status": [None, status], "source": registration.source},
-               request=request)  # fmt: skip
+        record(
+            "registration.created",
+            actor=actor,
+            obj=registration,
+            org=event.unit,
+            changes={"status": [None, status], "source": registration.source},
+            request=request,
+        )
         if invitation is not None:
             accept(invitation, registration)
     return status, None  # the SMS is queued by the caller
@@ -497,13 +587,26 @@ def _seat_pg(event, registration, quotas, *, now, staff, actor, request):
         cursor.execute(
             "SELECT * FROM openday_register(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
             " %s, %s, %s, %s)",
-            [event.pk, category, staff, now, registration.name, registration.phone_encrypted,
-             registration.phone_hash, registration.phone_last4, registration.organization,
-             registration.source, registration.ticket_code, actor.pk if actor else None,
-             actor.get_username() if actor else "",
-             f"{registration.masked_name}（{event.pk}号活动）"[:255], client_ip(request),
-             registration.masked_phone, _confirmation(event, registration)],
-        )  # fmt: skip
+            [
+                event.pk,
+                category,
+                staff,
+                now,
+                registration.name,
+                registration.phone_encrypted,
+                registration.phone_hash,
+                registration.phone_last4,
+                registration.organization,
+                registration.source,
+                registration.ticket_code,
+                actor.pk if actor else None,
+                actor.get_username() if actor else "",
+                f"{registration.masked_name}（{event.pk}号活动）"[:255],
+                client_ip(request),
+                registration.masked_phone,
+                _confirmation(event, registration),
+            ],
+        )
         outcome, pk, total, mine, waiting, sms_id = cursor.fetchone()
     if outcome == "not_found":
         raise Event.DoesNotExist
@@ -512,8 +615,9 @@ def _seat_pg(event, registration, quotas, *, now, staff, actor, request):
     if outcome == "not_invited":
         raise Refused("quota_full", f"本活动不再邀请“{CATEGORY_NAMES[category]}”类别报名。")
     if outcome == "refused":
-        refusal = _refusal(event, category, quotas, {"total": total, "mine": mine,
-                                                     "waiting": waiting})  # fmt: skip
+        refusal = _refusal(
+            event, category, quotas, {"total": total, "mine": mine, "waiting": waiting}
+        )
         if refusal is None:  # the capacity or a quota changed since the event was read
             refusal = Refused("full", "名额已满，候补也已满。")
         _remember_full(event.pk, category, refusal)
@@ -573,8 +677,13 @@ def cancel(ticket_code, *, actor=None, request=None):
         registration.status = Registration.Status.CANCELLED
         registration.cancelled_at = timezone.now()
         registration.save(update_fields=["status", "cancelled_at"])
-        record("registration.cancelled", actor=actor, obj=registration,
-               changes={"status": [old, "cancelled"]}, request=request)  # fmt: skip
+        record(
+            "registration.cancelled",
+            actor=actor,
+            obj=registration,
+            changes={"status": [old, "cancelled"]},
+            request=request,
+        )
         _forget_full(event.pk)
         transaction.on_commit(lambda: _forget_full(event.pk))
         promoted = []
@@ -591,15 +700,21 @@ def review(actor, registration, *, approve, request=None):
         if registration.status != Registration.Status.PENDING:
             raise ValidationError("只能审核待审核的报名。")
         if approve:
-            fits, _why = _fits(event, registration.category,
-                               {q.category: q.seats for q in event.quotas.all()})  # fmt: skip
+            fits, _why = _fits(
+                event, registration.category, {q.category: q.seats for q in event.quotas.all()}
+            )
             status = Registration.Status.CONFIRMED if fits else Registration.Status.WAITLISTED
         else:
             status = Registration.Status.REJECTED
         Registration.objects.filter(pk=registration.pk).update(status=status)
         registration.status = status
-        record("registration.reviewed", actor=actor, obj=registration,
-               changes={"status": ["pending", status]}, request=request)  # fmt: skip
+        record(
+            "registration.reviewed",
+            actor=actor,
+            obj=registration,
+            changes={"status": ["pending", status]},
+            request=request,
+        )
         kind = {
             Registration.Status.CONFIRMED: "registration_approved",
             Registration.Status.WAITLISTED: "registration_waitlisted",
@@ -675,10 +790,17 @@ def send_day_before_reminders():
         place = "、".join(v.get("name", "") for v in event.venues)
         with transaction.atomic():
             queue_message(
-                OutboundMessage.Channel.SMS, registration.phone, "", kind="event_reminder",
-                params={"event": event.title, "time": f"{local.month}月{local.day}日{local:%H:%M}",
-                        "place": place, "ticket": registration.ticket_code},
-            )  # fmt: skip
+                OutboundMessage.Channel.SMS,
+                registration.phone,
+                "",
+                kind="event_reminder",
+                params={
+                    "event": event.title,
+                    "time": f"{local.month}月{local.day}日{local:%H:%M}",
+                    "place": place,
+                    "ticket": registration.ticket_code,
+                },
+            )
         sent += 1
     return sent
 

@@ -81,16 +81,24 @@ def image_info(f):
 
 
 def _chunk(kind, data):
-    return (struct.pack(">I", len(data)) + kind + data
-            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))  # fmt: skip
+    return (
+        struct.pack(">I", len(data))
+        + kind
+        + data
+        + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    )
 
 
 def rgb_png(width, height, rows):
     """An 8-bit RGB PNG from `height` scanlines of `width` RGB pixels each (bytes)."""
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     data = b"".join(b"\x00" + row for row in rows)  # filter type 0 (None) per scanline
-    return (PNG_MAGIC + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(data, 9))
-            + _chunk(b"IEND", b""))  # fmt: skip
+    return (
+        PNG_MAGIC
+        + _chunk(b"IHDR", header)
+        + _chunk(b"IDAT", zlib.compress(data, 9))
+        + _chunk(b"IEND", b"")
+    )
 
 
 class BadImage(ValueError):

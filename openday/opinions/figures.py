@@ -58,8 +58,9 @@ def counts(opinions):
 
 def _satisfaction(callbacks):
     reached = callbacks.filter(outcome=Callback.Outcome.REACHED)
-    agg = reached.aggregate(h=Avg("satisfaction_handling"), e=Avg("satisfaction_event"),
-                            n=Count("id"))  # fmt: skip
+    agg = reached.aggregate(
+        h=Avg("satisfaction_handling"), e=Avg("satisfaction_event"), n=Count("id")
+    )
     return {
         "callbacks_reached": agg["n"],
         "satisfaction": round(agg["h"], 2) if agg["h"] is not None else None,
@@ -104,8 +105,11 @@ def by(opinions, group):
         )
         .order_by("-received", label)
     )
-    sat_key = {"unit": "opinion__unit_id", "event": "opinion__event_id",
-               "campaign": "opinion__campaign_id"}[group]  # fmt: skip
+    sat_key = {
+        "unit": "opinion__unit_id",
+        "event": "opinion__event_id",
+        "campaign": "opinion__campaign_id",
+    }[group]
     sats = {
         r[sat_key]: r
         for r in Callback.objects.filter(opinion__in=opinions, outcome=Callback.Outcome.REACHED)
@@ -140,10 +144,13 @@ def by_month(opinions):
     )
     months = sorted(set(received) | set(answered))
     return [
-        {"month": m.strftime("%Y-%m"), "received": received.get(m, 0),
-         "answered": answered.get(m, 0)}
+        {
+            "month": m.strftime("%Y-%m"),
+            "received": received.get(m, 0),
+            "answered": answered.get(m, 0),
+        }
         for m in months
-    ]  # fmt: skip
+    ]
 
 
 def decisions(opinions):

@@ -69,23 +69,36 @@ class EntryForm(WhereMixin, Form):
     """One opinion typed in by staff: a forum speaker's words, a phone call, a paper card."""
 
     source = forms.ChoiceField(label="来源", choices=STAFF_SOURCES, initial="forum")
-    event = forms.TypedChoiceField(label="活动", required=False, coerce=int, empty_value=None,
-                                   help_text="座谈会上的发言请选择该活动；选择了活动时由活动所属的政务公开办受理。")  # fmt: skip
-    office = forms.TypedChoiceField(label="受理的政务公开办（不关联活动时）", required=False,
-                                    coerce=int, empty_value=None)  # fmt: skip
+    event = forms.TypedChoiceField(
+        label="活动",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text="座谈会上的发言请选择该活动；选择了活动时由活动所属的政务公开办受理。",
+    )
+    office = forms.TypedChoiceField(
+        label="受理的政务公开办（不关联活动时）", required=False, coerce=int, empty_value=None
+    )
     content = forms.CharField(
-        label="意见内容", widget=forms.Textarea(attrs={"rows": 6, "maxlength": CONTENT_LIMIT}),
+        label="意见内容",
+        widget=forms.Textarea(attrs={"rows": 6, "maxlength": CONTENT_LIMIT}),
         error_messages={"required": "请填写意见建议的内容。"},
-    )  # fmt: skip
+    )
     name = forms.CharField(label="发言人/来电人姓名（可空）", max_length=64, required=False)
-    phone = forms.CharField(label="手机号（可空）", max_length=20, required=False,
-                            widget=forms.TextInput(attrs={"type": "tel", "inputmode": "numeric"}),
-                            help_text="用于答复和回访；加密保存，页面上只显示脱敏号码。"
-                                      "请先告知对方用途并征得同意。")  # fmt: skip
+    phone = forms.CharField(
+        label="手机号（可空）",
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "numeric"}),
+        help_text="用于答复和回访；加密保存，页面上只显示脱敏号码。请先告知对方用途并征得同意。",
+    )
     category = forms.ChoiceField(label="参加人类别", choices=CATEGORY_CHOICES, required=False)
-    received_at = forms.DateTimeField(label="收到时间", input_formats=DT_FORMATS,
-                                      widget=forms.DateTimeInput(attrs=DT, format="%Y-%m-%dT%H:%M"),
-                                      error_messages={**DT_ERROR, "required": "请填写收到时间。"})  # fmt: skip
+    received_at = forms.DateTimeField(
+        label="收到时间",
+        input_formats=DT_FORMATS,
+        widget=forms.DateTimeInput(attrs=DT, format="%Y-%m-%dT%H:%M"),
+        error_messages={**DT_ERROR, "required": "请填写收到时间。"},
+    )
 
     def __init__(self, *args, events=(), offices=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -102,10 +115,12 @@ class EntryForm(WhereMixin, Form):
 
 class ImportForm(WhereMixin, Form):
     source = forms.ChoiceField(label="来源", choices=STAFF_SOURCES, initial="forum")
-    event = forms.TypedChoiceField(label="默认活动（表中“活动编号”为空的行）", required=False,
-                                   coerce=int, empty_value=None)  # fmt: skip
-    office = forms.TypedChoiceField(label="默认受理的政务公开办（不关联活动的行）", required=False,
-                                    coerce=int, empty_value=None)  # fmt: skip
+    event = forms.TypedChoiceField(
+        label="默认活动（表中“活动编号”为空的行）", required=False, coerce=int, empty_value=None
+    )
+    office = forms.TypedChoiceField(
+        label="默认受理的政务公开办（不关联活动的行）", required=False, coerce=int, empty_value=None
+    )
     file = forms.FileField(label="座谈会意见录入表（xlsx）")
 
     def __init__(self, *args, events=(), offices=(), **kwargs):
@@ -118,16 +133,27 @@ class ImportForm(WhereMixin, Form):
 
 
 class ClassifyForm(Form):
-    topic_area = forms.CharField(label="主题领域", max_length=32, required=False,
-                                 widget=forms.TextInput(attrs={"list": "topic-areas"}),
-                                 help_text="可从年度活动的主题领域中选择，也可直接填写。")  # fmt: skip
-    topic = forms.ChoiceField(label="分类", required=False,
-                              help_text="本办的意见分类；政务公开办管理员可在“分拣模型”页修改分类列表。",
-                              error_messages={"invalid_choice": "“%(value)s”不在本办的分类中，请从列表中选择。"})  # fmt: skip
-    summary = forms.CharField(label="公开摘要", max_length=200, required=False,
-                              widget=forms.Textarea(attrs={"rows": 2}),
-                              help_text="公开办理结果时显示的摘要，不写姓名、电话、门牌号等个人信息；"
-                                        "留空则显示意见原文的开头。")  # fmt: skip
+    topic_area = forms.CharField(
+        label="主题领域",
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(attrs={"list": "topic-areas"}),
+        help_text="可从年度活动的主题领域中选择，也可直接填写。",
+    )
+    topic = forms.ChoiceField(
+        label="分类",
+        required=False,
+        help_text="本办的意见分类；政务公开办管理员可在“分拣模型”页修改分类列表。",
+        error_messages={"invalid_choice": "“%(value)s”不在本办的分类中，请从列表中选择。"},
+    )
+    summary = forms.CharField(
+        label="公开摘要",
+        max_length=200,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="公开办理结果时显示的摘要，不写姓名、电话、门牌号等个人信息；"
+        "留空则显示意见原文的开头。",
+    )
 
     def __init__(self, *args, categories=(), current="", **kwargs):
         super().__init__(*args, **kwargs)
@@ -141,10 +167,17 @@ class ClassifyForm(Form):
 class CategoriesForm(Form):
     """An office's category list: a preset, or one category a line."""
 
-    preset = forms.ChoiceField(label="分类来源", widget=forms.RadioSelect, initial="custom",
-                               error_messages={"required": "请选择分类来源。"})  # fmt: skip
-    categories = forms.CharField(label="本办的意见分类（每行一个）", required=False,
-                                 widget=forms.Textarea(attrs={"rows": 12}))  # fmt: skip
+    preset = forms.ChoiceField(
+        label="分类来源",
+        widget=forms.RadioSelect,
+        initial="custom",
+        error_messages={"required": "请选择分类来源。"},
+    )
+    categories = forms.CharField(
+        label="本办的意见分类（每行一个）",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 12}),
+    )
 
     def __init__(self, *args, presets=(), limits=(2, 30, 20), **kwargs):
         super().__init__(*args, **kwargs)
@@ -155,17 +188,29 @@ class CategoriesForm(Form):
 
 
 class AssignForm(Form):
-    unit = forms.TypedChoiceField(label="责任单位", coerce=int, empty_value=None,
-                                  error_messages={"required": "请选择责任单位。"})  # fmt: skip
-    assignee = forms.TypedChoiceField(label="责任人（可由单位稍后指定）", required=False, coerce=int,
-                                      empty_value=None)  # fmt: skip
-    due_days = forms.IntegerField(label="办理期限（工作日）", required=False, min_value=1,
-                                  max_value=90, error_messages={
-                                      "min_value": "办理期限应在1到90个工作日之间。",
-                                      "max_value": "办理期限应在1到90个工作日之间。",
-                                      "invalid": "请填写工作日天数。"})  # fmt: skip
-    reason = forms.CharField(label="改派原因", max_length=200, required=False,
-                             help_text="更换责任单位或责任人时必填。")  # fmt: skip
+    unit = forms.TypedChoiceField(
+        label="责任单位",
+        coerce=int,
+        empty_value=None,
+        error_messages={"required": "请选择责任单位。"},
+    )
+    assignee = forms.TypedChoiceField(
+        label="责任人（可由单位稍后指定）", required=False, coerce=int, empty_value=None
+    )
+    due_days = forms.IntegerField(
+        label="办理期限（工作日）",
+        required=False,
+        min_value=1,
+        max_value=90,
+        error_messages={
+            "min_value": "办理期限应在1到90个工作日之间。",
+            "max_value": "办理期限应在1到90个工作日之间。",
+            "invalid": "请填写工作日天数。",
+        },
+    )
+    reason = forms.CharField(
+        label="改派原因", max_length=200, required=False, help_text="更换责任单位或责任人时必填。"
+    )
 
     def __init__(self, *args, units=(), people=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -176,40 +221,63 @@ class AssignForm(Form):
 
 
 class AnswerForm(Form):
-    decision = forms.ChoiceField(label="采纳情况", choices=Opinion.Decision.choices, required=False,
-                                 widget=forms.RadioSelect)  # fmt: skip
-    answer = forms.CharField(label="答复内容", required=False,
-                             widget=forms.Textarea(attrs={"rows": 6, "maxlength": 5000}),
-                             help_text="选择“解释说明（未采纳）”时，请写明未采纳的理由。")  # fmt: skip
+    decision = forms.ChoiceField(
+        label="采纳情况", choices=Opinion.Decision.choices, required=False, widget=forms.RadioSelect
+    )
+    answer = forms.CharField(
+        label="答复内容",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "maxlength": 5000}),
+        help_text="选择“解释说明（未采纳）”时，请写明未采纳的理由。",
+    )
 
 
 class StepForm(Form):
     description = forms.CharField(label="整改措施", max_length=300, required=False)
-    planned_date = forms.DateField(label="计划完成日期", required=False,
-                                   widget=forms.DateInput(attrs=DATE), error_messages=DATE_ERROR)  # fmt: skip
+    planned_date = forms.DateField(
+        label="计划完成日期",
+        required=False,
+        widget=forms.DateInput(attrs=DATE),
+        error_messages=DATE_ERROR,
+    )
 
 
 class StepDoneForm(Form):
     step = forms.IntegerField(widget=forms.HiddenInput)
-    done_date = forms.DateField(label="实际完成日期", required=False,
-                                widget=forms.DateInput(attrs=DATE), error_messages=DATE_ERROR)  # fmt: skip
+    done_date = forms.DateField(
+        label="实际完成日期",
+        required=False,
+        widget=forms.DateInput(attrs=DATE),
+        error_messages=DATE_ERROR,
+    )
 
 
 class EvidenceForm(Form):
     step = forms.IntegerField(widget=forms.HiddenInput)
-    file = forms.FileField(label="佐证材料（JPG、PNG 或 PDF，不超过 10 MB）",
-                           widget=forms.ClearableFileInput(
-                               attrs={"accept": "image/jpeg,image/png,application/pdf"}),
-                           error_messages={"required": "请选择要上传的文件。",
-                                           "empty": "上传的文件是空的。"})  # fmt: skip
+    file = forms.FileField(
+        label="佐证材料（JPG、PNG 或 PDF，不超过 10 MB）",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,application/pdf"}),
+        error_messages={"required": "请选择要上传的文件。", "empty": "上传的文件是空的。"},
+    )
 
 
 class ReviewForm(Form):
-    outcome = forms.ChoiceField(label="审核结果", widget=forms.RadioSelect, choices=[
-        ("approve", "审核通过"), ("publish", "审核通过并公开"), ("return", "退回修改"),
-    ], error_messages={"required": "请选择审核结果。"})  # fmt: skip
-    note = forms.CharField(label="审核意见", required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                           help_text="退回修改时必填。")  # fmt: skip
+    outcome = forms.ChoiceField(
+        label="审核结果",
+        widget=forms.RadioSelect,
+        choices=[
+            ("approve", "审核通过"),
+            ("publish", "审核通过并公开"),
+            ("return", "退回修改"),
+        ],
+        error_messages={"required": "请选择审核结果。"},
+    )
+    note = forms.CharField(
+        label="审核意见",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="退回修改时必填。",
+    )
 
 
 class UnpublishForm(Form):
@@ -217,10 +285,12 @@ class UnpublishForm(Form):
 
 
 class MergeForm(Form):
-    codes = forms.CharField(label="要合并进来的意见的查询码", max_length=500,
-                            error_messages={"required": "请填写要合并的意见的查询码。"},
-                            help_text="多个查询码用空格或逗号分隔。被合并的意见随本条办理，"
-                                      "办结时会通知每一位提出人。")  # fmt: skip
+    codes = forms.CharField(
+        label="要合并进来的意见的查询码",
+        max_length=500,
+        error_messages={"required": "请填写要合并的意见的查询码。"},
+        help_text="多个查询码用空格或逗号分隔。被合并的意见随本条办理，办结时会通知每一位提出人。",
+    )
 
     def clean_codes(self):
         text = self.cleaned_data["codes"]
@@ -233,9 +303,12 @@ class MergeForm(Form):
 
 
 class SplitForm(Form):
-    parts = forms.CharField(label="拆分后的各条意见", widget=forms.Textarea(attrs={"rows": 6}),
-                            error_messages={"required": "请填写拆分后的内容。"},
-                            help_text="每段（每行）一条，至少两条。第一条保留原查询码，其余各条生成新的查询码。")  # fmt: skip
+    parts = forms.CharField(
+        label="拆分后的各条意见",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": "请填写拆分后的内容。"},
+        help_text="每段（每行）一条，至少两条。第一条保留原查询码，其余各条生成新的查询码。",
+    )
 
     def clean_parts(self):
         return [line.strip() for line in self.cleaned_data["parts"].splitlines() if line.strip()]
@@ -246,23 +319,38 @@ class SplitForm(Form):
 
 class CallbackForm(Form):
     outcome = forms.ChoiceField(
-        label="回访结果", widget=forms.RadioSelect, required=False,
+        label="回访结果",
+        widget=forms.RadioSelect,
+        required=False,
         choices=[(v, label) for v, label in Callback.Outcome.choices if v != Callback.Outcome.TODO],
-    )  # fmt: skip
+    )
     satisfaction_handling = forms.TypedChoiceField(
-        label="对意见办理的满意度（1–5分，5分最满意）", required=False, coerce=int,
-        empty_value=None, widget=forms.RadioSelect, choices=SATISFACTION_CHOICES,
-    )  # fmt: skip
+        label="对意见办理的满意度（1–5分，5分最满意）",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        widget=forms.RadioSelect,
+        choices=SATISFACTION_CHOICES,
+    )
     satisfaction_event = forms.TypedChoiceField(
-        label="对活动的满意度（1–5分，5分最满意）", required=False, coerce=int, empty_value=None,
-        widget=forms.RadioSelect, choices=SATISFACTION_CHOICES,
-    )  # fmt: skip
-    notes = forms.CharField(label="回访记录", required=False, max_length=2000,
-                            widget=forms.Textarea(attrs={"rows": 3}))  # fmt: skip
-    retry_at = forms.DateTimeField(label="再次回访时间（无人接听时）", required=False,
-                                   input_formats=DT_FORMATS, widget=forms.DateTimeInput(attrs=DT),
-                                   error_messages=DT_ERROR,
-                                   help_text="不填则默认一天后再打。")  # fmt: skip
+        label="对活动的满意度（1–5分，5分最满意）",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        widget=forms.RadioSelect,
+        choices=SATISFACTION_CHOICES,
+    )
+    notes = forms.CharField(
+        label="回访记录", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    retry_at = forms.DateTimeField(
+        label="再次回访时间（无人接听时）",
+        required=False,
+        input_formats=DT_FORMATS,
+        widget=forms.DateTimeInput(attrs=DT),
+        error_messages=DT_ERROR,
+        help_text="不填则默认一天后再打。",
+    )
 
 
 # --- Forum notes from a spreadsheet ------------------------------------------------------------
@@ -398,16 +486,31 @@ def read_workbook(data, *, source, events, default_event=None, default_office=No
         received_at, problem = _received(values[5], event)
         if problem:
             reasons.append(problem)
-        errors = check_submission(content=content, name=name, phone=phone, anonymous=False,
-                                  consent=False, category="", public=False)  # fmt: skip
+        errors = check_submission(
+            content=content,
+            name=name,
+            phone=phone,
+            anonymous=False,
+            consent=False,
+            category="",
+            public=False,
+        )
         reasons.extend(errors.values())
         if reasons:
             result.errors.append(RowError(n, "；".join(r.rstrip("。") for r in reasons)))
         else:
-            result.rows.append({
-                "content": content, "source": source, "event": event, "office": office,
-                "name": name, "phone": phone, "category": category, "received_at": received_at,
-            })  # fmt: skip
+            result.rows.append(
+                {
+                    "content": content,
+                    "source": source,
+                    "event": event,
+                    "office": office,
+                    "name": name,
+                    "phone": phone,
+                    "category": category,
+                    "received_at": received_at,
+                }
+            )
     if not result.errors and not result.rows:
         result.errors.append(RowError(0, "文件中没有意见数据。"))
     if result.errors:

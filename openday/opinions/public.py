@@ -104,8 +104,10 @@ def _final(opinion):
 
 
 def _steps(opinion):
-    return [{"description": s.description, "planned_date": s.planned_date, "done_date": s.done_date}
-            for s in opinion.steps.all()]  # fmt: skip
+    return [
+        {"description": s.description, "planned_date": s.planned_date, "done_date": s.done_date}
+        for s in opinion.steps.all()
+    ]
 
 
 def progress(opinion):
@@ -190,8 +192,9 @@ def board_scope(event_id=None, campaign_id=None):
 def board_summary(qs):
     rows = qs.order_by().values("decision").annotate(n=Count("id"))
     counts = {row["decision"]: row["n"] for row in rows}
-    decisions = [{"code": code, "label": label, "count": counts.get(code, 0)}
-                 for code, label in D.choices]  # fmt: skip
+    decisions = [
+        {"code": code, "label": label, "count": counts.get(code, 0)} for code, label in D.choices
+    ]
     return {"total": sum(counts.values()), "decisions": decisions}
 
 
@@ -215,8 +218,11 @@ def board_row(o):
         latest = pending[0]
     latest_step = None
     if latest is not None:
-        latest_step = {"description": latest.description, "planned_date": latest.planned_date,
-                       "done_date": latest.done_date}  # fmt: skip
+        latest_step = {
+            "description": latest.description,
+            "planned_date": latest.planned_date,
+            "done_date": latest.done_date,
+        }
     return {
         "id": o.pk,
         "short": public_short(o),

@@ -110,13 +110,34 @@ def check_submission(*, content, name, phone, anonymous, consent, category, publ
     return errors
 
 
-def submit_opinion(*, content, source, office=None, event=None, name="", phone="",
-                   anonymous=False, consent=False, category="", actor=None, topic_area="",
-                   survey_response=None, received_at=None, request=None):  # fmt: skip
+def submit_opinion(
+    *,
+    content,
+    source,
+    office=None,
+    event=None,
+    name="",
+    phone="",
+    anonymous=False,
+    consent=False,
+    category="",
+    actor=None,
+    topic_area="",
+    survey_response=None,
+    received_at=None,
+    request=None,
+):
     """A new opinion from any channel; returns it with its tracking code."""
     public = source in (Opinion.Source.ONLINE, Opinion.Source.API)
-    errors = check_submission(content=content, name=name, phone=phone, anonymous=anonymous,
-                              consent=consent, category=category, public=public)  # fmt: skip
+    errors = check_submission(
+        content=content,
+        name=name,
+        phone=phone,
+        anonymous=anonymous,
+        consent=consent,
+        category=category,
+        public=public,
+    )
     if office is None and event is not None:
         office = office_of(event.unit)
     if office is None:
@@ -124,12 +145,18 @@ def submit_opinion(*, content, source, office=None, event=None, name="", phone="
     if errors:
         raise ValidationError(errors)
     opinion = Opinion(
-        source=source, content=content.strip(), office=office, event=event,
-        campaign=event.campaign if event is not None else None, category=category or "",
-        anonymous=anonymous, topic_area=topic_area or (event.topic_area if event else ""),
-        survey_response=survey_response, created_by=actor,
+        source=source,
+        content=content.strip(),
+        office=office,
+        event=event,
+        campaign=event.campaign if event is not None else None,
+        category=category or "",
+        anonymous=anonymous,
+        topic_area=topic_area or (event.topic_area if event else ""),
+        survey_response=survey_response,
+        created_by=actor,
         received_at=received_at or timezone.now(),
-    )  # fmt: skip
+    )
     if not anonymous:
         opinion.name = (name or "").strip()
         if phone:
@@ -147,8 +174,12 @@ def submit_opinion(*, content, source, office=None, event=None, name="", phone="
             opinion.pk = None  # a tracking-code collision: draw again
     else:  # pragma: no cover - 32^10 codes
         raise RuntimeError("could not draw a free tracking code")
-    notify_org(office, "收到新的意见建议", f"{opinion.tracking_code}：{opinion.short[:40]}",
-               link=f"/staff/opinions/{opinion.pk}/")  # fmt: skip
+    notify_org(
+        office,
+        "收到新的意见建议",
+        f"{opinion.tracking_code}：{opinion.short[:40]}",
+        link=f"/staff/opinions/{opinion.pk}/",
+    )
     return opinion
 
 
@@ -160,12 +191,19 @@ def opinion_from_answer(actor, answer, *, request=None):
     if existing is not None:
         return existing
     return submit_opinion(
-        content=answer.text, source=Opinion.Source.SURVEY, event=survey.event,
+        content=answer.text,
+        source=Opinion.Source.SURVEY,
+        event=survey.event,
         office=office_of(survey.org) if survey.event is None else None,
-        name=response.name, phone=response.phone if response.phone_encrypted else "",
-        anonymous=survey.anonymous, category=response.category, actor=actor,
-        survey_response=response, received_at=response.submitted_at, request=request,
-    )  # fmt: skip
+        name=response.name,
+        phone=response.phone if response.phone_encrypted else "",
+        anonymous=survey.anonymous,
+        category=response.category,
+        actor=actor,
+        survey_response=response,
+        received_at=response.submitted_at,
+        request=request,
+    )
 
 
 def lookup(tracking_code, phone_tail):
@@ -229,8 +267,13 @@ def merge(actor, target, others, *, request=None):
             # Those merged into o before now follow target too, so no one is left a step away.
             Opinion.objects.filter(merged_into=o).update(merged_into=target)
             _log("opinion.merged", actor, o, request, 合并到=target.tracking_code)
-        _log("opinion.merged", actor, target, request,
-             合并了="、".join(o.tracking_code for o in others))  # fmt: skip
+        _log(
+            "opinion.merged",
+            actor,
+            target,
+            request,
+            合并了="、".join(o.tracking_code for o in others),
+        )
         if target.status == S.PUBLISHED:
             # Late duplicates of a matter already answered hear the published result now.
             for o in others:
@@ -260,17 +303,31 @@ def split(actor, opinion, parts, *, request=None):
         opinion.save(update_fields=["content", "updated_at"])
         for text in parts[1:]:
             new = submit_opinion(
-                content=text, source=opinion.source, office=opinion.office, event=opinion.event,
-                name=opinion.name, phone=opinion.phone if opinion.phone_encrypted else "",
-                anonymous=opinion.anonymous, category=opinion.category, actor=actor,
-                received_at=opinion.received_at, request=request, consent=True,
-            )  # fmt: skip
+                content=text,
+                source=opinion.source,
+                office=opinion.office,
+                event=opinion.event,
+                name=opinion.name,
+                phone=opinion.phone if opinion.phone_encrypted else "",
+                anonymous=opinion.anonymous,
+                category=opinion.category,
+                actor=actor,
+                received_at=opinion.received_at,
+                request=request,
+                consent=True,
+            )
             new.split_from = opinion
             new.consent_at = opinion.consent_at
             new.save(update_fields=["split_from", "consent_at"])
             made.append(new)
-        _log("opinion.split", actor, opinion, request, 原文=original,
-             拆出="、".join(m.tracking_code for m in made))  # fmt: skip
+        _log(
+            "opinion.split",
+            actor,
+            opinion,
+            request,
+            原文=original,
+            拆出="、".join(m.tracking_code for m in made),
+        )
     return made
 
 
@@ -300,8 +357,9 @@ def handlers_of(unit):
 
 
 @_locked
-def assign(actor, opinion, *, unit, assignee=None, due_days=None, reason="", today=None,
-           request=None):  # fmt: skip
+def assign(
+    actor, opinion, *, unit, assignee=None, due_days=None, reason="", today=None, request=None
+):
     """认领/交办: a responsible unit, a named person (now or later by the unit) and a due date."""
     from openday.workdays.services import add_working_days
 
@@ -321,8 +379,11 @@ def assign(actor, opinion, *, unit, assignee=None, due_days=None, reason="", tod
         raise ValidationError({"reason": "改派时请写明原因。"})
     if due_days is not None and not 1 <= due_days <= 90:
         raise ValidationError({"due_days": "办理期限应在1到90个工作日之间。"})
-    before = {"责任单位": str(opinion.unit or ""), "责任人": str(opinion.assignee or ""),
-              "办理期限": str(opinion.due_date or "")}  # fmt: skip
+    before = {
+        "责任单位": str(opinion.unit or ""),
+        "责任人": str(opinion.assignee or ""),
+        "办理期限": str(opinion.due_date or ""),
+    }
     today = today or timezone.localdate()
     if opinion.due_date is None or due_days is not None or reassigning:
         due = add_working_days(today, due_days or due_days_for(opinion))
@@ -336,15 +397,27 @@ def assign(actor, opinion, *, unit, assignee=None, due_days=None, reason="", tod
     opinion.assigned_at = timezone.now()
     opinion.reminded_at = opinion.escalated_at = None
     opinion.save()
-    after = {"责任单位": str(opinion.unit or ""), "责任人": str(opinion.assignee or ""),
-             "办理期限": str(opinion.due_date or "")}  # fmt: skip
+    after = {
+        "责任单位": str(opinion.unit or ""),
+        "责任人": str(opinion.assignee or ""),
+        "办理期限": str(opinion.due_date or ""),
+    }
     changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
     if reason:
         changes["原因"] = reason.strip()
-    _log("opinion.reassigned" if reassigning else "opinion.assigned", actor, opinion, request,
-         **changes)  # fmt: skip
-    notify_org(unit, "交办意见建议", f"{opinion.tracking_code}，请于{opinion.due_date:%m月%d日}前答复",
-               link=f"/staff/opinions/{opinion.pk}/")  # fmt: skip
+    _log(
+        "opinion.reassigned" if reassigning else "opinion.assigned",
+        actor,
+        opinion,
+        request,
+        **changes,
+    )
+    notify_org(
+        unit,
+        "交办意见建议",
+        f"{opinion.tracking_code}，请于{opinion.due_date:%m月%d日}前答复",
+        link=f"/staff/opinions/{opinion.pk}/",
+    )
     return opinion
 
 
@@ -373,11 +446,21 @@ def answer(actor, opinion, *, text, decision, request=None):
     opinion.answer, opinion.decision = text, decision
     opinion.status, opinion.answered_at, opinion.answered_by = S.ANSWERED, timezone.now(), actor
     opinion.save()
-    _log("opinion.answered", actor, opinion, request,
-         答复=[before["答复"], text], 采纳情况=[before["采纳情况"], opinion.get_decision_display()])  # fmt: skip
+    _log(
+        "opinion.answered",
+        actor,
+        opinion,
+        request,
+        答复=[before["答复"], text],
+        采纳情况=[before["采纳情况"], opinion.get_decision_display()],
+    )
     if opinion.unit_id:
-        notify_org(opinion.unit, "意见答复待审核", opinion.tracking_code,
-                   link=f"/staff/opinions/{opinion.pk}/")  # fmt: skip
+        notify_org(
+            opinion.unit,
+            "意见答复待审核",
+            opinion.tracking_code,
+            link=f"/staff/opinions/{opinion.pk}/",
+        )
     return opinion
 
 
@@ -391,10 +474,20 @@ def add_step(actor, opinion, *, description, planned_date, request=None):
         raise ValidationError(errors)
     if opinion.status in (S.NEW, S.MERGED):
         raise Refused("请先交办，再填写整改措施。")
-    step = RectificationStep.objects.create(opinion=opinion, description=description.strip()[:300],
-                                            planned_date=planned_date, created_by=actor)  # fmt: skip
-    _log("opinion.step_added", actor, opinion, request, 整改措施=step.description,
-         计划完成=str(planned_date))  # fmt: skip
+    step = RectificationStep.objects.create(
+        opinion=opinion,
+        description=description.strip()[:300],
+        planned_date=planned_date,
+        created_by=actor,
+    )
+    _log(
+        "opinion.step_added",
+        actor,
+        opinion,
+        request,
+        整改措施=step.description,
+        计划完成=str(planned_date),
+    )
     return step
 
 
@@ -405,8 +498,14 @@ def complete_step(actor, step, *, done_date, request=None):
         raise ValidationError({"done_date": "实际完成日期不能晚于今天。"})
     step.done_date = done_date
     step.save(update_fields=["done_date"])
-    _log("opinion.step_done", actor, step.opinion, request, 整改措施=step.description,
-         实际完成=str(done_date))  # fmt: skip
+    _log(
+        "opinion.step_done",
+        actor,
+        step.opinion,
+        request,
+        整改措施=step.description,
+        实际完成=str(done_date),
+    )
     return step
 
 
@@ -419,11 +518,22 @@ def add_evidence(actor, step, upload, *, request=None):
     content_type = next((t for magic, t in EVIDENCE_TYPES.items() if head.startswith(magic)), None)
     if content_type is None:
         raise ValidationError({"file": "只能上传照片（JPG、PNG）或 PDF 文件。"})
-    evidence = Evidence.objects.create(step=step, file=upload, name=upload.name[:200],
-                                       content_type=content_type, size=upload.size,
-                                       uploaded_by=actor)  # fmt: skip
-    _log("opinion.evidence_added", actor, step.opinion, request, 整改措施=step.description,
-         文件=evidence.name)  # fmt: skip
+    evidence = Evidence.objects.create(
+        step=step,
+        file=upload,
+        name=upload.name[:200],
+        content_type=content_type,
+        size=upload.size,
+        uploaded_by=actor,
+    )
+    _log(
+        "opinion.evidence_added",
+        actor,
+        step.opinion,
+        request,
+        整改措施=step.description,
+        文件=evidence.name,
+    )
     return evidence
 
 
@@ -438,13 +548,22 @@ def review(actor, opinion, *, approve, note="", publish=False, request=None):
     opinion.status = S.APPROVED if approve else S.RETURNED
     opinion.review_note, opinion.reviewed_at, opinion.reviewed_by = note, timezone.now(), actor
     opinion.save()
-    _log("opinion.approved" if approve else "opinion.returned", actor, opinion, request,
-         审核意见=note)  # fmt: skip
+    _log(
+        "opinion.approved" if approve else "opinion.returned",
+        actor,
+        opinion,
+        request,
+        审核意见=note,
+    )
     if approve and publish:
         publish_result(actor, opinion, request=request)
     elif not approve and opinion.assignee_id:
-        notify_org(opinion.unit, "意见答复被退回修改", f"{opinion.tracking_code}：{note}",
-                   link=f"/staff/opinions/{opinion.pk}/")  # fmt: skip
+        notify_org(
+            opinion.unit,
+            "意见答复被退回修改",
+            f"{opinion.tracking_code}：{note}",
+            link=f"/staff/opinions/{opinion.pk}/",
+        )
     return opinion
 
 
@@ -503,8 +622,12 @@ def remind_and_escalate(today=None):
         due_date__lte=soon, due_date__gte=today, reminded_at=None
     ).select_related("unit"):
         if Opinion.objects.filter(pk=o.pk, reminded_at=None).update(reminded_at=now) and o.unit:
-            notify_org(o.unit, "意见建议即将到期", f"{o.tracking_code} 请于{o.due_date:%m月%d日}前答复",
-                       link=f"/staff/opinions/{o.pk}/")  # fmt: skip
+            notify_org(
+                o.unit,
+                "意见建议即将到期",
+                f"{o.tracking_code} 请于{o.due_date:%m月%d日}前答复",
+                link=f"/staff/opinions/{o.pk}/",
+            )
             reminded += 1
     for o in waiting.filter(due_date__lt=today, escalated_at=None).select_related("unit", "office"):
         if Opinion.objects.filter(pk=o.pk, escalated_at=None).update(escalated_at=now):
@@ -535,22 +658,37 @@ def build_call_list(actor, *, event=None, org=None, request=None):
         scope_org = org
     for o in opinions:
         _, created = Callback.objects.get_or_create(
-            opinion=o, phone_hash=o.phone_hash,
-            defaults={"org": event.unit if event is not None else (o.unit or o.office),
-                      "event": o.event, "name": o.name,
-                      "phone_encrypted": o.phone_encrypted},
-        )  # fmt: skip
+            opinion=o,
+            phone_hash=o.phone_hash,
+            defaults={
+                "org": event.unit if event is not None else (o.unit or o.office),
+                "event": o.event,
+                "name": o.name,
+                "phone_encrypted": o.phone_encrypted,
+            },
+        )
         made += created
     if event is not None:
         for r in event.registrations.exclude(checked_in_at=None).exclude(phone_encrypted=""):
             _, created = Callback.objects.get_or_create(
-                event=event, opinion=None, phone_hash=r.phone_hash,
-                defaults={"org": event.unit, "registration": r, "name": r.name,
-                          "phone_encrypted": r.phone_encrypted},
-            )  # fmt: skip
+                event=event,
+                opinion=None,
+                phone_hash=r.phone_hash,
+                defaults={
+                    "org": event.unit,
+                    "registration": r,
+                    "name": r.name,
+                    "phone_encrypted": r.phone_encrypted,
+                },
+            )
             made += created
-    record("callback.list_built", actor=actor, org=scope_org, request=request,
-           changes={"新增": made, "活动": event.title if event else ""})  # fmt: skip
+    record(
+        "callback.list_built",
+        actor=actor,
+        org=scope_org,
+        request=request,
+        changes={"新增": made, "活动": event.title if event else ""},
+    )
     return made
 
 
@@ -560,13 +698,24 @@ def reveal_phone(actor, callback, *, request=None):
     return callback.phone
 
 
-def log_call(actor, callback, *, outcome, satisfaction_handling=None, satisfaction_event=None,
-             notes="", retry_at=None, request=None):  # fmt: skip
+def log_call(
+    actor,
+    callback,
+    *,
+    outcome,
+    satisfaction_handling=None,
+    satisfaction_event=None,
+    notes="",
+    retry_at=None,
+    request=None,
+):
     errors = {}
     if outcome not in Callback.Outcome.values or outcome == Callback.Outcome.TODO:
         errors["outcome"] = "请选择回访结果。"
-    for field, value in (("satisfaction_handling", satisfaction_handling),
-                         ("satisfaction_event", satisfaction_event)):  # fmt: skip
+    for field, value in (
+        ("satisfaction_handling", satisfaction_handling),
+        ("satisfaction_event", satisfaction_event),
+    ):
         if value is not None and value not in SATISFACTION:
             errors[field] = "满意度请选择1到5分。"
     if outcome != Callback.Outcome.REACHED and (satisfaction_handling or satisfaction_event):
@@ -582,9 +731,17 @@ def log_call(actor, callback, *, outcome, satisfaction_handling=None, satisfacti
     callback.retry_at = retry_at if outcome == Callback.Outcome.NO_ANSWER else None
     callback.caller, callback.called_at = actor, timezone.now()
     callback.save()
-    record("callback.logged", actor=actor, obj=callback, request=request,
-           changes={"结果": callback.get_outcome_display(),
-                    "办理满意度": satisfaction_handling, "活动满意度": satisfaction_event})  # fmt: skip
+    record(
+        "callback.logged",
+        actor=actor,
+        obj=callback,
+        request=request,
+        changes={
+            "结果": callback.get_outcome_display(),
+            "办理满意度": satisfaction_handling,
+            "活动满意度": satisfaction_event,
+        },
+    )
     return callback
 
 

@@ -15,5 +15,13 @@ def retrain_office_model(office_id, target):
     if office is None:
         return None
     row = retrain(office, target)
-    return None if row is None else {"model": row.pk, "active": row.active,
-                                     "score_new": row.score_new, "score_old": row.score_old}  # fmt: skip
+    return (
+        None
+        if row is None
+        else {
+            "model": row.pk,
+            "active": row.active,
+            "score_new": row.score_new,
+            "score_old": row.score_old,
+        }
+    )

@@ -118,8 +118,11 @@ def suggest_category(opinion, top=3):
 
 
 def units_under(office):
-    return list(Org.objects.filter(path__startswith=office.path, kind=Org.Kind.UNIT, is_active=True)
-                .order_by("path"))  # fmt: skip
+    return list(
+        Org.objects.filter(
+            path__startswith=office.path, kind=Org.Kind.UNIT, is_active=True
+        ).order_by("path")
+    )
 
 
 def suggest_unit(opinion, top=3):
@@ -146,10 +149,16 @@ def suggest_unit(opinion, top=3):
 def record_label(actor, opinion, target, value, *, suggested="", confidence=None):
     """Staff decided value for opinion (accepting the suggestion or correcting it)."""
     TriageLabel.objects.update_or_create(
-        opinion=opinion, target=target,
-        defaults={"office": opinion.office, "value": str(value)[:64], "suggested": suggested[:64],
-                  "confidence": confidence, "by": actor},
-    )  # fmt: skip
+        opinion=opinion,
+        target=target,
+        defaults={
+            "office": opinion.office,
+            "value": str(value)[:64],
+            "suggested": suggested[:64],
+            "confidence": confidence,
+            "by": actor,
+        },
+    )
     # Counted from the last training (kept or not), as the models page counts them.
     last = _last_trained(opinion.office, target)
     since = labels_for(opinion.office, target)
@@ -251,17 +260,33 @@ def retrain(office, target, *, actor=None, seed=2026):
         new = engine.TextClassifier().fit([t for t, _v, _at in data], [v for _t, v, _at in data])
     with transaction.atomic():
         row = TriageModel.objects.create(
-            office=office, target=target, data=new.to_bytes(), labels=sorted(labels),
-            examples=len(data), score_new=score_new, score_old=score_old, held_back=len(test),
+            office=office,
+            target=target,
+            data=new.to_bytes(),
+            labels=sorted(labels),
+            examples=len(data),
+            score_new=score_new,
+            score_old=score_old,
+            held_back=len(test),
             active=better,
-        )  # fmt: skip
+        )
         if better:
             TriageModel.objects.filter(office=office, target=target, active=True).exclude(
                 pk=row.pk
             ).update(active=False)
-        record("triage.retrained", actor=actor, obj=row, org=office,
-               changes={"对象": row.get_target_display(), "样本": len(data), "新模型": score_new,
-                        "原模型": score_old, "启用": "是" if better else "否（成绩不如原模型）"})  # fmt: skip
+        record(
+            "triage.retrained",
+            actor=actor,
+            obj=row,
+            org=office,
+            changes={
+                "对象": row.get_target_display(),
+                "样本": len(data),
+                "新模型": score_new,
+                "原模型": score_old,
+                "启用": "是" if better else "否（成绩不如原模型）",
+            },
+        )
     return row
 
 
@@ -336,8 +361,12 @@ def categories_from(office, preset, text):
         return split_lines(text)
     values = preset_categories(office, preset)
     if not values:
-        raise ValidationError({"preset": "本办还没有年度活动，无法使用“本年度活动的主题领域”；"
-                                         "请选择其他来源，或在下面逐行填写分类。"})  # fmt: skip
+        raise ValidationError(
+            {
+                "preset": "本办还没有年度活动，无法使用“本年度活动的主题领域”；"
+                "请选择其他来源，或在下面逐行填写分类。"
+            }
+        )
     return values
 
 
@@ -384,8 +413,14 @@ def set_categories(actor, office, categories, *, request=None):
             changes["新增"] = "、".join(added)
         if removed:
             changes["删除"] = "、".join(removed)
-        record("triage.settings_changed", actor=actor, obj=row, org=office, changes=changes,
-               request=request)  # fmt: skip
+        record(
+            "triage.settings_changed",
+            actor=actor,
+            obj=row,
+            org=office,
+            changes=changes,
+            request=request,
+        )
     return row
 
 
@@ -452,8 +487,14 @@ def request_retrain(actor, office, target, *, request=None):
 
     office_id = office.pk
     with transaction.atomic():
-        record("triage.retrain_requested", actor=actor, obj=office, org=office,
-               changes={"对象": target.label, "样本": state["labels"]}, request=request)  # fmt: skip
+        record(
+            "triage.retrain_requested",
+            actor=actor,
+            obj=office,
+            org=office,
+            changes={"对象": target.label, "样本": state["labels"]},
+            request=request,
+        )
         transaction.on_commit(lambda: retrain_office_model.enqueue(office_id, target.value))
     return True
 

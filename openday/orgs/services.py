@@ -32,8 +32,18 @@ KIND_PARENT_HINT = {
     Org.Kind.DEPARTMENT: "部门的上级必须是单位或部门",
 }
 
-ORG_FIELDS = ["name", "short_name", "kind", "parent", "region", "contact_name",
-              "contact_phone", "email", "doc_code", "is_active"]  # fmt: skip
+ORG_FIELDS = [
+    "name",
+    "short_name",
+    "kind",
+    "parent",
+    "region",
+    "contact_name",
+    "contact_phone",
+    "email",
+    "doc_code",
+    "is_active",
+]
 REGION_FIELDS = ["name", "code", "level", "parent"]
 
 
@@ -128,8 +138,14 @@ def save_region(actor, *, instance=None, request=None, **fields):
     with transaction.atomic():
         if instance is None:
             region = Region.objects.create(**data)
-            record("region.created", actor=access.user, obj=region, org=org,
-                   changes=diff({}, _snapshot(region, REGION_FIELDS)), request=request)  # fmt: skip
+            record(
+                "region.created",
+                actor=access.user,
+                obj=region,
+                org=org,
+                changes=diff({}, _snapshot(region, REGION_FIELDS)),
+                request=request,
+            )
             return region
         before = _snapshot(instance, REGION_FIELDS)
         for key, value in data.items():
@@ -137,13 +153,31 @@ def save_region(actor, *, instance=None, request=None, **fields):
         instance.save()
         changes = diff(before, _snapshot(instance, REGION_FIELDS))
         if changes:
-            record("region.updated", actor=access.user, obj=instance, org=org, changes=changes,
-                   request=request)  # fmt: skip
+            record(
+                "region.updated",
+                actor=access.user,
+                obj=instance,
+                org=org,
+                changes=changes,
+                request=request,
+            )
         return instance
 
 
-def check_org(*, name, kind, parent, short_name="", region=None, contact_name="",
-              contact_phone="", email="", doc_code="", is_active=True, instance=None):  # fmt: skip
+def check_org(
+    *,
+    name,
+    kind,
+    parent,
+    short_name="",
+    region=None,
+    contact_name="",
+    contact_phone="",
+    email="",
+    doc_code="",
+    is_active=True,
+    instance=None,
+):
     errors = {}
     name = (name or "").strip()
     doc_code = (doc_code or "").strip()
@@ -185,11 +219,17 @@ def check_org(*, name, kind, parent, short_name="", region=None, contact_name=""
     if errors:
         raise ValidationError(errors)
     return {
-        "name": name, "kind": kind, "parent": parent, "short_name": (short_name or "").strip(),
-        "region": region, "contact_name": (contact_name or "").strip(),
-        "contact_phone": contact_phone, "email": email, "doc_code": doc_code,
+        "name": name,
+        "kind": kind,
+        "parent": parent,
+        "short_name": (short_name or "").strip(),
+        "region": region,
+        "contact_name": (contact_name or "").strip(),
+        "contact_phone": contact_phone,
+        "email": email,
+        "doc_code": doc_code,
         "is_active": is_active,
-    }  # fmt: skip
+    }
 
 
 def _access(actor):
@@ -216,8 +256,13 @@ def create_org(actor, *, request=None, **fields):
     with transaction.atomic():
         org = Org.objects.create(**data)
         _set_path(org)
-        record("org.created", actor=access.user, obj=org,
-               changes=diff({}, _snapshot(org, ORG_FIELDS)), request=request)  # fmt: skip
+        record(
+            "org.created",
+            actor=access.user,
+            obj=org,
+            changes=diff({}, _snapshot(org, ORG_FIELDS)),
+            request=request,
+        )
     return org
 
 
@@ -292,9 +337,13 @@ def grant_role(actor, org, user, role, *, title="", request=None):
                 {"user": f"{user} 在{org.name}已有角色“{existing.get_role_display()}”。"}
             )
         membership = Membership.objects.create(user=user, org=org, role=role, title=title)
-        record("membership.granted", actor=access.user, obj=membership,
-               changes={"user": [None, user.username], "role": [None, role]},
-               request=request)  # fmt: skip
+        record(
+            "membership.granted",
+            actor=access.user,
+            obj=membership,
+            changes={"user": [None, user.username], "role": [None, role]},
+            request=request,
+        )
     return membership
 
 
@@ -311,9 +360,13 @@ def change_role(actor, membership, role, *, title=None, request=None):
         membership.save()
         changes = diff(before, {"role": membership.role, "title": membership.title})
         if changes:
-            record("membership.changed", actor=access.user, obj=membership,
-                   changes={"user": membership.user.username, **changes},
-                   request=request)  # fmt: skip
+            record(
+                "membership.changed",
+                actor=access.user,
+                obj=membership,
+                changes={"user": membership.user.username, **changes},
+                request=request,
+            )
     return membership
 
 
@@ -324,7 +377,11 @@ def revoke_role(actor, membership, *, request=None):
     if membership.user_id == access.user.pk and not access.is_operator:
         raise PermissionDenied("不能撤销自己的角色，请联系其他管理员。")
     with transaction.atomic():
-        record("membership.revoked", actor=access.user, obj=membership,
-               changes={"user": [membership.user.username, None], "role": [membership.role, None]},
-               request=request)  # fmt: skip
+        record(
+            "membership.revoked",
+            actor=access.user,
+            obj=membership,
+            changes={"user": [membership.user.username, None], "role": [membership.role, None]},
+            request=request,
+        )
         membership.delete()

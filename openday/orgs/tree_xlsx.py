@@ -29,19 +29,49 @@ from .services import (
 REGION_SHEET = "行政区划"
 ORG_SHEET = "组织"
 REGION_HEADERS = ["代码", "名称", "级别", "上级区划"]
-ORG_HEADERS = ["名称", "简称", "类型", "上级组织", "行政区划", "联系人", "联系电话", "电子邮箱",
-               "发文字号代字"]  # fmt: skip
+ORG_HEADERS = [
+    "名称",
+    "简称",
+    "类型",
+    "上级组织",
+    "行政区划",
+    "联系人",
+    "联系电话",
+    "电子邮箱",
+    "发文字号代字",
+]
 LEVEL_BY_LABEL = {
-    "省": "province", "省级": "province", "市": "city", "市级": "city", "县": "county",
-    "县级": "county", "区": "county", "旗": "county", "镇": "town", "乡": "town", "街道": "town",
-    "乡镇": "town", "乡镇级": "town", "村": "village", "社区": "village", "村级": "village",
-}  # fmt: skip
+    "省": "province",
+    "省级": "province",
+    "市": "city",
+    "市级": "city",
+    "县": "county",
+    "县级": "county",
+    "区": "county",
+    "旗": "county",
+    "镇": "town",
+    "乡": "town",
+    "街道": "town",
+    "乡镇": "town",
+    "乡镇级": "town",
+    "村": "village",
+    "社区": "village",
+    "村级": "village",
+}
 KIND_BY_LABEL = {"政务公开办": "office", "单位": "unit", "部门": "department"}
 FIELD_LABELS = {
-    "name": "名称", "code": "代码", "level": "级别", "parent": "上级", "kind": "类型",
-    "short_name": "简称", "region": "行政区划", "contact_name": "联系人",
-    "contact_phone": "联系电话", "email": "电子邮箱", "doc_code": "发文字号代字",
-}  # fmt: skip
+    "name": "名称",
+    "code": "代码",
+    "level": "级别",
+    "parent": "上级",
+    "kind": "类型",
+    "short_name": "简称",
+    "region": "行政区划",
+    "contact_name": "联系人",
+    "contact_phone": "联系电话",
+    "email": "电子邮箱",
+    "doc_code": "发文字号代字",
+}
 
 
 @dataclass
@@ -101,11 +131,20 @@ def export_workbook(access):
     ws2 = wb.create_sheet(ORG_SHEET)
     _style_header(ws2, ORG_HEADERS)
     for o in orgs:
-        append_row(ws2, [
-            o.name, o.short_name, o.get_kind_display(), o.parent.name if o.parent else "",
-            (o.region.code or o.region.name) if o.region else "", o.contact_name,
-            o.contact_phone, o.email, o.doc_code,
-        ])  # fmt: skip
+        append_row(
+            ws2,
+            [
+                o.name,
+                o.short_name,
+                o.get_kind_display(),
+                o.parent.name if o.parent else "",
+                (o.region.code or o.region.name) if o.region else "",
+                o.contact_name,
+                o.contact_phone,
+                o.email,
+                o.doc_code,
+            ],
+        )
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -119,8 +158,20 @@ def template_workbook():
     append_row(ws, ["430105", "开福区", "县级", "430100"])
     ws2 = wb.create_sheet(ORG_SHEET)
     _style_header(ws2, ORG_HEADERS)
-    append_row(ws2, ["开福区示例局", "示例局", "单位", "开福区政务公开政务服务工作领导小组办公室", "430105",
-                "张三", "0731-84390000", "", ""])  # fmt: skip
+    append_row(
+        ws2,
+        [
+            "开福区示例局",
+            "示例局",
+            "单位",
+            "开福区政务公开政务服务工作领导小组办公室",
+            "430105",
+            "张三",
+            "0731-84390000",
+            "",
+            "",
+        ],
+    )
     ws3 = wb.create_sheet("填写说明")
     for line in [
         "级别：省级、市级、县级、乡镇级、村级（也可写 省/市/县/区/旗/镇/乡/街道/村/社区）。",
@@ -252,8 +303,9 @@ def _apply_regions(access, rows, result):
         if existing is None:
             existing = Region.objects.filter(parent=parent, name=row["名称"]).first()
         try:
-            data = check_region(name=row["名称"], code=row["代码"], level=level, parent=parent,
-                                instance=existing)  # fmt: skip
+            data = check_region(
+                name=row["名称"], code=row["代码"], level=level, parent=parent, instance=existing
+            )
         except ValidationError as exc:
             result.errors.append(RowError(REGION_SHEET, number, _messages(exc)))
             continue
@@ -327,10 +379,16 @@ def _apply_orgs(access, rows, result):
             )
             continue
         fields = {
-            "name": row["名称"], "kind": kind, "parent": parent, "short_name": row["简称"],
-            "region": region, "contact_name": row["联系人"], "contact_phone": row["联系电话"],
-            "email": row["电子邮箱"], "doc_code": row["发文字号代字"],
-        }  # fmt: skip
+            "name": row["名称"],
+            "kind": kind,
+            "parent": parent,
+            "short_name": row["简称"],
+            "region": region,
+            "contact_name": row["联系人"],
+            "contact_phone": row["联系电话"],
+            "email": row["电子邮箱"],
+            "doc_code": row["发文字号代字"],
+        }
         try:
             if existing is not None:
                 fields["is_active"] = existing.is_active  # the file has no 启用 column

@@ -97,12 +97,22 @@ def column(request, campaign_id):
     if campaign.plan_published_at is not None:
         plan = list(campaign.plan_entries.select_related("unit"))
     params = [(k, v) for k, v in (("q", q), ("kind", kind)) if v]
-    return render(request, "portal/column/column.html", {
-        "campaign": campaign, "page": page, "q": q, "kind": kind,
-        "kinds": Article.Kind.choices, "query": urlencode(params),
-        "upcoming": upcoming, "held": held, "plan": plan,
-        "body": documents.filled_body(campaign),
-    })  # fmt: skip
+    return render(
+        request,
+        "portal/column/column.html",
+        {
+            "campaign": campaign,
+            "page": page,
+            "q": q,
+            "kind": kind,
+            "kinds": Article.Kind.choices,
+            "query": urlencode(params),
+            "upcoming": upcoming,
+            "held": held,
+            "plan": plan,
+            "body": documents.filled_body(campaign),
+        },
+    )
 
 
 def article(request, article_id):
@@ -121,11 +131,17 @@ def article(request, article_id):
         related = related.filter(campaign_id=article.campaign_id)
     else:
         related = related.none()
-    return render(request, "portal/column/article.html", {
-        "a": article, "body": rendering.render(article.body, images, image_src),
-        "lead": article.lead, "related": related.order_by("-published_at")[:5],
-        "campaign": article.campaign,
-    })  # fmt: skip
+    return render(
+        request,
+        "portal/column/article.html",
+        {
+            "a": article,
+            "body": rendering.render(article.body, images, image_src),
+            "lead": article.lead,
+            "related": related.order_by("-published_at")[:5],
+            "campaign": article.campaign,
+        },
+    )
 
 
 def _file_response(field, public):
@@ -147,8 +163,9 @@ def _file_response(field, public):
 
 def article_image(request, image_id):
     """An article's image: public once the article is, to the staff who may see it before."""
-    image = get_object_or_404(ArticleImage.objects.select_related("article", "article__unit"),
-                              pk=image_id)  # fmt: skip
+    image = get_object_or_404(
+        ArticleImage.objects.select_related("article", "article__unit"), pk=image_id
+    )
     public = is_public(image.article)
     if not public and not (
         request.user.is_authenticated and can_see(request.access, image.article)

@@ -30,20 +30,34 @@ def event_detail(request, event_id):
     cats = services.categories(event)
     code = clean_code(request.POST.get("invite") or request.GET.get("invite"))
     invitation = event.invitations.filter(code=code).first() if code else None
-    initial = {"name": invitation.name, "category": invitation.category,
-               "organization": invitation.organization} if invitation else {}  # fmt: skip
+    initial = (
+        {
+            "name": invitation.name,
+            "category": invitation.category,
+            "organization": invitation.organization,
+        }
+        if invitation
+        else {}
+    )
     form = RegistrationForm(request.POST or None, categories=cats, initial=initial)
     limited = None
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             registration = services.register(
-                event.pk, name=d["name"], phone=d["phone"], category=d["category"],
-                organization=d["organization"], consent=d["consent"],
-                invitation_code=invitation.code if invitation else None, request=request,
-                limits=[("registration.phone", normalize_phone(d["phone"])),
-                        ("registration.address", client_ip(request))],
-            )  # fmt: skip
+                event.pk,
+                name=d["name"],
+                phone=d["phone"],
+                category=d["category"],
+                organization=d["organization"],
+                consent=d["consent"],
+                invitation_code=invitation.code if invitation else None,
+                request=request,
+                limits=[
+                    ("registration.phone", normalize_phone(d["phone"])),
+                    ("registration.address", client_ip(request)),
+                ],
+            )
         except ValidationError as exc:
             for field, errs in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errs)
@@ -54,13 +68,20 @@ def event_detail(request, event_id):
             limited = exc
         else:
             return redirect("portal:ticket", registration.ticket_code)
-    response = render(request, "portal/event_detail.html", {
-        "event": event, "form": form, "categories": cats,
-        "seats_left": services.seats_left(event),
-        "open": event.registration_window(now, invited=invitation is not None) == "open",
-        "now": now,
-        "invitation": invitation,
-    }, status=429 if limited else 400 if form.errors else 200)  # fmt: skip
+    response = render(
+        request,
+        "portal/event_detail.html",
+        {
+            "event": event,
+            "form": form,
+            "categories": cats,
+            "seats_left": services.seats_left(event),
+            "open": event.registration_window(now, invited=invitation is not None) == "open",
+            "now": now,
+            "invitation": invitation,
+        },
+        status=429 if limited else 400 if form.errors else 200,
+    )
     if limited:
         response["Retry-After"] = str(limited.retry_after)
     return response
@@ -71,11 +92,17 @@ def ticket(request, ticket_code):
         Registration.objects.select_related("event", "event__unit"),
         ticket_code=clean_code(ticket_code),
     )
-    return render(request, "portal/ticket.html", {
-        "r": registration, "event": registration.event,
-        "qr": qr_svg(registration.ticket_code)
-        if registration.status == Registration.Status.CONFIRMED else "",
-    })  # fmt: skip
+    return render(
+        request,
+        "portal/ticket.html",
+        {
+            "r": registration,
+            "event": registration.event,
+            "qr": qr_svg(registration.ticket_code)
+            if registration.status == Registration.Status.CONFIRMED
+            else "",
+        },
+    )
 
 
 @require_POST

@@ -65,8 +65,14 @@ def _scope_query(event, campaign, **more):
 
 # --- The online form ------------------------------------------------------------------------------
 
-FIELD_LABELS = {"office": "受理单位", "content": "意见建议", "name": "姓名", "phone": "手机号码",
-                "category": "参加人类别", "consent": "个人信息告知"}  # fmt: skip
+FIELD_LABELS = {
+    "office": "受理单位",
+    "content": "意见建议",
+    "name": "姓名",
+    "phone": "手机号码",
+    "category": "参加人类别",
+    "consent": "个人信息告知",
+}
 
 
 def _event_param(request):
@@ -102,14 +108,22 @@ def opinion_new(request):
         try:
             if problems:
                 raise ValidationError(problems)
-            ratelimit.hit(("opinion.address", client_ip(request)),
-                          ("opinion.phone", normalize_phone(values["phone"])))  # fmt: skip
+            ratelimit.hit(
+                ("opinion.address", client_ip(request)),
+                ("opinion.phone", normalize_phone(values["phone"])),
+            )
             opinion = services.submit_opinion(
-                content=values["content"], source=Opinion.Source.ONLINE, office=office,
-                event=event, name=values["name"], phone=values["phone"],
-                anonymous=values["anonymous"], consent=values["consent"],
-                category=values["category"], request=request,
-            )  # fmt: skip
+                content=values["content"],
+                source=Opinion.Source.ONLINE,
+                office=office,
+                event=event,
+                name=values["name"],
+                phone=values["phone"],
+                anonymous=values["anonymous"],
+                consent=values["consent"],
+                category=values["category"],
+                request=request,
+            )
         except ratelimit.Limited as exc:
             errors, limited = {"__all__": exc.message}, exc
         except ValidationError as exc:
@@ -122,14 +136,27 @@ def opinion_new(request):
             }
             return redirect("portal:opinion_done")
     order = list(FIELD_LABELS)  # page order
-    summary = [{"field": f, "label": FIELD_LABELS.get(f, "提交"), "message": m}
-               for f, m in sorted(errors.items(), key=lambda e: order.index(e[0])
-                                  if e[0] in order else len(order))]  # fmt: skip
-    response = render(request, "portal/opinions/new.html", {
-        "event": event, "offices": offices, "v": values, "errors": errors, "summary": summary,
-        "categories": GUEST_CATEGORIES, "consent_text": services.DEFAULT_CONSENT,
-        "limit": services.CONTENT_LIMIT,
-    }, status=429 if limited else 400 if errors else 200)  # fmt: skip
+    summary = [
+        {"field": f, "label": FIELD_LABELS.get(f, "提交"), "message": m}
+        for f, m in sorted(
+            errors.items(), key=lambda e: order.index(e[0]) if e[0] in order else len(order)
+        )
+    ]
+    response = render(
+        request,
+        "portal/opinions/new.html",
+        {
+            "event": event,
+            "offices": offices,
+            "v": values,
+            "errors": errors,
+            "summary": summary,
+            "categories": GUEST_CATEGORIES,
+            "consent_text": services.DEFAULT_CONSENT,
+            "limit": services.CONTENT_LIMIT,
+        },
+        status=429 if limited else 400 if errors else 200,
+    )
     if limited:
         response["Retry-After"] = str(limited.retry_after)
     return response
@@ -141,10 +168,16 @@ def opinion_done(request):
         return redirect("portal:opinion_new")
     code = done["code"]
     event = public_events().filter(pk=done.get("event")).first() if done.get("event") else None
-    return render(request, "portal/opinions/done.html", {
-        "code": code, "code_groups": [code[i:i + 5] for i in range(0, len(code), 5)],
-        "masked_phone": done.get("masked_phone", ""), "event": event,
-    })  # fmt: skip
+    return render(
+        request,
+        "portal/opinions/done.html",
+        {
+            "code": code,
+            "code_groups": [code[i : i + 5] for i in range(0, len(code), 5)],
+            "masked_phone": done.get("masked_phone", ""),
+            "event": event,
+        },
+    )
 
 
 # --- Progress look-up -------------------------------------------------------------------------------
@@ -154,8 +187,10 @@ def opinion_status(request):
     values = {"code": "", "tail": ""}
     errors, message, result, status, limited = {}, "", None, 200, None
     if request.method == "POST":
-        values = {"code": normalize_code(request.POST.get("code")),
-                  "tail": ascii_text(request.POST.get("tail"))}  # fmt: skip
+        values = {
+            "code": normalize_code(request.POST.get("code")),
+            "tail": ascii_text(request.POST.get("tail")),
+        }
         limited = lookup_limit(request, values["code"])
         if limited:
             message, status = limited.message, 429
@@ -174,10 +209,18 @@ def opinion_status(request):
                 else:
                     result = public_result(opinion)
                     result["short"] = opinion.short
-    response = render(request, "portal/opinions/status.html", {
-        "v": values, "errors": errors, "message": message, "result": result,
-        "blocked": status == 429,
-    }, status=status)  # fmt: skip
+    response = render(
+        request,
+        "portal/opinions/status.html",
+        {
+            "v": values,
+            "errors": errors,
+            "message": message,
+            "result": result,
+            "blocked": status == 429,
+        },
+        status=status,
+    )
     if limited:
         response["Retry-After"] = str(limited.retry_after)
     return response
@@ -198,14 +241,22 @@ def opinion_board(request):
     qs, event, campaign, decision = _board_context(request)
     paginator = Paginator(board_queryset(qs, decision), BOARD_PAGE_SIZE)
     page = paginator.get_page(param.page(request.GET.get("page")))
-    return render(request, "portal/opinions/board.html", {
-        "event": event, "campaign": campaign, "scope_title": _scope_title(event, campaign),
-        "decision": decision, "summary": board_summary(qs), "page": page,
-        "rows": [board_row(o) for o in page.object_list],
-        "scope_query": _scope_query(event, campaign),
-        "page_query": _scope_query(event, campaign, decision=decision),
-        "decisions": D.choices,
-    })  # fmt: skip
+    return render(
+        request,
+        "portal/opinions/board.html",
+        {
+            "event": event,
+            "campaign": campaign,
+            "scope_title": _scope_title(event, campaign),
+            "decision": decision,
+            "summary": board_summary(qs),
+            "page": page,
+            "rows": [board_row(o) for o in page.object_list],
+            "scope_query": _scope_query(event, campaign),
+            "page_query": _scope_query(event, campaign, decision=decision),
+            "decisions": D.choices,
+        },
+    )
 
 
 def opinion_bulletin(request):
@@ -222,10 +273,21 @@ def opinion_bulletin(request):
         issuer = campaign.office
     else:
         issuer = None
-    return render(request, "portal/opinions/bulletin.html", {
-        "event": event, "campaign": campaign, "scope_title": _scope_title(event, campaign),
-        "decision_label": dict(D.choices).get(decision, ""), "summary": board_summary(qs),
-        "rows": rows[:BULLETIN_LIMIT], "more": len(rows) > BULLETIN_LIMIT,
-        "limit": BULLETIN_LIMIT, "issuer": issuer, "today": timezone.localdate(),
-        "url": url, "qr": qr_svg(url),
-    })  # fmt: skip
+    return render(
+        request,
+        "portal/opinions/bulletin.html",
+        {
+            "event": event,
+            "campaign": campaign,
+            "scope_title": _scope_title(event, campaign),
+            "decision_label": dict(D.choices).get(decision, ""),
+            "summary": board_summary(qs),
+            "rows": rows[:BULLETIN_LIMIT],
+            "more": len(rows) > BULLETIN_LIMIT,
+            "limit": BULLETIN_LIMIT,
+            "issuer": issuer,
+            "today": timezone.localdate(),
+            "url": url,
+            "qr": qr_svg(url),
+        },
+    )

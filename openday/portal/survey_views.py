@@ -26,8 +26,12 @@ DEVICE_COOKIE = "od_device"
 DEVICE_MAX_AGE = 365 * 24 * 3600
 _DEVICE_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 SCORE_CODES = range(0, checks.SCORE_MAX + 1)
-RESPONDENT_LABELS = {"name": "姓名", "phone": "手机号码", "category": "参加人类别",
-                     "consent": "个人信息告知"}  # fmt: skip
+RESPONDENT_LABELS = {
+    "name": "姓名",
+    "phone": "手机号码",
+    "category": "参加人类别",
+    "consent": "个人信息告知",
+}
 
 
 def _published(survey_id):
@@ -59,8 +63,14 @@ def _answered_from(survey, device):
 
 def _with_device(response, device, new):
     if new:
-        response.set_cookie(DEVICE_COOKIE, device, max_age=DEVICE_MAX_AGE, httponly=True,
-                            samesite="Lax", secure=settings.SESSION_COOKIE_SECURE)  # fmt: skip
+        response.set_cookie(
+            DEVICE_COOKIE,
+            device,
+            max_age=DEVICE_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
     return response
 
 
@@ -91,9 +101,15 @@ def answers_from_post(defn, post):
 
 def _choices(qid, codes_labels, picked, prefix=""):
     picked = {str(v) for v in picked}
-    return [{"code": code, "label": label, "id": f"q{qid}{prefix}-{code}",
-             "checked": str(code) in picked}
-            for code, label in codes_labels]  # fmt: skip
+    return [
+        {
+            "code": code,
+            "label": label,
+            "id": f"q{qid}{prefix}-{code}",
+            "checked": str(code) in picked,
+        }
+        for code, label in codes_labels
+    ]
 
 
 def _condition_hint(cond, by_id):
@@ -105,8 +121,11 @@ def _condition_hint(cond, by_id):
     if target["kind"] == "score":
         picked = "、".join(str(v) for v in values) + " 分"
     else:
-        labels = [target["options"][v - 1] for v in values
-                  if isinstance(v, int) and 1 <= v <= len(target["options"])]  # fmt: skip
+        labels = [
+            target["options"][v - 1]
+            for v in values
+            if isinstance(v, int) and 1 <= v <= len(target["options"])
+        ]
         picked = "或".join(f"“{label}”" for label in labels)
     return f"第{target['number']}题选择{picked}时作答"
 
@@ -128,17 +147,26 @@ def question_items(defn, values, errors):
             item["choices"] = _choices(qid, enumerate(q["options"], 1), picked)
             item["first_input"] = f"q{qid}-1"
         elif kind == "score":
-            item["choices"] = _choices(qid, ((c, str(c)) for c in SCORE_CODES),
-                                       [] if value is None else [value])  # fmt: skip
+            item["choices"] = _choices(
+                qid, ((c, str(c)) for c in SCORE_CODES), [] if value is None else [value]
+            )
             item["first_input"] = f"q{qid}-0"
         elif kind == "matrix":
             value = value if isinstance(value, dict) else {}
             item["matrix"] = [
-                {"code": r, "label": label, "name": f"q{qid}_r{r}",
-                 "choices": _choices(qid, enumerate(q["options"], 1),
-                                     [value[str(r)]] if str(r) in value else [], f"-r{r}")}
+                {
+                    "code": r,
+                    "label": label,
+                    "name": f"q{qid}_r{r}",
+                    "choices": _choices(
+                        qid,
+                        enumerate(q["options"], 1),
+                        [value[str(r)]] if str(r) in value else [],
+                        f"-r{r}",
+                    ),
+                }
                 for r, label in enumerate(q["rows"], 1)
-            ]  # fmt: skip
+            ]
             item["first_input"] = f"q{qid}-r1-1"
         else:
             item["text"] = value if isinstance(value, str) else ""
@@ -186,15 +214,20 @@ def survey_answer(request, survey_id):
     elif request.method == "POST":
         post, problems = clean_post(request.POST, single_line={"name", "phone", "category"})
         values = answers_from_post(defn, post)
-        person = {"name": post.get("name", ""), "phone": post.get("phone", ""),
-                  "category": post.get("category", ""), "consent": post.get("consent") == "1"}  # fmt: skip
+        person = {
+            "name": post.get("name", ""),
+            "phone": post.get("phone", ""),
+            "category": post.get("category", ""),
+            "consent": post.get("consent") == "1",
+        }
         question_errors, person_errors = {}, {}
         try:
             if problems:  # shown as the form's own errors, with the text cleaned
                 raise ValidationError(problems)
             ratelimit.hit(("survey.address", client_ip(request)))
-            services.submit_response(survey.pk, values, channel=Response.Channel.WEB,
-                                     device_id=device, **person)  # fmt: skip
+            services.submit_response(
+                survey.pk, values, channel=Response.Channel.WEB, device_id=device, **person
+            )
         except ratelimit.Limited as exc:
             # What was typed stays on the page; the person may send it again later.
             limited = exc
@@ -215,13 +248,20 @@ def survey_answer(request, survey_id):
         context["questions"] = question_items(defn, values, question_errors)
         if limited:
             status = 429
-            context.update(fresh=False, person=person, person_errors={},
-                           summary=[{"href": "#survey-form", "label": "提交",
-                                     "message": limited.message}])  # fmt: skip
+            context.update(
+                fresh=False,
+                person=person,
+                person_errors={},
+                summary=[{"href": "#survey-form", "label": "提交", "message": limited.message}],
+            )
         elif person_errors or question_errors:
             status = 400
-            context.update(fresh=False, person=person, person_errors=person_errors,
-                           summary=_summary(context["questions"], person_errors))  # fmt: skip
+            context.update(
+                fresh=False,
+                person=person,
+                person_errors=person_errors,
+                summary=_summary(context["questions"], person_errors),
+            )
     if "questions" not in context:
         context["questions"] = question_items(defn, {}, {})
     context.setdefault("person", {})
@@ -233,19 +273,37 @@ def survey_answer(request, survey_id):
 
 def _summary(items, person_errors):
     """The error list at the top of the page, in page order, each linking to its field."""
-    out = [{"href": f"#f-{field}", "label": RESPONDENT_LABELS[field], "message": person_errors[field]}
-           for field in RESPONDENT_LABELS if field in person_errors]  # fmt: skip
-    out += [{"href": "#survey-form", "label": "提交", "message": message}
-            for field, message in person_errors.items() if field not in RESPONDENT_LABELS]  # fmt: skip
-    out += [{"href": f"#{item['first_input']}", "label": f"第{item['number']}题",
-             "message": item["error"]}
-            for item in items if item.get("error")]  # fmt: skip
+    out = [
+        {"href": f"#f-{field}", "label": RESPONDENT_LABELS[field], "message": person_errors[field]}
+        for field in RESPONDENT_LABELS
+        if field in person_errors
+    ]
+    out += [
+        {"href": "#survey-form", "label": "提交", "message": message}
+        for field, message in person_errors.items()
+        if field not in RESPONDENT_LABELS
+    ]
+    out += [
+        {
+            "href": f"#{item['first_input']}",
+            "label": f"第{item['number']}题",
+            "message": item["error"],
+        }
+        for item in items
+        if item.get("error")
+    ]
     return out
 
 
 def survey_done(request, survey_id):
     survey = _published(survey_id)
     event = survey.event if survey.event and survey.event.status != "draft" else None
-    return render(request, "portal/survey_done.html", {
-        "survey": survey, "thanks": survey.thanks or services.DEFAULT_THANKS, "event": event,
-    })  # fmt: skip
+    return render(
+        request,
+        "portal/survey_done.html",
+        {
+            "survey": survey,
+            "thanks": survey.thanks or services.DEFAULT_THANKS,
+            "event": event,
+        },
+    )

@@ -29,17 +29,24 @@ def home(request):
     from openday.events.models import Event
 
     events = (
-        Event.objects.filter(status__in=[Event.Status.OPEN, Event.Status.CLOSED],
-                             ends_at__gte=timezone.now())
+        Event.objects.filter(
+            status__in=[Event.Status.OPEN, Event.Status.CLOSED], ends_at__gte=timezone.now()
+        )
         .select_related("unit")
         .order_by("starts_at")[:6]
-    )  # fmt: skip
+    )
     from openday.surveys.services import open_surveys
 
-    return render(request, "portal/home.html", {
-        "offices": offices, "campaigns": campaigns, "events": events,
-        "surveys": open_surveys().order_by("-created_at")[:6],
-    })  # fmt: skip
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "offices": offices,
+            "campaigns": campaigns,
+            "events": events,
+            "surveys": open_surveys().order_by("-created_at")[:6],
+        },
+    )
 
 
 def _published():
@@ -59,17 +66,26 @@ def campaign_detail(request, campaign_id):
     if campaign.status in (Campaign.Status.PLAN_PUBLISHED, Campaign.Status.CLOSED):
         entries = list(campaign.plan_entries.select_related("unit"))
         for m in campaign.months:
-            weeks = [{"monday": w, "entries": [e for e in entries if e.week == w]}
-                     for w in scheduler.weeks_of_month(campaign.year, m)]  # fmt: skip
-            months.append({"month": m, "weeks": weeks,
-                           "count": sum(len(w["entries"]) for w in weeks)})  # fmt: skip
+            weeks = [
+                {"monday": w, "entries": [e for e in entries if e.week == w]}
+                for w in scheduler.weeks_of_month(campaign.year, m)
+            ]
+            months.append(
+                {"month": m, "weeks": weeks, "count": sum(len(w["entries"]) for w in weeks)}
+            )
     from openday.publicity.access import public_articles
 
     articles = public_articles().filter(campaign=campaign).select_related("unit")
-    return render(request, "portal/campaign_detail.html", {
-        "campaign": campaign, "months": months, "body": documents.filled_body(campaign),
-        "articles": articles.order_by("-published_at", "-id")[:3],
-    })  # fmt: skip
+    return render(
+        request,
+        "portal/campaign_detail.html",
+        {
+            "campaign": campaign,
+            "months": months,
+            "body": documents.filled_body(campaign),
+            "articles": articles.order_by("-published_at", "-id")[:3],
+        },
+    )
 
 
 def privacy(request):
@@ -99,8 +115,9 @@ def toggle_care(request):
 
 def permission_denied(request, exception=None):
     message = str(exception) if exception and str(exception) else "您没有权限访问此页面。"
-    return render(request, "error.html", {"title": "无权访问", "message": message, "code": 403},
-                  status=403)  # fmt: skip
+    return render(
+        request, "error.html", {"title": "无权访问", "message": message, "code": 403}, status=403
+    )
 
 
 def bad_request(request, exception=None):
@@ -118,13 +135,21 @@ def bad_request(request, exception=None):
 
 
 def page_not_found(request, exception=None):
-    return render(request, "error.html", {"title": "页面不存在",
-                  "message": "您访问的页面不存在或已被删除。", "code": 404}, status=404)  # fmt: skip
+    return render(
+        request,
+        "error.html",
+        {"title": "页面不存在", "message": "您访问的页面不存在或已被删除。", "code": 404},
+        status=404,
+    )
 
 
 def server_error(request):
-    return render(request, "error.html", {"title": "系统繁忙",
-                  "message": "服务器出现错误，我们已记录，请稍后再试。", "code": 500}, status=500)  # fmt: skip
+    return render(
+        request,
+        "error.html",
+        {"title": "系统繁忙", "message": "服务器出现错误，我们已记录，请稍后再试。", "code": 500},
+        status=500,
+    )
 
 
 def campaign_logo(request, campaign_id):

@@ -77,10 +77,11 @@ def writable_orgs(access):
 
 def access_article(request, article_id, check=None, message="您无权操作这篇稿件。"):
     article = get_object_or_404(
-        Article.objects.select_related("unit", "event", "campaign", "campaign__office",
-                                       "created_by", "reviewed_by"),
+        Article.objects.select_related(
+            "unit", "event", "campaign", "campaign__office", "created_by", "reviewed_by"
+        ),
         pk=object_id(article_id),
-    )  # fmt: skip
+    )
     if not can_see(request.access, article) and not (check and check(request.access, article)):
         raise PermissionDenied("您无权查看这篇稿件。")
     if check is not None and not check(request.access, article):

@@ -44,9 +44,19 @@ def _count(qs, filt=None):
 
 
 FACT_FIELDS = [
-    "pk", "plan_entry_id", "plan_entry__theme", "plan_entry__month", "n_checked_in", "n_photos",
-    "n_logo", "n_responses", "n_opinions", "n_open", "n_articles", "has_summary",
-]  # fmt: skip
+    "pk",
+    "plan_entry_id",
+    "plan_entry__theme",
+    "plan_entry__month",
+    "n_checked_in",
+    "n_photos",
+    "n_logo",
+    "n_responses",
+    "n_opinions",
+    "n_open",
+    "n_articles",
+    "has_summary",
+]
 
 
 def _facts(event_ids):
@@ -157,9 +167,25 @@ def is_complete(event) -> bool:
 MARK = {True: "✓", False: "✗"}
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\u3000]+')
 OPINION_HEADERS = [
-    "查询码", "收到时间", "来源", "意见内容", "公开摘要", "姓名", "手机号", "参加人类别", "主题领域",
-    "责任单位", "办理期限", "状态", "采纳情况", "答复", "答复时间", "整改措施", "整改完成", "结果公开时间",
-]  # fmt: skip
+    "查询码",
+    "收到时间",
+    "来源",
+    "意见内容",
+    "公开摘要",
+    "姓名",
+    "手机号",
+    "参加人类别",
+    "主题领域",
+    "责任单位",
+    "办理期限",
+    "状态",
+    "采纳情况",
+    "答复",
+    "答复时间",
+    "整改措施",
+    "整改完成",
+    "结果公开时间",
+]
 
 
 def safe_name(text, limit=50):
@@ -233,15 +259,29 @@ def _opinion_sheet(opinions):
     append_row(ws, OPINION_HEADERS)
     for o in opinions:
         steps = list(o.steps.all())
-        append_row(ws, [
-            o.tracking_code, _local(o.received_at), o.get_source_display(), o.content, o.summary,
-            o.masked_name, o.masked_phone, o.get_category_display(), o.topic_area,
-            o.unit.name if o.unit else "", o.due_date.isoformat() if o.due_date else "",
-            o.get_status_display(), o.get_decision_display(), o.answer, _local(o.answered_at),
-            "；".join(s.description for s in steps),
-            "；".join(s.done_date.isoformat() if s.done_date else "未完成" for s in steps),
-            _local(o.published_at),
-        ])  # fmt: skip
+        append_row(
+            ws,
+            [
+                o.tracking_code,
+                _local(o.received_at),
+                o.get_source_display(),
+                o.content,
+                o.summary,
+                o.masked_name,
+                o.masked_phone,
+                o.get_category_display(),
+                o.topic_area,
+                o.unit.name if o.unit else "",
+                o.due_date.isoformat() if o.due_date else "",
+                o.get_status_display(),
+                o.get_decision_display(),
+                o.answer,
+                _local(o.answered_at),
+                "；".join(s.description for s in steps),
+                "；".join(s.done_date.isoformat() if s.done_date else "未完成" for s in steps),
+                _local(o.published_at),
+            ],
+        )
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -459,9 +499,22 @@ def record_download(actor, *, event=None, unit=None, campaign=None, request=None
     from openday.audit.services import record
 
     if event is not None:
-        record("evidence.downloaded", actor=actor, obj=event, request=request,
-               changes={"范围": "单个活动", "活动": event.title})  # fmt: skip
+        record(
+            "evidence.downloaded",
+            actor=actor,
+            obj=event,
+            request=request,
+            changes={"范围": "单个活动", "活动": event.title},
+        )
     else:
-        record("evidence.downloaded", actor=actor, obj=unit, request=request,
-               changes={"范围": "单位", "单位": unit.name,
-                        "年度活动": campaign.title if campaign else "未关联年度活动"})  # fmt: skip
+        record(
+            "evidence.downloaded",
+            actor=actor,
+            obj=unit,
+            request=request,
+            changes={
+                "范围": "单位",
+                "单位": unit.name,
+                "年度活动": campaign.title if campaign else "未关联年度活动",
+            },
+        )

@@ -19,22 +19,42 @@ def _event_label(e):
 
 
 class ArticleForm(Form):
-    unit = forms.TypedChoiceField(label="署名单位", coerce=int,
-                                  help_text="以哪个单位的名义发布；政务公开办的通知公告请选择政务公开办。")  # fmt: skip
+    unit = forms.TypedChoiceField(
+        label="署名单位",
+        coerce=int,
+        help_text="以哪个单位的名义发布；政务公开办的通知公告请选择政务公开办。",
+    )
     kind = forms.ChoiceField(label="类型", choices=Article.Kind.choices, initial=Article.Kind.NEWS)
-    event = forms.TypedChoiceField(label="关联活动", coerce=int, required=False, empty_value=None,
-                                   help_text="关联活动后，稿件显示在该活动所属年度活动的专栏中。")  # fmt: skip
-    campaign = forms.TypedChoiceField(label="年度活动（不关联活动时）", coerce=int, required=False,
-                                      empty_value=None)  # fmt: skip
-    title = forms.CharField(label="标题", required=False,
-                            widget=forms.TextInput(attrs={"maxlength": TITLE_LIMIT}))  # fmt: skip
-    lead = forms.CharField(label="导语（可空）", required=False,
-                           widget=forms.Textarea(attrs={"rows": 2, "maxlength": LEAD_LIMIT}),
-                           help_text="一两句话概括全文，显示在专栏列表和宣传栏公告中；不填则取正文第一段。")  # fmt: skip
-    body = forms.CharField(label="正文", required=False, help_text=BODY_HELP,
-                           widget=forms.Textarea(attrs={"rows": 18, "maxlength": BODY_LIMIT}))  # fmt: skip
-    author_name = forms.CharField(label="署名（作者、通讯员，可空）", required=False,
-                                  widget=forms.TextInput(attrs={"maxlength": AUTHOR_LIMIT}))  # fmt: skip
+    event = forms.TypedChoiceField(
+        label="关联活动",
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text="关联活动后，稿件显示在该活动所属年度活动的专栏中。",
+    )
+    campaign = forms.TypedChoiceField(
+        label="年度活动（不关联活动时）", coerce=int, required=False, empty_value=None
+    )
+    title = forms.CharField(
+        label="标题", required=False, widget=forms.TextInput(attrs={"maxlength": TITLE_LIMIT})
+    )
+    lead = forms.CharField(
+        label="导语（可空）",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": LEAD_LIMIT}),
+        help_text="一两句话概括全文，显示在专栏列表和宣传栏公告中；不填则取正文第一段。",
+    )
+    body = forms.CharField(
+        label="正文",
+        required=False,
+        help_text=BODY_HELP,
+        widget=forms.Textarea(attrs={"rows": 18, "maxlength": BODY_LIMIT}),
+    )
+    author_name = forms.CharField(
+        label="署名（作者、通讯员，可空）",
+        required=False,
+        widget=forms.TextInput(attrs={"maxlength": AUTHOR_LIMIT}),
+    )
 
     def __init__(self, *args, units=(), events=(), campaigns=(), fixed_unit=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,24 +71,38 @@ class ArticleForm(Form):
 
 
 class ImageForm(Form):
-    image = forms.FileField(label="上传图片", help_text="JPG 或 PNG 照片，每张不超过 5 MB。",
-                            widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}),
-                            error_messages={"required": "请选择要上传的图片。"})  # fmt: skip
-    caption = forms.CharField(label="图片说明（可空）", required=False,
-                              widget=forms.TextInput(attrs={"maxlength": CAPTION_LIMIT}))  # fmt: skip
+    image = forms.FileField(
+        label="上传图片",
+        help_text="JPG 或 PNG 照片，每张不超过 5 MB。",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}),
+        error_messages={"required": "请选择要上传的图片。"},
+    )
+    caption = forms.CharField(
+        label="图片说明（可空）",
+        required=False,
+        widget=forms.TextInput(attrs={"maxlength": CAPTION_LIMIT}),
+    )
 
 
 class ApproveForm(Form):
-    note = forms.CharField(label="审核意见（可空）", required=False,
-                           widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+    note = forms.CharField(
+        label="审核意见（可空）", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ReturnForm(Form):
-    note = forms.CharField(label="退回意见", required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                           help_text="写明需要修改的地方，单位会在待办中看到。")  # fmt: skip
+    note = forms.CharField(
+        label="退回意见",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="写明需要修改的地方，单位会在待办中看到。",
+    )
 
 
 class WithdrawForm(Form):
-    reason = forms.CharField(label="撤回原因", required=False,
-                             widget=forms.Textarea(attrs={"rows": 2}),
-                             help_text="撤回后专栏中不再显示本文，可修改后重新提交审核。")  # fmt: skip
+    reason = forms.CharField(
+        label="撤回原因",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="撤回后专栏中不再显示本文，可修改后重新提交审核。",
+    )

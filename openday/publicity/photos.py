@@ -46,12 +46,27 @@ def add_photo(actor, event, upload, caption="", shows_logo=False, public=True, *
     upload.name = base + KINDS[kind]
     with transaction.atomic():
         photo = EventPhoto.objects.create(
-            event=event, image=upload, caption=caption, shows_logo=bool(shows_logo),
-            public=bool(public), width=width, height=height, uploaded_by=actor,
-        )  # fmt: skip
-        record("photo.added", actor=actor, obj=photo, request=request,
-               changes={"活动": event.title, "尺寸": f"{width}×{height}",
-                        "可见LOGO": bool(shows_logo), "公开": bool(public)})  # fmt: skip
+            event=event,
+            image=upload,
+            caption=caption,
+            shows_logo=bool(shows_logo),
+            public=bool(public),
+            width=width,
+            height=height,
+            uploaded_by=actor,
+        )
+        record(
+            "photo.added",
+            actor=actor,
+            obj=photo,
+            request=request,
+            changes={
+                "活动": event.title,
+                "尺寸": f"{width}×{height}",
+                "可见LOGO": bool(shows_logo),
+                "公开": bool(public),
+            },
+        )
     return photo
 
 
@@ -82,7 +97,12 @@ def delete_photo(actor, photo, *, request=None):
     """Remove the photo; the file is deleted once the transaction has committed."""
     storage, name = photo.image.storage, photo.image.name
     with transaction.atomic():
-        record("photo.deleted", actor=actor, obj=photo, request=request,
-               changes={"活动": photo.event.title, "说明": photo.caption, "文件": name})  # fmt: skip
+        record(
+            "photo.deleted",
+            actor=actor,
+            obj=photo,
+            request=request,
+            changes={"活动": photo.event.title, "说明": photo.caption, "文件": name},
+        )
         photo.delete()
         transaction.on_commit(lambda: storage.delete(name) if name else None)

@@ -132,6 +132,8 @@ def figure(image, n, src, *, styles=None):
     img = format_html(tag, _attrs(styles, "img"), src(image, n), caption or f"图{n}", size)
     cap = format_html("<figcaption{}>{}</figcaption>", _attrs(styles, "figcaption"), caption)
     return format_html(
-        "<figure{}>{}{}</figure>", _attrs(styles, "figure", "article-figure"), img,
+        "<figure{}>{}{}</figure>",
+        _attrs(styles, "figure", "article-figure"),
+        img,
         cap if caption else "",
-    )  # fmt: skip
+    )

@@ -40,8 +40,15 @@ IMAGE_MAX_MB = 5
 IMAGE_LIMIT = 30
 IMAGE_TYPES = {"png": ("png", "image/png"), "jpeg": ("jpg", "image/jpeg")}
 WEEKDAYS = "一二三四五六日"
-FIELD_LABELS = {"kind": "类型", "title": "标题", "lead": "导语", "body": "正文",
-                "author_name": "署名", "event": "活动", "campaign": "年度活动"}  # fmt: skip
+FIELD_LABELS = {
+    "kind": "类型",
+    "title": "标题",
+    "lead": "导语",
+    "body": "正文",
+    "author_name": "署名",
+    "event": "活动",
+    "campaign": "年度活动",
+}
 NOT_EDITABLE = {
     S.SUBMITTED: "稿件正在审核，如需修改请先撤回提交。",
     S.PUBLISHED: "已发布的稿件不能直接修改，请先撤回发布。",
@@ -125,13 +132,22 @@ def add_image(actor, article, upload, *, caption="", request=None):
     if len(caption) > CAPTION_LIMIT:
         raise ValidationError({"caption": f"图片说明请不要超过{CAPTION_LIMIT}字。"})
     last = max((i.position for i in images), default=0)
-    image = ArticleImage(article=article, caption=caption, position=last + 1,
-                         width=width, height=height)  # fmt: skip
-    image.image.save(f"article-{article.pk}-{uuid.uuid4().hex[:12]}.{ext}", ContentFile(data),
-                     save=False)  # fmt: skip
+    image = ArticleImage(
+        article=article, caption=caption, position=last + 1, width=width, height=height
+    )
+    image.image.save(
+        f"article-{article.pk}-{uuid.uuid4().hex[:12]}.{ext}", ContentFile(data), save=False
+    )
     image.save()
-    _log("article.image_added", actor, article, request, 图片=f"图{len(images) + 1}",
-         说明=caption, 尺寸=f"{width}×{height}")  # fmt: skip
+    _log(
+        "article.image_added",
+        actor,
+        article,
+        request,
+        图片=f"图{len(images) + 1}",
+        说明=caption,
+        尺寸=f"{width}×{height}",
+    )
     return image
 
 
@@ -187,8 +203,14 @@ def set_caption(actor, image, caption, *, request=None):
         article, images, n = _image_move(actor, image)
         current = images[n - 1]
         if current.caption != caption:
-            _log("article.image_updated", actor, article, request,
-                 说明=[current.caption, caption], 图片=f"图{n}")  # fmt: skip
+            _log(
+                "article.image_updated",
+                actor,
+                article,
+                request,
+                说明=[current.caption, caption],
+                图片=f"图{n}",
+            )
             current.caption = caption
             current.save(update_fields=["caption"])
     return current
@@ -201,9 +223,11 @@ def check_fields(unit, fields):
     """Validate and normalize the text fields; returns (cleaned, errors)."""
     errors, out = {}, {}
     for name, limit, message in (
-        ("title", TITLE_LIMIT, "标题"), ("lead", LEAD_LIMIT, "导语"),
-        ("author_name", AUTHOR_LIMIT, "署名"), ("body", BODY_LIMIT, "正文"),
-    ):  # fmt: skip
+        ("title", TITLE_LIMIT, "标题"),
+        ("lead", LEAD_LIMIT, "导语"),
+        ("author_name", AUTHOR_LIMIT, "署名"),
+        ("body", BODY_LIMIT, "正文"),
+    ):
         if name not in fields:
             continue
         value = (fields[name] or "").strip()
@@ -241,10 +265,17 @@ def create_article(actor, unit, *, generated=False, request=None, **fields):
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        article = Article.objects.create(unit=unit, created_by=actor, generated=generated,
-                                         status=S.DRAFT, **cleaned)  # fmt: skip
-        _log("article.generated" if generated else "article.created", actor, article, request,
-             类型=article.get_kind_display(), 标题=article.title)  # fmt: skip
+        article = Article.objects.create(
+            unit=unit, created_by=actor, generated=generated, status=S.DRAFT, **cleaned
+        )
+        _log(
+            "article.generated" if generated else "article.created",
+            actor,
+            article,
+            request,
+            类型=article.get_kind_display(),
+            标题=article.title,
+        )
     return article
 
 
@@ -271,9 +302,10 @@ def update_article(actor, article, *, request=None, **fields):
             label = FIELD_LABELS[name]
             # The body can be long: the audit keeps its length, the article keeps the text.
             changes[label] = (
-                [f"{len(old or '')}字", f"{len(value)}字"] if name == "body"
+                [f"{len(old or '')}字", f"{len(value)}字"]
+                if name == "body"
                 else [_shown(old), _shown(value)]
-            )  # fmt: skip
+            )
             setattr(article, name, value)
     if changes:
         article.save()
@@ -338,8 +370,12 @@ def submit_article(actor, article, *, request=None):
     _log("article.submitted", actor, article, request)
     office = _office_of(article.unit)
     if office is not None:
-        notify_org(office, "有新的宣传稿件待审核", f"{article.unit.display_name}：{article.title}",
-                   link=_link(article))  # fmt: skip
+        notify_org(
+            office,
+            "有新的宣传稿件待审核",
+            f"{article.unit.display_name}：{article.title}",
+            link=_link(article),
+        )
     return article
 
 
@@ -424,8 +460,11 @@ def _when(event):
 
 
 def _venues(event):
-    return [f"{v.get('name', '')}（{v['address']}）" if v.get("address") else v.get("name", "")
-            for v in event.venues or [] if v.get("name")]  # fmt: skip
+    return [
+        f"{v.get('name', '')}（{v['address']}）" if v.get("address") else v.get("name", "")
+        for v in event.venues or []
+        if v.get("name")
+    ]
 
 
 def _agenda(event):
@@ -496,10 +535,13 @@ def announcement_text(event, base_url=""):
     section("活动安排", _agenda(event))
     invited = _invited(event)
     if invited:
-        section("邀请对象", [
-            "、".join(name for name, _ in invited) + f"，共{event.capacity}名。",
-            "其中" + "、".join(f"{name}{seats}名" for name, seats in invited) + "。",
-        ])  # fmt: skip
+        section(
+            "邀请对象",
+            [
+                "、".join(name for name, _ in invited) + f"，共{event.capacity}名。",
+                "其中" + "、".join(f"{name}{seats}名" for name, seats in invited) + "。",
+            ],
+        )
     how = [REGISTRATION_TEXT.get(event.registration_mode, "")]
     if event.registration_opens_at or event.registration_closes_at:
         span = "报名时间："
@@ -511,8 +553,13 @@ def announcement_text(event, base_url=""):
     if event.registration_mode != Event.Mode.INVITATION:
         how.append(f"报名网址：{event_url(event, base_url)}（也可扫描活动海报上的二维码报名）")
     section("报名方式", [h for h in how if h])
-    section("意见建议", ["对主办单位的工作有意见建议，可以在活动现场提出，也可以在活动页面在线提交，"
-                        "办理和整改结果将在活动专栏公开。"])  # fmt: skip
+    section(
+        "意见建议",
+        [
+            "对主办单位的工作有意见建议，可以在活动现场提出，也可以在活动页面在线提交，"
+            "办理和整改结果将在活动专栏公开。"
+        ],
+    )
     if unit.contact_phone:
         section("联系方式", [f"{unit.contact_name or unit.name}：{unit.contact_phone}"])
     return title, lead[:LEAD_LIMIT], "\n\n".join(parts)
@@ -528,8 +575,9 @@ def event_figures(event):
     rows = sorted(counters(event), key=lambda r: _category_order(r["category"]))
     opinions = Opinion.objects.filter(event=event)
     by_status = dict(opinions.order_by().values_list("status").annotate(n=Count("id")))
-    statuses = [(label, by_status[code]) for code, label in Opinion.Status.choices
-                if by_status.get(code)]  # fmt: skip
+    statuses = [
+        (label, by_status[code]) for code, label in Opinion.Status.choices if by_status.get(code)
+    ]
     return {
         "categories": [(r["name"], r["registered"], r["arrived"]) for r in rows],
         "registered": sum(r["registered"] for r in rows),
@@ -585,8 +633,10 @@ def news_text(event, base_url=""):
         parts.append(text)
     else:
         parts.append("（本次活动尚未录入意见建议，请补充座谈交流的情况。）")
-    parts.append(f"下一步，{unit.name}将对收集到的意见建议逐条研究、限时办理，办理和整改结果将在活动专栏公开，"
-                 "并对提出意见建议的群众进行电话回访。")  # fmt: skip
+    parts.append(
+        f"下一步，{unit.name}将对收集到的意见建议逐条研究、限时办理，办理和整改结果将在活动专栏公开，"
+        "并对提出意见建议的群众进行电话回访。"
+    )
     return title, lead[:LEAD_LIMIT], "\n\n".join(parts)
 
 
@@ -596,8 +646,17 @@ def _generate(event, actor, kind, text, request):
     if existing is not None:
         return existing
     title, lead, body = text
-    return create_article(actor, event.unit, generated=True, request=request, kind=kind,
-                          title=title, lead=lead, body=body, event=event)  # fmt: skip
+    return create_article(
+        actor,
+        event.unit,
+        generated=True,
+        request=request,
+        kind=kind,
+        title=title,
+        lead=lead,
+        body=body,
+        event=event,
+    )
 
 
 def generate_announcement(event, actor, *, base_url="", request=None):

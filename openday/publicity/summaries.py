@@ -132,10 +132,15 @@ def figures(event) -> dict:
         r = rows.get(code)
         if r is None and code not in quotas:
             continue
-        categories.append({
-            "code": code, "name": name, "quota": quotas.get(code),
-            "registered": r["registered"] if r else 0, "checked_in": r["arrived"] if r else 0,
-        })  # fmt: skip
+        categories.append(
+            {
+                "code": code,
+                "name": name,
+                "quota": quotas.get(code),
+                "registered": r["registered"] if r else 0,
+                "checked_in": r["arrived"] if r else 0,
+            }
+        )
     inv = Invitation.objects.filter(event=event).aggregate(
         total=Count("id"),
         sent=Count("id", filter=~Q(status=Invitation.Status.NEW)),
@@ -259,8 +264,13 @@ def save_summary(actor, event, data, *, request=None):
         summary.updated_by = actor
         summary.save()
         if changed:
-            record("summary.saved", actor=actor, obj=summary, request=request,
-                   changes={"修改内容": changed})  # fmt: skip
+            record(
+                "summary.saved",
+                actor=actor,
+                obj=summary,
+                request=request,
+                changes={"修改内容": changed},
+            )
     return summary
 
 
@@ -306,8 +316,13 @@ def submit_summary(actor, event, data=None, *, request=None, now=None):
         summary.submitted_by = actor
         summary.updated_by = actor
         summary.save()
-        record("summary.submitted", actor=actor, obj=summary, request=request,
-               changes={"活动": event.title})  # fmt: skip
+        record(
+            "summary.submitted",
+            actor=actor,
+            obj=summary,
+            request=request,
+            changes={"活动": event.title},
+        )
         current = Event.objects.select_for_update().get(pk=event.pk)
         if current.status == Event.Status.HELD:
             event.status = current.status
@@ -331,8 +346,9 @@ def reopen_summary(actor, event, reason, *, request=None):
         summary.status = EventSummary.Status.DRAFT
         summary.updated_by = actor
         summary.save(update_fields=["status", "updated_by", "updated_at"])
-        record("summary.reopened", actor=actor, obj=summary, request=request,
-               changes={"原因": reason})  # fmt: skip
+        record(
+            "summary.reopened", actor=actor, obj=summary, request=request, changes={"原因": reason}
+        )
         current = Event.objects.select_for_update().get(pk=event.pk)
         if current.status == Event.Status.SUMMARIZED:
             event.status = current.status
@@ -421,12 +437,40 @@ def summary_docx(event) -> bytes:
 
 
 FIGURE_HEADERS = [
-    "单位", "活动", "活动日期", "活动状态", "总结状态", "报送时间", "计划名额", "报名人数", "签到人数",
+    "单位",
+    "活动",
+    "活动日期",
+    "活动状态",
+    "总结状态",
+    "报送时间",
+    "计划名额",
+    "报名人数",
+    "签到人数",
     *[f"签到-{name}" for _code, name in GUEST_CATEGORIES],
-    "发出邀请", "受邀报名", "问卷份数", "问卷满意率(%)", "问卷平均分", "意见建议", "已答复", "按期答复",
-    "采纳（含部分）", "部分采纳", "解释说明", "已解决", "已整改", "已公开", "采纳率(%)", "整改率(%)",
-    "回访接通", "办理满意度", "活动满意度", "宣传报道", "活动照片", "可见LOGO照片", "佐证材料齐全",
-]  # fmt: skip
+    "发出邀请",
+    "受邀报名",
+    "问卷份数",
+    "问卷满意率(%)",
+    "问卷平均分",
+    "意见建议",
+    "已答复",
+    "按期答复",
+    "采纳（含部分）",
+    "部分采纳",
+    "解释说明",
+    "已解决",
+    "已整改",
+    "已公开",
+    "采纳率(%)",
+    "整改率(%)",
+    "回访接通",
+    "办理满意度",
+    "活动满意度",
+    "宣传报道",
+    "活动照片",
+    "可见LOGO照片",
+    "佐证材料齐全",
+]
 
 
 def figure_row(event, summary, f, complete):
@@ -435,18 +479,40 @@ def figure_row(event, summary, f, complete):
     by_cat = {c["code"]: c["checked_in"] for c in p["categories"]}
     submitted = summary is not None and summary.status == EventSummary.Status.SUBMITTED
     return [
-        event.unit.name, event.title, _local(event.starts_at).strftime("%Y-%m-%d"),
-        event.get_status_display(), summary.get_status_display() if summary else "未填写",
+        event.unit.name,
+        event.title,
+        _local(event.starts_at).strftime("%Y-%m-%d"),
+        event.get_status_display(),
+        summary.get_status_display() if summary else "未填写",
         _local(summary.submitted_at).strftime("%Y-%m-%d %H:%M") if submitted else "",
-        p["capacity"], p["registered"], p["checked_in"],
+        p["capacity"],
+        p["registered"],
+        p["checked_in"],
         *[by_cat.get(code, 0) for code, _name in GUEST_CATEGORIES],
-        inv.get("sent", 0), inv.get("accepted", 0), s["responses"], s["satisfaction_rate"],
-        s["satisfaction_score"], o["received"], o["answered"], o["on_time"], o["adopted"],
-        d.get("partly", 0), d.get("explained", 0), d.get("solved", 0), o["rectified"],
-        o["published"], o["adoption_rate"], o["rectification_rate"], cb["callbacks_reached"],
-        cb["satisfaction"], cb["event_satisfaction"], f["articles"], f["photos"]["total"],
-        f["photos"]["with_logo"], "是" if complete else "否",
-    ]  # fmt: skip
+        inv.get("sent", 0),
+        inv.get("accepted", 0),
+        s["responses"],
+        s["satisfaction_rate"],
+        s["satisfaction_score"],
+        o["received"],
+        o["answered"],
+        o["on_time"],
+        o["adopted"],
+        d.get("partly", 0),
+        d.get("explained", 0),
+        d.get("solved", 0),
+        o["rectified"],
+        o["published"],
+        o["adoption_rate"],
+        o["rectification_rate"],
+        cb["callbacks_reached"],
+        cb["satisfaction"],
+        cb["event_satisfaction"],
+        f["articles"],
+        f["photos"]["total"],
+        f["photos"]["with_logo"],
+        "是" if complete else "否",
+    ]
 
 
 def campaign_xlsx(events, fileobj):

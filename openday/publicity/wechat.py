@@ -59,36 +59,52 @@ def wechat_html(article, *, base_url=""):
     """The whole file as a string."""
     images = list(article.images.order_by("position", "id"))
     files = dict((image.pk, name) for image, name in image_files(images))
-    body = rendering.render(article.body, images, lambda image, n: files[image.pk],
-                            styles=STYLES)  # fmt: skip
+    body = rendering.render(article.body, images, lambda image, n: files[image.pk], styles=STYLES)
     when = timezone.localtime(article.published_at or timezone.now())
     meta = f"{article.unit.name}　{when:%Y-%m-%d}"
     if article.author_name:
         meta = f"{article.author_name}　{meta}"
     lead = rendering.lead_of(article) if article.lead else ""
     url = public_url(article, base_url)
-    guide_items = (
-        [format_html("<li{}><code{}>{}</code>{}</li>", _s("li"), _s("code"), name,
-                     f"（{image.caption}）" if image.caption else "")
-         for image, name in image_files(images)]
-    )  # fmt: skip
+    guide_items = [
+        format_html(
+            "<li{}><code{}>{}</code>{}</li>",
+            _s("li"),
+            _s("code"),
+            name,
+            f"（{image.caption}）" if image.caption else "",
+        )
+        for image, name in image_files(images)
+    ]
     guide = format_html(
         "<div{}><p{}><strong{}>使用说明（虚线框内的文字不要复制到公众号）</strong></p>{}"
         "<p{}>复制虚线框以下的全部内容，粘贴到公众号编辑器的正文中，再把每张占位图片替换为素材库中对应的图片。</p></div>",
-        _s("guide"), _s("guide_p"), _s("guide_strong"),
+        _s("guide"),
+        _s("guide_p"),
+        _s("guide_strong"),
         format_html(
             "<p{}>1. 请先上传以下图片（在图文包的 images 文件夹中）到公众号“素材库”：</p><ol{}>{}</ol>",
-            _s("guide_p"), _s("ol"), rendering._join(guide_items),
-        ) if images else format_html("<p{}>本文没有图片。</p>", _s("guide_p")),
+            _s("guide_p"),
+            _s("ol"),
+            rendering._join(guide_items),
+        )
+        if images
+        else format_html("<p{}>本文没有图片。</p>", _s("guide_p")),
         _s("guide_p"),
-    )  # fmt: skip
+    )
     section = format_html(
         "<section{}><h1{}>{}</h1><p{}>{}</p>{}{}<p{}>来源：{}{}</p></section>",
-        _s("section"), _s("h1"), article.title, _s("meta"), meta,
+        _s("section"),
+        _s("h1"),
+        article.title,
+        _s("meta"),
+        meta,
         format_html("<p{}>{}</p>", _s("lead"), lead) if lead else "",
-        body, _s("footer"), article.unit.name,
+        body,
+        _s("footer"),
+        article.unit.name,
         format_html("　原文：{}", url) if url else "",
-    )  # fmt: skip
+    )
     page = (
         '<!doctype html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>{}</title>'
         "</head>\n<body{}>\n{}\n{}\n</body></html>\n"

@@ -24,8 +24,9 @@ def visible_surveys(access):
 
 
 def access_survey(request, survey_id, *, manage=False):
-    survey = get_object_or_404(Survey.objects.select_related("org", "event", "campaign"),
-                               pk=object_id(survey_id))  # fmt: skip
+    survey = get_object_or_404(
+        Survey.objects.select_related("org", "event", "campaign"), pk=object_id(survey_id)
+    )
     allowed = (can_manage_survey if manage else can_see_results)(request.access, survey)
     if not allowed:
         raise PermissionDenied("您无权管理该问卷。" if manage else "您无权查看该问卷。")

@@ -113,8 +113,14 @@ def responses_xlsx(survey, fileobj_or_path):
     pending = next(answers, None)
     for values in responses:
         rid, submitted, channel, batch_no, form_no, category = values[:6]
-        line = [rid, _local(submitted, tz), CHANNEL_NAMES.get(channel, channel), batch_no, form_no,
-                CATEGORY_NAMES.get(category, category)]  # fmt: skip
+        line = [
+            rid,
+            _local(submitted, tz),
+            CHANNEL_NAMES.get(channel, channel),
+            batch_no,
+            form_no,
+            CATEGORY_NAMES.get(category, category),
+        ]
         if named:
             line += [mask_name(values[6]), mask_phone(decrypt(values[7]))]
         line += [None] * (width - first_question)

@@ -146,17 +146,36 @@ def import_paper(actor, survey, data, *, request=None):
     with transaction.atomic():
         for batch, form, category, clean in parsed:
             response = Response.objects.create(
-                survey=survey, channel=Response.Channel.PAPER, category=category,
-                batch_no=batch, form_no=form, entered_by=actor,
-            )  # fmt: skip
-            Answer.objects.bulk_create([
-                Answer(survey=survey, response=response, question_id=q, row=r, choice=c, text=t,
-                       category=category, channel=Response.Channel.PAPER)
-                for q, r, c, t in clean
-            ])  # fmt: skip
+                survey=survey,
+                channel=Response.Channel.PAPER,
+                category=category,
+                batch_no=batch,
+                form_no=form,
+                entered_by=actor,
+            )
+            Answer.objects.bulk_create(
+                [
+                    Answer(
+                        survey=survey,
+                        response=response,
+                        question_id=q,
+                        row=r,
+                        choice=c,
+                        text=t,
+                        category=category,
+                        channel=Response.Channel.PAPER,
+                    )
+                    for q, r, c, t in clean
+                ]
+            )
         result.created = len(parsed)
-        record("survey.paper_import", actor=actor, obj=survey, request=request,
-               changes={"导入纸质答卷": f"{len(parsed)}份"})  # fmt: skip
+        record(
+            "survey.paper_import",
+            actor=actor,
+            obj=survey,
+            request=request,
+            changes={"导入纸质答卷": f"{len(parsed)}份"},
+        )
     return result
 
 

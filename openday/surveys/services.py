@@ -107,8 +107,18 @@ def open_surveys(now=None):
 
 # --- Surveys ---------------------------------------------------------------------------------
 
-SURVEY_FIELDS = ("title", "intro", "thanks", "opens_at", "closes_at", "anonymous", "ask_category",
-                 "consent_text", "event", "campaign")  # fmt: skip
+SURVEY_FIELDS = (
+    "title",
+    "intro",
+    "thanks",
+    "opens_at",
+    "closes_at",
+    "anonymous",
+    "ask_category",
+    "consent_text",
+    "event",
+    "campaign",
+)
 
 
 def check_survey(fields):
@@ -144,8 +154,13 @@ def create_survey(actor, org, *, template="", request=None, **fields):
         survey = Survey.objects.create(org=org, created_by=actor, template=template, **fields)
         if preset:
             _copy_questions(survey, preset["questions"])
-        record("survey.create", actor=actor, obj=survey, request=request,
-               changes={"模板": preset["name"] if preset else "空白问卷"})  # fmt: skip
+        record(
+            "survey.create",
+            actor=actor,
+            obj=survey,
+            request=request,
+            changes={"模板": preset["name"] if preset else "空白问卷"},
+        )
     return survey
 
 
@@ -175,8 +190,13 @@ def update_survey(actor, survey, *, request=None, **fields):
         survey.consent_text = DEFAULT_CONSENT
     survey.save()
     _changed(survey)
-    record("survey.update", actor=actor, obj=survey, request=request,
-           changes=diff(before, _snapshot(survey)))  # fmt: skip
+    record(
+        "survey.update",
+        actor=actor,
+        obj=survey,
+        request=request,
+        changes=diff(before, _snapshot(survey)),
+    )
     return survey
 
 
@@ -191,8 +211,13 @@ def set_status(actor, survey, status, *, request=None):
     survey.status = status
     survey.save(update_fields=["status", "updated_at"])
     _changed(survey)
-    record("survey.status", actor=actor, obj=survey, request=request,
-           changes={"状态": [before, survey.get_status_display()]})  # fmt: skip
+    record(
+        "survey.status",
+        actor=actor,
+        obj=survey,
+        request=request,
+        changes={"状态": [before, survey.get_status_display()]},
+    )
     return survey
 
 
@@ -200,9 +225,12 @@ def copy_survey(actor, survey, *, request=None):
     """A new draft with the same settings and questions (conditions re-pointed)."""
     with transaction.atomic():
         new = Survey.objects.create(
-            org=survey.org, created_by=actor, template=survey.template, status=Survey.Status.DRAFT,
+            org=survey.org,
+            created_by=actor,
+            template=survey.template,
+            status=Survey.Status.DRAFT,
             **{f: getattr(survey, f) for f in SURVEY_FIELDS if f not in ("opens_at", "closes_at")},
-        )  # fmt: skip
+        )
         new.title = f"{survey.title}（副本）"[:200]
         new.save(update_fields=["title"])
         ids = {}
@@ -214,8 +242,9 @@ def copy_survey(actor, survey, *, request=None):
                 q.show_if = {**q.show_if, "question": ids.get(q.show_if.get("question"))}
             q.save()
             ids[old] = q.pk
-        record("survey.create", actor=actor, obj=new, request=request,
-               changes={"复制自": survey.title})  # fmt: skip
+        record(
+            "survey.create", actor=actor, obj=new, request=request, changes={"复制自": survey.title}
+        )
     return new
 
 
@@ -225,8 +254,18 @@ def has_responses(survey):
 
 # --- Questions -------------------------------------------------------------------------------
 
-QUESTION_FIELDS = ("kind", "title", "help_text", "required", "options", "rows", "min_choices",
-                   "max_choices", "max_length", "show_if")  # fmt: skip
+QUESTION_FIELDS = (
+    "kind",
+    "title",
+    "help_text",
+    "required",
+    "options",
+    "rows",
+    "min_choices",
+    "max_choices",
+    "max_length",
+    "show_if",
+)
 
 
 def _clean_list(values):
@@ -308,8 +347,13 @@ def save_question(actor, survey, fields, *, question=None, request=None):
                 raise ValidationError(LOCKED)
             top = survey.questions.aggregate(m=Max("position"))["m"] or 0
             question = Question.objects.create(survey=survey, position=top + 10, **fields)
-            record("survey.question_add", actor=actor, obj=survey, request=request,
-                   changes={"题目": question.title})  # fmt: skip
+            record(
+                "survey.question_add",
+                actor=actor,
+                obj=survey,
+                request=request,
+                changes={"题目": question.title},
+            )
         else:
             before = {f: getattr(question, f) for f in QUESTION_FIELDS}
             old_structure = _structure(question)
@@ -319,9 +363,15 @@ def save_question(actor, survey, fields, *, question=None, request=None):
                 raise ValidationError(LOCKED)
             question.save()
             after = {f: getattr(question, f) for f in QUESTION_FIELDS}
-            record("survey.question_edit", actor=actor, obj=survey, request=request,
-                   changes=diff({k: str(v) for k, v in before.items()},
-                                {k: str(v) for k, v in after.items()}))  # fmt: skip
+            record(
+                "survey.question_edit",
+                actor=actor,
+                obj=survey,
+                request=request,
+                changes=diff(
+                    {k: str(v) for k, v in before.items()}, {k: str(v) for k, v in after.items()}
+                ),
+            )
     _changed(survey)
     return question
 
@@ -335,8 +385,9 @@ def delete_question(actor, question, *, request=None):
     title = question.title
     question.delete()
     _changed(survey)
-    record("survey.question_delete", actor=actor, obj=survey, request=request,
-           changes={"题目": title})  # fmt: skip
+    record(
+        "survey.question_delete", actor=actor, obj=survey, request=request, changes={"题目": title}
+    )
 
 
 def move_question(actor, question, direction, *, request=None):
@@ -360,8 +411,13 @@ def move_question(actor, question, direction, *, request=None):
         for pk, pos in positions:
             Question.objects.filter(pk=pk).update(position=pos)
     _changed(survey)
-    record("survey.question_move", actor=actor, obj=survey, request=request,
-           changes={"题目": question.title, "方向": "上移" if direction < 0 else "下移"})  # fmt: skip
+    record(
+        "survey.question_move",
+        actor=actor,
+        obj=survey,
+        request=request,
+        changes={"题目": question.title, "方向": "上移" if direction < 0 else "下移"},
+    )
     question.refresh_from_db()
     return question
 
@@ -397,16 +453,36 @@ def _insert(defn, rows, **fields):
     response = Response(survey_id=defn["id"], **fields)
     with transaction.atomic():
         response.save(force_insert=True)
-        Answer.objects.bulk_create([
-            Answer(survey_id=defn["id"], response_id=response.pk, question_id=q, row=r, choice=c,
-                   text=t, category=response.category, channel=response.channel)
-            for q, r, c, t in rows
-        ])  # fmt: skip
+        Answer.objects.bulk_create(
+            [
+                Answer(
+                    survey_id=defn["id"],
+                    response_id=response.pk,
+                    question_id=q,
+                    row=r,
+                    choice=c,
+                    text=t,
+                    category=response.category,
+                    channel=response.channel,
+                )
+                for q, r, c, t in rows
+            ]
+        )
     return response
 
 
-def submit_response(survey_id, answers, *, channel=Response.Channel.WEB, device_id="", name="",
-                    phone="", category="", consent=False, now=None):  # fmt: skip
+def submit_response(
+    survey_id,
+    answers,
+    *,
+    channel=Response.Channel.WEB,
+    device_id="",
+    name="",
+    phone="",
+    category="",
+    consent=False,
+    now=None,
+):
     """An answer from the public. Raises Survey.DoesNotExist, Refused, ValidationError or
     answers.AnswerError (by question)."""
     defn = get_definition(survey_id)
@@ -475,8 +551,11 @@ def expand_pending(survey_id=None):
                 .values_list("id", flat=True)[:EXPAND_BATCH]
             )
             # A response another caller expanded while we waited for the lock has no pending.
-            ids = list(Response.objects.filter(pk__in=locked, pending__isnull=False)
-                       .values_list("id", flat=True))  # fmt: skip
+            ids = list(
+                Response.objects.filter(pk__in=locked, pending__isnull=False).values_list(
+                    "id", flat=True
+                )
+            )
             if connection.vendor == "postgresql":
                 _expand_in_sql(ids)
             else:
@@ -522,14 +601,26 @@ def enter_paper(actor, survey, *, batch_no, form_no, answers, category="", reque
         raise ValidationError(errors)
     rows = checks.clean(defn, answers)
     try:
-        response = _insert(defn, rows, channel=Response.Channel.PAPER, category=category,
-                           batch_no=batch_no, form_no=form_no, entered_by=actor)  # fmt: skip
+        response = _insert(
+            defn,
+            rows,
+            channel=Response.Channel.PAPER,
+            category=category,
+            batch_no=batch_no,
+            form_no=form_no,
+            entered_by=actor,
+        )
     except IntegrityError:
         raise ValidationError(
             {"form_no": f"批次 {batch_no} 的第 {form_no} 号表单已经录入过，请核对编号。"}
         ) from None
-    record("survey.paper_entry", actor=actor, obj=response, request=request,
-           changes={"批次号": batch_no, "表单编号": form_no})  # fmt: skip
+    record(
+        "survey.paper_entry",
+        actor=actor,
+        obj=response,
+        request=request,
+        changes={"批次号": batch_no, "表单编号": form_no},
+    )
     return response
 
 
@@ -537,8 +628,13 @@ def delete_response(actor, response, *, reason="", request=None):
     survey = response.survey
     label = str(response)
     response.delete()
-    record("survey.response_delete", actor=actor, obj=survey, request=request,
-           changes={"答卷": label, "原因": reason})  # fmt: skip
+    record(
+        "survey.response_delete",
+        actor=actor,
+        obj=survey,
+        request=request,
+        changes={"答卷": label, "原因": reason},
+    )
 
 
 def next_form_no(survey, batch_no):
@@ -564,6 +660,9 @@ def anonymize_old_responses(now=None, batch_size=None):
         old, {"name": "", "phone_encrypted": "", "phone_hash": ""}, batch_size
     )
     for survey in Survey.objects.filter(pk__in=surveys):
-        record("survey.personal_data_removed", obj=survey,
-               changes={"retention_days": settings.RETENTION_DAYS})  # fmt: skip
+        record(
+            "survey.personal_data_removed",
+            obj=survey,
+            changes={"retention_days": settings.RETENTION_DAYS},
+        )
     return done

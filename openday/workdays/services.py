@@ -296,9 +296,13 @@ def set_day(actor, date, kind, name="", *, request=None) -> SpecialDay:
     with transaction.atomic():
         obj, created = SpecialDay.objects.select_for_update().get_or_create(
             date=day,
-            defaults={"kind": kind, "name": name, "source": SpecialDay.Source.MANUAL,
-                      "updated_by": user},
-        )  # fmt: skip
+            defaults={
+                "kind": kind,
+                "name": name,
+                "source": SpecialDay.Source.MANUAL,
+                "updated_by": user,
+            },
+        )
         if created:
             changes = {"kind": [None, _kind_label(kind)], "name": [None, name]}
         else:
@@ -312,8 +316,14 @@ def set_day(actor, date, kind, name="", *, request=None) -> SpecialDay:
             obj.kind, obj.name = kind, name
             obj.source, obj.updated_by = SpecialDay.Source.MANUAL, user
             obj.save()
-        record("workdays.set", actor=actor, obj=obj, org=_audit_org(actor), changes=changes,
-               request=request)  # fmt: skip
+        record(
+            "workdays.set",
+            actor=actor,
+            obj=obj,
+            org=_audit_org(actor),
+            changes=changes,
+            request=request,
+        )
         _changed()
     return obj
 
@@ -326,9 +336,14 @@ def clear_day(actor, date, *, request=None) -> bool:
         obj = SpecialDay.objects.select_for_update().filter(date=day).first()
         if obj is None:
             return False
-        record("workdays.clear", actor=actor, obj=obj, org=_audit_org(actor),
-               changes={"kind": [_kind_label(obj.kind), None], "name": [obj.name, None]},
-               request=request)  # fmt: skip
+        record(
+            "workdays.clear",
+            actor=actor,
+            obj=obj,
+            org=_audit_org(actor),
+            changes={"kind": [_kind_label(obj.kind), None], "name": [obj.name, None]},
+            request=request,
+        )
         obj.delete()
         _changed()
     return True
@@ -337,10 +352,11 @@ def clear_day(actor, date, *, request=None) -> bool:
 # --- Import ---------------------------------------------------------------------------------
 
 KIND_BY_LABEL = {
-    **dict.fromkeys(["休", "休息", "放假", "假", "节假日", "法定节假日", "法定节假日休息",
-                     "holiday"], HOLIDAY),
+    **dict.fromkeys(
+        ["休", "休息", "放假", "假", "节假日", "法定节假日", "法定节假日休息", "holiday"], HOLIDAY
+    ),
     **dict.fromkeys(["班", "上班", "补班", "调休上班", "工作日", "workday"], WORKDAY),
-}  # fmt: skip
+}
 SHEET = "放假调休"
 HEADERS = ["日期", "类型（休/班）", "名称"]
 MAX_ROWS = 1000
@@ -399,14 +415,21 @@ def import_days(actor, source, *, year=None, request=None) -> "ImportResult":
     user = actor if getattr(actor, "is_authenticated", False) else None
     with transaction.atomic():
         existing = {
-            d.date: d for d in SpecialDay.objects.select_for_update().filter(
-                date__in=[e.date for e in entries])
-        }  # fmt: skip
+            d.date: d
+            for d in SpecialDay.objects.select_for_update().filter(
+                date__in=[e.date for e in entries]
+            )
+        }
         for e in entries:
             obj = existing.get(e.date)
             if obj is None:
-                SpecialDay.objects.create(date=e.date, kind=e.kind, name=e.name,
-                                          source=SpecialDay.Source.IMPORT, updated_by=user)  # fmt: skip
+                SpecialDay.objects.create(
+                    date=e.date,
+                    kind=e.kind,
+                    name=e.name,
+                    source=SpecialDay.Source.IMPORT,
+                    updated_by=user,
+                )
                 result.created += 1
             elif obj.kind == e.kind and obj.name == e.name:
                 result.unchanged += 1
@@ -416,10 +439,19 @@ def import_days(actor, source, *, year=None, request=None) -> "ImportResult":
                 obj.save()
                 result.updated += 1
         label = {"xlsx": "Excel 文件", "notice": "国务院通知文本", "rows": "数据行"}[kind]
-        record("workdays.import", actor=actor, org=_audit_org(actor), request=request, changes={
-            "年份": "、".join(str(y) for y in result.years), "来源": label,
-            "新增": result.created, "更新": result.updated, "未变": result.unchanged,
-        })  # fmt: skip
+        record(
+            "workdays.import",
+            actor=actor,
+            org=_audit_org(actor),
+            request=request,
+            changes={
+                "年份": "、".join(str(y) for y in result.years),
+                "来源": label,
+                "新增": result.created,
+                "更新": result.updated,
+                "未变": result.unchanged,
+            },
+        )
         _changed()
     return result
 
@@ -433,8 +465,13 @@ def _check_conflicts(entries, errors):
             seen[e.date] = e
             out.append(e)
         elif first.kind != e.kind:
-            errors.append((e.where, f"{date_text(e.date)}已在第 {first.where} 行写作"
-                                    f"“{KIND_SHORT[first.kind]}”，这里又写作“{KIND_SHORT[e.kind]}”。"))  # fmt: skip
+            errors.append(
+                (
+                    e.where,
+                    f"{date_text(e.date)}已在第 {first.where} 行写作"
+                    f"“{KIND_SHORT[first.kind]}”，这里又写作“{KIND_SHORT[e.kind]}”。",
+                )
+            )
     return out
 
 
@@ -568,9 +605,13 @@ _DATE = r"(?:(?P<{p}y>\d{{4}})\s*年\s*)?(?P<{p}m>\d{{1,2}})\s*月\s*(?P<{p}d>\d
 _END = r"(?:(?:(?P<ey>\d{4})\s*年\s*)?(?P<em>\d{1,2})\s*月\s*)?(?P<ed>\d{1,2})\s*日"
 _NOTE = r"(?:\s*[（(](?P<{p}note>[^）)]*)[）)])?"
 _SPAN_RE = re.compile(
-    _DATE.format(p="s") + _NOTE.format(p="s")
-    + r"(?:\s*(?:至|到|～|~|—|－|-)\s*" + _END + _NOTE.format(p="e") + ")?"
-)  # fmt: skip
+    _DATE.format(p="s")
+    + _NOTE.format(p="s")
+    + r"(?:\s*(?:至|到|～|~|—|－|-)\s*"
+    + _END
+    + _NOTE.format(p="e")
+    + ")?"
+)
 _ANY_DATE_RE = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日")
 _ITEM_START_RE = re.compile(r"(?:^|(?<=[。；;\s]))[一二三四五六七八九十]{1,3}\s*[、.．]")
 _HEAD_RE = re.compile(

@@ -8,14 +8,31 @@ KIND_LABELS = dict(Org.Kind.choices)
 register = template.Library()
 
 FIELD_LABELS = {
-    "name": "名称", "short_name": "简称", "kind": "类型", "parent": "上级", "region": "行政区划",
-    "contact_name": "联系人", "contact_phone": "联系电话", "email": "电子邮箱",
-    "doc_code": "发文字号代字", "is_active": "启用", "code": "代码", "level": "级别",
-    "role": "角色", "title": "职务", "user": "用户", "username": "用户名", "full_name": "姓名",
-    "phone": "手机号", "prefix": "令牌前缀", "locked_until": "锁定至",
-    "regions_created": "新建区划", "regions_updated": "更新区划", "orgs_created": "新建组织",
+    "name": "名称",
+    "short_name": "简称",
+    "kind": "类型",
+    "parent": "上级",
+    "region": "行政区划",
+    "contact_name": "联系人",
+    "contact_phone": "联系电话",
+    "email": "电子邮箱",
+    "doc_code": "发文字号代字",
+    "is_active": "启用",
+    "code": "代码",
+    "level": "级别",
+    "role": "角色",
+    "title": "职务",
+    "user": "用户",
+    "username": "用户名",
+    "full_name": "姓名",
+    "phone": "手机号",
+    "prefix": "令牌前缀",
+    "locked_until": "锁定至",
+    "regions_created": "新建区划",
+    "regions_updated": "更新区划",
+    "orgs_created": "新建组织",
     "orgs_updated": "更新组织",
-}  # fmt: skip
+}
 
 
 def _value(value, key=""):

@@ -18,10 +18,14 @@ def evaluation_panel(context, campaign):
     scheme = Scheme.objects.filter(campaign=campaign).first()
     published = bool(scheme and scheme.published_at)
     if sees_all(access, campaign):
-        return {"all": True, "manage": can_manage(access, campaign), "scheme": scheme,
-                "published": published,
-                "adjustments": scheme.adjustments.filter(revoked_at=None).count() if scheme else 0,
-                "awards": scheme.awards.count() if scheme else 0}  # fmt: skip
+        return {
+            "all": True,
+            "manage": can_manage(access, campaign),
+            "scheme": scheme,
+            "published": published,
+            "adjustments": scheme.adjustments.filter(revoked_at=None).count() if scheme else 0,
+            "awards": scheme.awards.count() if scheme else 0,
+        }
     mine = own_unit_ids(access, campaign)
     if not mine:
         return None

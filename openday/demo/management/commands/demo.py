@@ -19,10 +19,10 @@ class Command(BaseCommand):
     help = "加载根据两份实施方案构建的演示数据（可重复运行，只补缺不覆盖）。"
 
     def add_arguments(self, parser):
-        parser.add_argument("--if-empty", action="store_true",
-                            help="数据库中已有组织时什么也不做")  # fmt: skip
-        parser.add_argument("--reset-passwords", action="store_true",
-                            help="为演示账户重新生成密码并打印")  # fmt: skip
+        parser.add_argument("--if-empty", action="store_true", help="数据库中已有组织时什么也不做")
+        parser.add_argument(
+            "--reset-passwords", action="store_true", help="为演示账户重新生成密码并打印"
+        )
 
     def handle(self, if_empty, reset_passwords, **options):
         if if_empty and Org.objects.exists() and not reset_passwords:
@@ -48,8 +48,11 @@ class Command(BaseCommand):
             from openday.accounts.models import User
 
             existing = set(User.objects.values_list("username", flat=True))
-            accounts = [(u, n, o or "全部（系统运维）", r, None)
-                        for u, n, o, r, _t in seed_data.ACCOUNTS if u in existing]  # fmt: skip
+            accounts = [
+                (u, n, o or "全部（系统运维）", r, None)
+                for u, n, o, r, _t in seed_data.ACCOUNTS
+                if u in existing
+            ]
             if not accounts:
                 return
         shown = False
