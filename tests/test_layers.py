@@ -57,3 +57,16 @@ def test_no_module_imports_a_private_name_from_a_views_module():
             if private and module.split(".")[-1].endswith("views"):
                 wrong.append(f"{path.relative_to(PACKAGE)}: {module} {private}")
     assert not wrong, "\n".join(wrong)
+
+
+def test_a_validation_error_is_turned_into_errors_in_one_place():
+    """lib.validation turns a service's ValidationError into form errors, a page's
+    {field: reason} or the API's details; no other module walks message_dict itself
+    (an import report, which words each row's problems, is the exception)."""
+    allowed = {Path("lib/validation.py"), Path("orgs/tree_xlsx.py")}
+    wrong = [
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if path.relative_to(PACKAGE) not in allowed and "message_dict.items()" in path.read_text()
+    ]
+    assert not wrong, wrong

@@ -10,6 +10,7 @@ from openday.audit.services import client_ip
 from openday.events import services
 from openday.events.access import can_manage_event, can_run_event_for
 from openday.events.models import Event, Registration
+from openday.lib import validation
 from openday.lib.edge import InputSchema
 from openday.lib.params import ObjectId
 from openday.lib.personal_data import normalize_phone
@@ -126,7 +127,7 @@ def create_registration(request, event_id: ObjectId, payload: RegistrationIn):
     except Event.DoesNotExist:
         return _error("not_found", "活动不存在。", 404)
     except ValidationError as exc:
-        details = [{"field": k, "reason": "；".join(v)} for k, v in exc.message_dict.items()]
+        details = validation.details(exc)
         return _error("invalid", "报名信息不正确。", 422, details=details)
     except services.Refused as exc:
         return _error(exc.code, exc.message, 404 if exc.code == "not_found" else 409)
@@ -209,7 +210,7 @@ def create_event(request, payload: EventIn):
             request=request,
         )
     except ValidationError as exc:
-        details = [{"field": k, "reason": "；".join(v)} for k, v in exc.message_dict.items()]
+        details = validation.details(exc)
         return _error("invalid", "活动信息不正确。", 422, details=details)
     return Status(201, _event_out(event))
 

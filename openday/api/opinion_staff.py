@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
 from openday.accounts.models import User
+from openday.lib import validation
 from openday.lib.edge import InputSchema
 from openday.lib.params import ObjectId, Offset
 from openday.opinions import access
@@ -71,7 +72,7 @@ def _error(code, message, status, **extra):
 
 
 def _invalid(exc):
-    details = [{"field": k, "reason": "；".join(v)} for k, v in exc.message_dict.items()]
+    details = validation.details(exc)
     return _error("invalid", "请求内容不正确。", 422, details=details)
 
 

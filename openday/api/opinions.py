@@ -15,6 +15,7 @@ from django.http import Http404
 from ninja import Router, Schema, Status
 
 from openday.audit.services import client_ip
+from openday.lib import validation
 from openday.lib.edge import InputSchema
 from openday.lib.params import ObjectId, Page
 from openday.lib.personal_data import normalize_phone
@@ -82,10 +83,7 @@ def create_opinion(request, payload: OpinionIn):
             request=request,
         )
     except ValidationError as exc:
-        details = [
-            {"field": API_FIELDS.get(k, k), "reason": "；".join(v)}
-            for k, v in exc.message_dict.items()
-        ]
+        details = validation.details(exc, API_FIELDS)
         return _error("invalid", f"意见建议有{len(details)}处需要修改。", 422, details=details)
     return Status(201, {"tracking_code": opinion.tracking_code})
 

@@ -14,6 +14,7 @@ from ninja import Router, Schema, Status
 
 from openday.audit.services import client_ip
 from openday.events.models import GUEST_CATEGORIES
+from openday.lib import validation
 from openday.lib.edge import InputSchema
 from openday.lib.params import ObjectId
 from openday.ops import ratelimit
@@ -207,7 +208,7 @@ def create_response(request, survey_id: ObjectId, payload: ResponseIn):
     except services.Refused as exc:
         return _error(exc.code, exc.message, 409)
     except ValidationError as exc:
-        details = [{"field": k, "reason": "；".join(v)} for k, v in exc.message_dict.items()]
+        details = validation.details(exc)
         # The service stops at the respondent's details; list the answers' problems as well.
         try:
             checks.clean(services.get_definition(survey_id), payload.answers)

@@ -11,6 +11,8 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from openday.lib.validation import apply_to_form
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -32,13 +34,8 @@ def staff_required(view):
     return wrapper
 
 
-def apply_errors(form, exc):
-    """Put a ValidationError's messages on the form's fields (or the form, for the rest)."""
-    if hasattr(exc, "error_dict"):
-        for field, errs in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, exc.messages)
+# Kept under the name the staff views use; the one implementation is in lib.validation.
+apply_errors = apply_to_form
 
 
 def download(data, content_type, filename):

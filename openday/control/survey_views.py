@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from openday.events.access import can_run_event_for
 from openday.events.models import CATEGORY_NAMES, Event
 from openday.lib import params as param
+from openday.lib import validation
 from openday.lib.spreadsheet import upload_problem
 from openday.opinions.access import can_enter_for
 from openday.orgs.models import Org
@@ -321,8 +322,7 @@ def survey_paper(request, survey_id):
                     request=request,
                 )
             except ValidationError as exc:
-                for field, errs in exc.message_dict.items():
-                    errors[field] = "；".join(errs)
+                errors.update(validation.by_field(exc))
             except checks.AnswerError as exc:
                 errors.update({f"q{qid}": msg for qid, msg in exc.errors.items()})
             else:

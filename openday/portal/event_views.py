@@ -11,6 +11,7 @@ from openday.events import services
 from openday.events.forms import RegistrationForm
 from openday.events.models import Event, Registration
 from openday.events.tickets import qr_svg
+from openday.lib import validation
 from openday.lib.personal_data import normalize_phone
 from openday.lib.text import clean_code
 from openday.ops import ratelimit
@@ -59,8 +60,7 @@ def event_detail(request, event_id):
                 ],
             )
         except ValidationError as exc:
-            for field, errs in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errs)
+            validation.apply_to_form(form, exc)
         except services.Refused as exc:
             form.add_error(None, exc.message)
         except ratelimit.Limited as exc:

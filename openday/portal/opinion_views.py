@@ -17,6 +17,7 @@ from django.utils import timezone
 from openday.audit.services import client_ip
 from openday.events.models import GUEST_CATEGORIES
 from openday.lib import params as param
+from openday.lib import validation
 from openday.lib.edge import clean_post
 from openday.lib.personal_data import normalize_phone
 from openday.opinions import services
@@ -127,7 +128,7 @@ def opinion_new(request):
         except ratelimit.Limited as exc:
             errors, limited = {"__all__": exc.message}, exc
         except ValidationError as exc:
-            errors = {k: "；".join(v) for k, v in exc.message_dict.items()}
+            errors = validation.by_field(exc)
         else:
             request.session[DONE_SESSION_KEY] = {
                 "code": opinion.tracking_code,

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from openday.audit.services import client_ip
 from openday.events.models import GUEST_CATEGORIES
+from openday.lib import validation
 from openday.lib.edge import clean_post
 from openday.ops import ratelimit
 from openday.surveys import answers as checks
@@ -236,7 +237,7 @@ def survey_answer(request, survey_id):
         except services.Refused as exc:
             context["closed" if exc.code == "closed" else "duplicate"] = exc.message
         except ValidationError as exc:
-            person_errors = {k: "；".join(v) for k, v in exc.message_dict.items()}
+            person_errors = validation.by_field(exc)
             try:  # the service stops at the respondent; show the answers' problems too
                 checks.clean(defn, values)
             except checks.AnswerError as answer_exc:
