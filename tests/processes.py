@@ -19,14 +19,20 @@ def database_env(host=None, port=None):
         host = host or db["HOST"] or "127.0.0.1"
         port = port or db["PORT"] or 5432
         auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-        return {"DATABASE_URL": f"postgres://{auth}@{host}:{port}/{db['NAME']}",
-                "OPENDAY_DB_POOL": "0"}  # fmt: skip
+        return {
+            "DATABASE_URL": f"postgres://{auth}@{host}:{port}/{db['NAME']}",
+            "OPENDAY_DB_POOL": "0",
+        }
     return {"DATABASE_URL": "", "OPENDAY_SQLITE_PATH": str(db["NAME"])}
 
 
 def child_env(**extra):
-    env = dict(os.environ, OPENDAY_TESTING="1", DJANGO_SETTINGS_MODULE="openday.settings",
-               PYTHONUNBUFFERED="1")  # fmt: skip
+    env = dict(
+        os.environ,
+        OPENDAY_TESTING="1",
+        DJANGO_SETTINGS_MODULE="openday.settings",
+        PYTHONUNBUFFERED="1",
+    )
     env.update(database_env())
     env.update({k: str(v) for k, v in extra.items()})
     return env
@@ -36,11 +42,22 @@ def start_worker(log_path, *args, env=None):
     """`openday worker` in its own process group, its output in log_path."""
     out = open(log_path, "ab")
     return subprocess.Popen(
-        [sys.executable, "-m", "openday", "worker", "--no-startup-delay", "--interval", "0.2",
-         *args],
-        cwd=REPO, env=env or child_env(), stdout=out, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "openday",
+            "worker",
+            "--no-startup-delay",
+            "--interval",
+            "0.2",
+            *args,
+        ],
+        cwd=REPO,
+        env=env or child_env(),
+        stdout=out,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
-    )  # fmt: skip
+    )
 
 
 def stop(process, sig=signal.SIGTERM, timeout=20):
@@ -144,8 +161,13 @@ def wait_for_other_sessions_to_end(timeout=15):
     """On PostgreSQL, child processes' sessions must end before the test database is dropped."""
     if connection.vendor != "postgresql":
         return
-    query = ("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-             " AND pid <> pg_backend_pid()")  # fmt: skip
+    query = (
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+        " AND pid <> pg_backend_pid()"
+    )
     with connection.cursor() as cursor:
-        wait_for(lambda: cursor.execute(query) or cursor.fetchone()[0] == 0, timeout,
-                 what="the other sessions to end")  # fmt: skip
+        wait_for(
+            lambda: cursor.execute(query) or cursor.fetchone()[0] == 0,
+            timeout,
+            what="the other sessions to end",
+        )

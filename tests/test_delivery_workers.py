@@ -34,10 +34,14 @@ def gateway_env(gateway, **extra):
 
 def outbox(count, first_phone=13800000000):
     OutboundMessage.objects.bulk_create(
-        OutboundMessage(channel="sms", to_encrypted=personal_data.encrypt(str(first_phone + i)),
-                        to_masked="138****", body=f"第{i}条")
+        OutboundMessage(
+            channel="sms",
+            to_encrypted=personal_data.encrypt(str(first_phone + i)),
+            to_masked="138****",
+            body=f"第{i}条",
+        )
         for i in range(count)
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.django_db(transaction=True)

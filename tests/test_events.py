@@ -515,8 +515,14 @@ def test_personal_data_is_anonymized_after_the_retention_period(world, settings)
     people = [reg(event, i) for i in range(1, 4)]  # several registrants: the unique index holds
     statuses = [r.status for r in people]  # two confirmed, one waitlisted
     for i in range(3):
-        Invitation.objects.create(event=event, name=f"王代表{i}", phone_encrypted="x",
-                                  phone_hash=f"h{i}", category="deputy", code=f"INV{i}")  # fmt: skip
+        Invitation.objects.create(
+            event=event,
+            name=f"王代表{i}",
+            phone_encrypted="x",
+            phone_hash=f"h{i}",
+            category="deputy",
+            code=f"INV{i}",
+        )
     assert services.anonymize_past_events() == 0  # the event has not even happened
     later = event.ends_at + timedelta(days=31)
     assert services.anonymize_past_events(now=later, batch_size=2) == 1  # in batches of two

@@ -150,9 +150,14 @@ def test_many_workers_asking_at_once_claim_the_period_once():
 
 def _published_opinion(world, published_at, **extra):
     opinion = opinions.submit_opinion(
-        content="小区门口的路灯坏了很久，晚上出行不便。", source="online", office=world.kaifu,
-        name="李四", phone="13912345678", consent=True, **extra,
-    )  # fmt: skip
+        content="小区门口的路灯坏了很久，晚上出行不便。",
+        source="online",
+        office=world.kaifu,
+        name="李四",
+        phone="13912345678",
+        consent=True,
+        **extra,
+    )
     Opinion.objects.filter(pk=opinion.pk).update(status="published", published_at=published_at)
     return Opinion.objects.get(pk=opinion.pk)
 
@@ -163,8 +168,9 @@ def test_opinions_closed_past_the_retention_period_lose_names_and_phones(world, 
     old = _published_opinion(world, long_ago)
     recent = _published_opinion(world, timezone.now() - timedelta(days=3))
     for opinion in (old, recent):
-        Callback.objects.create(opinion=opinion, org=world.kaifu, name="李四",
-                                phone_encrypted="x", phone_hash="h")  # fmt: skip
+        Callback.objects.create(
+            opinion=opinion, org=world.kaifu, name="李四", phone_encrypted="x", phone_hash="h"
+        )
     assert opinions.anonymize_closed_opinions(batch_size=1) == {"opinions": 1, "callbacks": 1}
     old.refresh_from_db()
     recent.refresh_from_db()

@@ -21,8 +21,12 @@ def _broken():
 @pytest.fixture
 def trouble(world):
     """A failed housekeeping step, a failed SMS, an old unsent email and no live worker."""
-    run_housekeeping(steps=[Step("sessions", "清理过期会话", lambda: 0),
-                            Step("anonymize_events", "匿名化", _broken)])  # fmt: skip
+    run_housekeeping(
+        steps=[
+            Step("sessions", "清理过期会话", lambda: 0),
+            Step("anonymize_events", "匿名化", _broken),
+        ]
+    )
     failed = queue_message("sms", "13812345678", "", "失败的短信")
     OutboundMessage.objects.filter(pk=failed.pk).update(status="failed", error="号码无效 isv.X")
     late = queue_message("email", "a@example.com", "主题", "正文")
@@ -37,9 +41,16 @@ def test_the_operator_sees_what_needs_doing(world, client, trouble):
     page = client.get("/staff/status/")
     assert page.status_code == 200 and page["Cache-Control"] == "no-store"
     text = page.content.decode()
-    for words in ("需要处理的问题", "没有正在运行的后台任务进程", "最近一次例行维护有步骤失败：匿名化过期活动的报名和邀请",
-                  "有邮件等待发送已超过 30 分钟", "有 1 条短信发送失败", "RuntimeError: 磁盘已满",
-                  "138****5678", "号码无效 isv.X"):  # fmt: skip
+    for words in (
+        "需要处理的问题",
+        "没有正在运行的后台任务进程",
+        "最近一次例行维护有步骤失败：匿名化过期活动的报名和邀请",
+        "有邮件等待发送已超过 30 分钟",
+        "有 1 条短信发送失败",
+        "RuntimeError: 磁盘已满",
+        "138****5678",
+        "号码无效 isv.X",
+    ):
         assert words in text, words
     assert "13812345678" not in text
 

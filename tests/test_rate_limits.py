@@ -50,8 +50,13 @@ def test_a_registration_past_the_phone_limit_is_refused_on_the_page_and_in_the_a
 
     _limits(settings, registration_phone="1/3600")
     event = make_event(world, capacity=10, quotas={})
-    form = {"name": "王五", "phone": "13900005555", "category": "public", "consent": "on",
-            "organization": ""}  # fmt: skip
+    form = {
+        "name": "王五",
+        "phone": "13900005555",
+        "category": "public",
+        "consent": "on",
+        "organization": "",
+    }
     assert client.post(f"/events/{event.pk}/", form).status_code == 302
     other = make_event(world, capacity=10, quotas={}, title="开福区住房和城乡建设局另一个活动")
     page = client.post(f"/events/{other.pk}/", form)
@@ -121,8 +126,9 @@ def test_failed_look_ups_are_limited_per_address_and_per_code(world, client, set
             == 400
         )
     # The code has had its two tries, from any address.
-    again = client.post("/opinions/status/", {"code": "AAAA111111", "tail": "1234"},
-                        REMOTE_ADDR="198.51.100.9")  # fmt: skip
+    again = client.post(
+        "/opinions/status/", {"code": "AAAA111111", "tail": "1234"}, REMOTE_ADDR="198.51.100.9"
+    )
     assert again.status_code == 429 and "查询码的查询失败次数过多" in again.content.decode()
     assert client.post("/opinions/status/", {"code": "BBBB222222", "tail": ""}).status_code == 400
     blocked = client.get("/api/v1/opinions/CCCC333333?phone_tail=1234")
@@ -154,8 +160,9 @@ def test_the_counters_are_shared_between_processes(settings):
         "from openday.ops import ratelimit;"
         "[ratelimit.hit(('lookup.code', 'EEEE555555')) for _ in range(5)]"
     )
-    subprocess.run([sys.executable, "-c", child], cwd=REPO, env=child_env(), check=True,
-                   timeout=120)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-c", child], cwd=REPO, env=child_env(), check=True, timeout=120
+    )
     with pytest.raises(ratelimit.Limited):
         ratelimit.blocked(("lookup.code", "EEEE555555"))
 
@@ -172,8 +179,12 @@ def test_with_redis_the_counters_live_in_redis(db, settings):
     if not _redis_up():
         pytest.skip("没有在 127.0.0.1:6379 找到 Redis")
     settings.REDIS_URL = "redis://127.0.0.1:6379/15"
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": settings.REDIS_URL}}  # fmt: skip
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": settings.REDIS_URL,
+        }
+    }
     from django.core.cache import caches
 
     caches._settings = None  # let the cache handler see the new settings

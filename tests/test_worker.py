@@ -19,8 +19,11 @@ from tests.processes import (
     wait_for_other_sessions_to_end,
 )
 
-FAST = {"OPENDAY_WORKER_HEARTBEAT_SECONDS": "0.5", "OPENDAY_WORKER_LOST_SECONDS": "2",
-        "OPENDAY_HOUSEKEEPING_MINUTES": "0"}  # fmt: skip
+FAST = {
+    "OPENDAY_WORKER_HEARTBEAT_SECONDS": "0.5",
+    "OPENDAY_WORKER_LOST_SECONDS": "2",
+    "OPENDAY_HOUSEKEEPING_MINUTES": "0",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -46,8 +49,11 @@ def test_a_task_whose_worker_was_killed_runs_again_and_finishes_once(tmp_path):
         stop(first, sig=9)  # killed mid-task: no chance to record anything
     second = start_worker(tmp_path / "w2.log", env=env)
     try:
-        wait_for(lambda: (tmp_path / "log").read_text().count("start") == 2, 60,
-                 what="the task to run again")  # fmt: skip
+        wait_for(
+            lambda: (tmp_path / "log").read_text().count("start") == 2,
+            60,
+            what="the task to run again",
+        )
         (tmp_path / "go").touch()
         wait_for(lambda: _status(result.id) == "SUCCESSFUL", 30, what="the task to finish")
     finally:
@@ -71,15 +77,21 @@ def test_the_worker_outlives_a_database_outage(tmp_path):
         wait_for(lambda: _status(first.id) == "SUCCESSFUL", 30, what="the first task")
         proxy.pause()  # the database is gone for the worker
         during = worker_probe.quick_probe.enqueue(str(tmp_path), "during")
-        wait_for(lambda: "database error" in (tmp_path / "w.log").read_text(), 30,
-                 what="the worker to notice")  # fmt: skip
+        wait_for(
+            lambda: "database error" in (tmp_path / "w.log").read_text(),
+            30,
+            what="the worker to notice",
+        )
         assert worker.poll() is None  # still alive
         proxy.resume()
         wait_for(lambda: _status(during.id) == "SUCCESSFUL", 60, what="the task after the outage")
         assert worker.poll() is None
         # The error is recorded once the database is back (shown on the status page).
-        beat = wait_for(lambda: WorkerHeartbeat.objects.exclude(last_error="").first(), 40,
-                        what="the heartbeat to record the error")  # fmt: skip
+        beat = wait_for(
+            lambda: WorkerHeartbeat.objects.exclude(last_error="").first(),
+            40,
+            what="the heartbeat to record the error",
+        )
         assert beat.last_error_at and "Error" in beat.last_error
     finally:
         stop(worker)
@@ -126,9 +138,18 @@ def test_a_database_error_in_the_task_loop_is_retried_and_the_task_put_back(sett
     """SQLite's "database is locked" past the busy timeout, or any lost connection."""
     settings.OPENDAY_WORKER_HEARTBEAT_SECONDS = 60
     result = worker_probe.quick_probe.enqueue("/nonexistent", "x")
-    worker = OpendayWorker(queue_names=["default"], interval=0, batch=True, backend_name="default",
-                           startup_delay=False, max_tasks=None, worker_id="w-test",
-                           excluded_queue_names=[], deliver=False, clock=False)  # fmt: skip
+    worker = OpendayWorker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="w-test",
+        excluded_queue_names=[],
+        deliver=False,
+        clock=False,
+    )
     calls = []
     original = OpendayWorker.__mro__[1].run
 
@@ -159,13 +180,15 @@ def test_tasks_of_a_worker_that_stopped_beating_are_queued_again(db, settings):
     settings.OPENDAY_TASK_TIMEOUT_MINUTES = 30
     now = timezone.now()
     WorkerHeartbeat.objects.create(worker_id="alive", started_at=now, seen_at=now)
-    WorkerHeartbeat.objects.create(worker_id="dead", started_at=now,
-                                   seen_at=now - timedelta(seconds=61))  # fmt: skip
+    WorkerHeartbeat.objects.create(
+        worker_id="dead", started_at=now, seen_at=now - timedelta(seconds=61)
+    )
 
     def running(worker, started=now, claims=1):
         r = worker_probe.quick_probe.enqueue("/tmp", worker)
-        DBTaskResult.objects.filter(id=r.id).update(status="RUNNING", started_at=started,
-                                                    worker_ids=[worker] * claims)  # fmt: skip
+        DBTaskResult.objects.filter(id=r.id).update(
+            status="RUNNING", started_at=started, worker_ids=[worker] * claims
+        )
         return r.id
 
     alive = running("alive")
@@ -175,6 +198,10 @@ def test_tasks_of_a_worker_that_stopped_beating_are_queued_again(db, settings):
     poison = running("dead", claims=5)
     assert requeue_lost_tasks() == 2
     assert [_status(i) for i in (alive, dead, unknown_new, unknown_old, poison)] == [
-        "RUNNING", "READY", "RUNNING", "READY", "FAILED"
-    ]  # fmt: skip
+        "RUNNING",
+        "READY",
+        "RUNNING",
+        "READY",
+        "FAILED",
+    ]
     assert requeue_lost_tasks() == 0

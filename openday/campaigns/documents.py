@@ -4,6 +4,7 @@ from openday.lib.masking import mask_phone
 from openday.lib.official_doc import OfficialDocument
 
 from . import presets
+from .workbooks import PLAN_HEADERS
 
 
 def filled_body(campaign):
@@ -77,16 +78,7 @@ def plan_docx(campaign, entries, *, full_phone):
             ]
         )
     doc.table(
-        [
-            "序号",
-            "单位",
-            "活动主题",
-            "活动时间（月份）",
-            "活动形式",
-            "活动简介",
-            "联系人",
-            "联系电话",
-        ],
+        PLAN_HEADERS,
         rows,
         [13, 36, 40, 35, 26, 53, 16, 24],
     )

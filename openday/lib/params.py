@@ -62,13 +62,6 @@ def object_id(value):
     return number
 
 
-def optional_object_id(value):
-    """None when empty; otherwise as object_id (a malformed id is a 404, not "no filter")."""
-    if value is None or not str(value).strip():
-        return None
-    return object_id(value)
-
-
 def integer(value, *, name, minimum, maximum, default=None):
     """A whole number within [minimum, maximum]; `default` when empty; BadParam otherwise."""
     if value is None or not str(value).strip():

@@ -99,10 +99,6 @@ def clean_text(value, *, multiline: bool = True) -> str:
     return value
 
 
-def has_refused(value: str) -> bool:
-    return any(_refused(c) for c in value or "")
-
-
 def identifier(value) -> str:
     """NFKC and ASCII digits, no spaces: the first step for phones and codes."""
     value = unicodedata.normalize("NFKC", str(value or ""))

@@ -10,7 +10,6 @@ office network does the same: by default 1,000 registrations from one address al
 Every rule can be changed with OPENDAY_RATE_LIMITS (docs/operator.md).
 """
 
-import json
 import math
 import random
 import time
@@ -199,7 +198,3 @@ def forget_old(now=None) -> int:
     longest = max(rule.seconds for rule in rules().values())
     deleted, _ = RateCounter.objects.filter(window_start__lt=now - longest - 86400).delete()
     return deleted
-
-
-def describe() -> str:
-    return json.dumps({n: f"{r.limit}/{r.seconds}" for n, r in rules().items()})
