@@ -5,6 +5,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 
 import pytest
 from django.core.cache import cache
@@ -178,29 +179,34 @@ def _redis_up():
 def test_with_redis_the_counters_live_in_redis(db, settings):
     if not _redis_up():
         pytest.skip("没有在 127.0.0.1:6379 找到 Redis")
+    # A prefix of its own: another run of the suite may share this Redis, and clearing the
+    # whole database would wipe its counters (and another run's clear would wipe ours).
+    prefix = f"openday-test-{uuid.uuid4().hex}"
     settings.REDIS_URL = "redis://127.0.0.1:6379/15"
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": settings.REDIS_URL,
+            "KEY_PREFIX": prefix,
         }
     }
     from django.core.cache import caches
 
-    caches._settings = None  # let the cache handler see the new settings
-    if hasattr(caches._connections, "default"):
-        del caches._connections.default
     try:
         _limits(settings, opinion_phone="2/60")
-        marker = f"1390000{int(time.time() * 1000) % 10000:04d}"
-        ratelimit.hit(("opinion.phone", marker))
-        ratelimit.hit(("opinion.phone", marker))
+        # The middle of one window, so the three hits cannot straddle two windows.
+        now = (time.time() // 60) * 60 + 30
+        ratelimit.hit(("opinion.phone", "13900001111"), now=now)
+        ratelimit.hit(("opinion.phone", "13900001111"), now=now)
         with pytest.raises(ratelimit.Limited):
-            ratelimit.hit(("opinion.phone", marker))
+            ratelimit.hit(("opinion.phone", "13900001111"), now=now)
         assert not RateCounter.objects.exists()  # nothing in the database
+        client = caches["default"]._cache.get_client(write=True)
+        assert client.keys(f"{prefix}:*")  # the counter is in Redis
     finally:
-        caches["default"].clear()
-        del caches._connections.default
+        client = caches["default"]._cache.get_client(write=True)
+        for key in client.keys(f"{prefix}:*"):
+            client.delete(key)
 
 
 def test_housekeeping_drops_counters_of_old_windows(db):
