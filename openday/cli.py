@@ -19,7 +19,12 @@ def manage(argv):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openday.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(argv)
+    from openday.audit import context
+
+    # Audit entries a command writes without a person name the command (audit/context.py).
+    verb = argv[1] if len(argv) > 1 else "help"
+    with context.bound(origin=f"命令：openday {verb}"):
+        execute_from_command_line(argv)
 
 
 def serve(args):

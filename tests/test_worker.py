@@ -138,18 +138,7 @@ def test_a_database_error_in_the_task_loop_is_retried_and_the_task_put_back(sett
     """SQLite's "database is locked" past the busy timeout, or any lost connection."""
     settings.OPENDAY_WORKER_HEARTBEAT_SECONDS = 60
     result = worker_probe.quick_probe.enqueue("/nonexistent", "x")
-    worker = OpendayWorker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="w-test",
-        excluded_queue_names=[],
-        deliver=False,
-        clock=False,
-    )
+    worker = worker_probe.batch_worker("w-test")
     calls = []
     original = OpendayWorker.__mro__[1].run
 

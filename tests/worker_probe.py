@@ -24,3 +24,30 @@ def quick_probe(folder, name):
     with open(Path(folder) / "log", "a") as log:
         log.write(f"{name}\n")
     return name
+
+
+@task()
+def audit_probe():
+    """Write one audit entry without an actor, as housekeeping's steps do."""
+    from openday.audit.services import record
+
+    record("test.probe")
+
+
+def batch_worker(worker_id):
+    """An OpendayWorker in this process that runs the queued tasks and returns (no outbox, no
+    clock): for tests that need the worker's own task path without a second process."""
+    from openday.ops.worker import OpendayWorker
+
+    return OpendayWorker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=worker_id,
+        excluded_queue_names=[],
+        deliver=False,
+        clock=False,
+    )

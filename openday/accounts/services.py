@@ -63,7 +63,6 @@ def _register_failure(username, request):
             actor_label=username[:150],
             obj=known,
             org=_home_org(known),
-            request=request,
         )
         if locked:
             record(
@@ -73,7 +72,6 @@ def _register_failure(username, request):
                 obj=known,
                 org=_home_org(known),
                 changes={"locked_until": throttle.locked_until.isoformat()},
-                request=request,
             )
     return throttle
 
@@ -103,14 +101,14 @@ def sign_in(request, username, password):
     with transaction.atomic():
         LoginThrottle.objects.filter(username=_throttle_key(username)).delete()
         login(request, user)
-        record("auth.login", actor=user, obj=user, org=_home_org(user), request=request)
+        record("auth.login", actor=user, obj=user, org=_home_org(user))
     return user
 
 
-def unlock_user(actor, user, request=None):
+def unlock_user(actor, user):
     with transaction.atomic():
         deleted, _ = LoginThrottle.objects.filter(username=_throttle_key(user.username)).delete()
-        record("auth.unlocked", actor=actor, obj=user, org=_home_org(user), request=request)
+        record("auth.unlocked", actor=actor, obj=user, org=_home_org(user))
     return bool(deleted)
 
 
@@ -128,7 +126,7 @@ def generate_password(length=14):
             return candidate
 
 
-def create_user(actor, *, username, full_name, phone="", email="", org=None, request=None):
+def create_user(actor, *, username, full_name, phone="", email="", org=None):
     """Create a staff account with a generated one-time password; returns (user, password)."""
     password = generate_password()
     with transaction.atomic():
@@ -143,12 +141,11 @@ def create_user(actor, *, username, full_name, phone="", email="", org=None, req
             obj=user,
             org=org,
             changes={"username": [None, username], "full_name": [None, full_name]},
-            request=request,
         )
     return user, password
 
 
-def update_profile(actor, user, *, full_name, phone, email, request=None):
+def update_profile(actor, user, *, full_name, phone, email):
     before = {"full_name": user.full_name, "phone": user.masked_phone, "email": user.email}
     user.full_name = full_name
     user.phone = phone
@@ -164,21 +161,20 @@ def update_profile(actor, user, *, full_name, phone, email, request=None):
                 obj=user,
                 org=_home_org(user),
                 changes=changes,
-                request=request,
             )
     return user
 
 
-def change_password(user, new_password, request=None):
+def change_password(user, new_password):
     password_validation.validate_password(new_password, user)
     with transaction.atomic():
         user.set_password(new_password)
         user.must_change_password = False
         user.save(update_fields=["password", "must_change_password"])
-        record("auth.password_changed", actor=user, obj=user, org=_home_org(user), request=request)
+        record("auth.password_changed", actor=user, obj=user, org=_home_org(user))
 
 
-def reset_password(actor, user, request=None):
+def reset_password(actor, user):
     """Give the user a new one-time password, to be changed at the next sign-in."""
     password = generate_password()
     with transaction.atomic():
@@ -186,11 +182,11 @@ def reset_password(actor, user, request=None):
         user.must_change_password = True
         user.save(update_fields=["password", "must_change_password"])
         LoginThrottle.objects.filter(username=_throttle_key(user.username)).delete()
-        record("auth.password_reset", actor=actor, obj=user, org=_home_org(user), request=request)
+        record("auth.password_reset", actor=actor, obj=user, org=_home_org(user))
     return password
 
 
-def set_active(actor, user, active, request=None):
+def set_active(actor, user, active):
     with transaction.atomic():
         user.is_active = active
         user.save(update_fields=["is_active"])
@@ -201,7 +197,6 @@ def set_active(actor, user, active, request=None):
             actor=actor,
             obj=user,
             org=_home_org(user),
-            request=request,
         )
 
 
@@ -228,6 +223,12 @@ def create_token(user, name="", actor=None):
 
 def user_for_token(raw):
     """The active user a bearer token belongs to, or None."""
+    token = token_for(raw)
+    return token.user if token is not None else None
+
+
+def token_for(raw):
+    """The live token (of an active user) a bearer value stands for, or None."""
     if not raw or not raw.startswith("od_"):
         return None
     token = (
@@ -242,7 +243,7 @@ def user_for_token(raw):
     ApiToken.objects.filter(pk=token.pk).exclude(
         last_used_at__gt=now - timedelta(minutes=1)
     ).update(last_used_at=now)
-    return token.user
+    return token
 
 
 def revoke_token(actor, token):

@@ -118,7 +118,6 @@ def create_registration(request, event_id: ObjectId, payload: RegistrationIn):
             consent=payload.consent,
             source=Registration.Source.API,
             invitation_code=payload.invitation_code,
-            request=request,
             limits=[
                 ("registration.phone", normalize_phone(payload.phone)),
                 ("registration.address", client_ip(request)),
@@ -147,7 +146,7 @@ def cancel_registration(request, ticket_code: str):
     ticket_code = clean_code(ticket_code)
     get_object_or_404(Registration, ticket_code=ticket_code)
     try:
-        registration, _promoted = services.cancel(ticket_code, request=request)
+        registration, _promoted = services.cancel(ticket_code)
     except services.Refused as exc:
         return _error(exc.code, exc.message, 409)
     return Status(
@@ -207,7 +206,6 @@ def create_event(request, payload: EventIn):
             registration_mode=payload.registration_mode,
             campaign=campaign,
             publish=payload.publish,
-            request=request,
         )
     except ValidationError as exc:
         details = validation.details(exc)
@@ -269,7 +267,7 @@ def create_checkin(request, event_id: ObjectId, payload: CheckinIn):
     if not can_manage_event(request.access, event):
         raise PermissionDenied("无权为该活动签到。")
     try:
-        r = services.check_in(request.user, event, payload.ticket_code, request=request)
+        r = services.check_in(request.user, event, payload.ticket_code)
     except services.Refused as exc:
         return _error(exc.code, exc.message, 404 if exc.code == "not_found" else 409)
     return Status(

@@ -137,7 +137,6 @@ def assign(request, opinion_id: ObjectId, payload: AssignIn):
             assignee=assignee,
             due_days=payload.due_days,
             reason=payload.reason,
-            request=request,
         )
     except ValidationError as exc:
         return _invalid(exc)
@@ -156,7 +155,7 @@ def answer(request, opinion_id: ObjectId, payload: AnswerIn):
     """The answer and the adoption decision: adopted, partly, explained (with reasons), solved."""
     o = _get(request, opinion_id, access.can_answer, "无权答复这条意见。")
     try:
-        ops.answer(request.user, o, text=payload.answer, decision=payload.decision, request=request)
+        ops.answer(request.user, o, text=payload.answer, decision=payload.decision)
     except ValidationError as exc:
         return _invalid(exc)
     except ops.Refused as exc:
@@ -181,7 +180,6 @@ def review(request, opinion_id: ObjectId, payload: ReviewIn):
             approve=payload.approve,
             note=payload.note,
             publish=payload.publish,
-            request=request,
         )
     except ValidationError as exc:
         return _invalid(exc)
@@ -195,7 +193,7 @@ def publish(request, opinion_id: ObjectId):
     """Publish an approved answer on the results board and tell the submitter(s)."""
     o = _get(request, opinion_id, access.can_review, "无权公开这条意见的办理结果。")
     try:
-        ops.publish_result(request.user, o, request=request)
+        ops.publish_result(request.user, o)
     except ops.Refused as exc:
         return _error("conflict", exc.message, 409)
     return _out(o)

@@ -80,7 +80,6 @@ def create_opinion(request, payload: OpinionIn):
             anonymous=payload.anonymous,
             consent=payload.consent,
             category=payload.category or "",
-            request=request,
         )
     except ValidationError as exc:
         details = validation.details(exc, API_FIELDS)
@@ -201,7 +200,7 @@ def lookup_opinion(request, tracking_code: str, phone_tail: str = ""):
     code exists; 429 `too_many_requests` (with Retry-After) after too many failed look-ups from
     one address or for one tracking code (shared with the web page, docs/api.md)."""
     code = public.normalize_code(tracking_code)
-    limited = public.lookup_limit(request, code)
+    limited = public.lookup_limit(code)
     if limited:
         raise limited
     tail = public.ascii_text(phone_tail)
@@ -214,6 +213,6 @@ def lookup_opinion(request, tracking_code: str, phone_tail: str = ""):
         )
     opinion = services.lookup(code, tail)
     if opinion is None:
-        public.note_failed_lookup(request, code)
+        public.note_failed_lookup(code)
         return _error("not_found", public.NOT_FOUND_MESSAGE, 404)
     return public.public_result(opinion)

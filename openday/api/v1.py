@@ -11,7 +11,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer
 
-from openday.accounts.services import user_for_token
+from openday.accounts.services import token_for
+from openday.audit import context as audit_context
 from openday.lib.params import BadParam, ObjectId, Offset
 from openday.lib.request_limits import too_large
 from openday.ops.ratelimit import Limited
@@ -25,12 +26,14 @@ class BearerToken(HttpBearer):
     openapi_description = "`openday token USERNAME` 生成的 API 令牌：Authorization: Bearer <token>"
 
     def authenticate(self, request, token):
-        user = user_for_token(token)
-        if user is None:
+        found = token_for(token)
+        if found is None:
             return None
+        user = found.user
         access = Access(user)
         if not access.is_staff_member:
             return None
+        audit_context.update(actor=user, token=f"{found.prefix}…")
         request.user = user
         request.access = access
         return user

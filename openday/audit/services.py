@@ -2,6 +2,7 @@ import ipaddress
 
 from django.conf import settings
 
+from . import context
 from .models import AuditEntry
 
 
@@ -30,12 +31,20 @@ def diff(before: dict, after: dict) -> dict:
     }
 
 
-def record(action, *, actor=None, actor_label="", obj=None, org=None, changes=None, request=None):
-    """Add one audit entry. Call inside the transaction that makes the change."""
+def record(action, *, actor=None, actor_label="", obj=None, org=None, changes=None):
+    """Add one audit entry. Call inside the transaction that makes the change.
+
+    The client's address comes from the audit context (audit/context.py) that the middleware,
+    the worker and the commands bind; without an actor, the context's origin names what acted."""
+    bound = context.current()
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
+    if actor is None and not actor_label:
+        actor_label = bound.origin
     if org is None and obj is not None:
         org = getattr(obj, "audit_org", None)
+    if bound.token:
+        changes = {**(changes or {}), "via": f"API 令牌 {bound.token}"}
     return AuditEntry.objects.create(
         actor=actor,
         actor_label=actor_label or (actor.get_username() if actor else ""),
@@ -46,5 +55,5 @@ def record(action, *, actor=None, actor_label="", obj=None, org=None, changes=No
         org=org,
         org_path=org.path if org is not None else "",
         changes=changes or {},
-        ip=client_ip(request),
+        ip=bound.ip,
     )

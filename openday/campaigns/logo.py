@@ -21,7 +21,7 @@ def sniff(data):
     return None
 
 
-def set_logo(actor, campaign, data, *, request=None):
+def set_logo(actor, campaign, data):
     if len(data) > MAX_BYTES:
         raise ValidationError({"logo": "LOGO 图片不能超过 1 MB。"})
     kind = sniff(data)
@@ -43,12 +43,11 @@ def set_logo(actor, campaign, data, *, request=None):
             actor=actor,
             obj=campaign,
             changes={"logo": [old or None, campaign.logo.name]},
-            request=request,
         )
     return campaign
 
 
-def remove_logo(actor, campaign, *, request=None):
+def remove_logo(actor, campaign):
     if not campaign.logo:
         return campaign
     with transaction.atomic():
@@ -59,7 +58,6 @@ def remove_logo(actor, campaign, *, request=None):
             actor=actor,
             obj=campaign,
             changes={"logo": [old, None]},
-            request=request,
         )
     return campaign
 

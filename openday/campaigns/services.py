@@ -177,7 +177,7 @@ def _snapshot(campaign):
     return out
 
 
-def create_campaign(actor, office, *, request=None, **fields):
+def create_campaign(actor, office, **fields):
     data = check_campaign(office, fields)
     with transaction.atomic():
         campaign = Campaign.objects.create(office=office, created_by=actor, **data)
@@ -186,12 +186,11 @@ def create_campaign(actor, office, *, request=None, **fields):
             actor=actor,
             obj=campaign,
             changes=diff({}, _snapshot(campaign)),
-            request=request,
         )
     return campaign
 
 
-def update_campaign(actor, campaign, *, request=None, **fields):
+def update_campaign(actor, campaign, **fields):
     merged = {**{f: getattr(campaign, f) for f in CAMPAIGN_FIELDS}, **fields}
     data = check_campaign(campaign.office, merged, instance=campaign)
     with transaction.atomic():
@@ -201,11 +200,11 @@ def update_campaign(actor, campaign, *, request=None, **fields):
         campaign.save()
         changes = diff(before, _snapshot(campaign))
         if changes:
-            record("campaign.updated", actor=actor, obj=campaign, changes=changes, request=request)
+            record("campaign.updated", actor=actor, obj=campaign, changes=changes)
     return campaign
 
 
-def issue_notice(actor, campaign, *, request=None):
+def issue_notice(actor, campaign):
     """Number the notice (发文字号), open declarations and tell every unit. Idempotent."""
     with transaction.atomic():
         # The office row serializes numbering: two notices never get the same number.
@@ -230,7 +229,6 @@ def issue_notice(actor, campaign, *, request=None):
             actor=actor,
             obj=campaign,
             changes={"doc_number": [None, campaign.doc_number]},
-            request=request,
         )
         deadline = campaign.declaration_deadline
         for unit in units_of(campaign):
@@ -319,7 +317,7 @@ class DeclarationInvalid(Exception):
         self.errors = errors
 
 
-def save_declaration(actor, declaration, fields, rows, *, submit=False, request=None):
+def save_declaration(actor, declaration, fields, rows, *, submit=False):
     """Save a draft (lenient) or submit (strict). A submitted or approved one is not edited."""
     campaign = declaration.campaign
     if campaign.status == Campaign.Status.DRAFT:
@@ -363,7 +361,6 @@ def save_declaration(actor, declaration, fields, rows, *, submit=False, request=
             actor=actor,
             obj=declaration,
             changes=diff(before, _declaration_snapshot(declaration)),
-            request=request,
         )
     return declaration
 
@@ -379,7 +376,7 @@ def _declaration_snapshot(declaration):
     }
 
 
-def review_declaration(actor, declaration, *, approve, comment="", request=None):
+def review_declaration(actor, declaration, *, approve, comment=""):
     comment = (comment or "").strip()
     if not approve and not comment:
         raise ValidationError({"comment": "退回时请写明退回意见，方便单位修改。"})
@@ -407,7 +404,6 @@ def review_declaration(actor, declaration, *, approve, comment="", request=None)
                 "status": [Declaration.Status.SUBMITTED, declaration.status],
                 "comment": comment,
             },
-            request=request,
         )
         campaign = declaration.campaign
         if approve:
@@ -557,7 +553,7 @@ def send_due_reminders():
 # --- The annual plan ---------------------------------------------------------------------
 
 
-def generate_plan(actor, campaign, *, month_capacity=None, request=None):
+def generate_plan(actor, campaign, *, month_capacity=None):
     """(Re)build the plan from every approved theme; hand-placed entries stay where they are."""
     if campaign.status == Campaign.Status.DRAFT:
         raise ValidationError("活动通知尚未印发，不能生成计划。")
@@ -653,12 +649,11 @@ def generate_plan(actor, campaign, *, month_capacity=None, request=None):
                 "capacity": plan.month_capacity,
                 "problems": len(plan.problems),
             },
-            request=request,
         )
     return plan
 
 
-def move_entry(actor, entry, week, *, request=None):
+def move_entry(actor, entry, week):
     """Place one entry by hand in a week (a Monday) of the window; it stays there on regeneration."""
     campaign = entry.campaign
     allowed = {w for m in campaign.months for w in scheduler.weeks_of_month(campaign.year, m)}
@@ -678,12 +673,11 @@ def move_entry(actor, entry, week, *, request=None):
             actor=actor,
             obj=entry,
             changes=diff(before, {"month": month, "week": str(week)}),
-            request=request,
         )
     return entry
 
 
-def publish_plan(actor, campaign, *, request=None):
+def publish_plan(actor, campaign):
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
         if not campaign.plan_entries.exists():
@@ -696,7 +690,6 @@ def publish_plan(actor, campaign, *, request=None):
             actor=actor,
             obj=campaign,
             changes={"entries": campaign.plan_entries.count()},
-            request=request,
         )
         for unit in Org.objects.filter(pk__in=campaign.plan_entries.values("unit")):
             notify_org(

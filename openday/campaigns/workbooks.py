@@ -263,7 +263,7 @@ def plan_workbook(campaign, entries, *, full_phone):
 # --- Importing a declarations sheet or last year's plan ---------------------------------
 
 
-def import_sheet(actor, campaign, data, request=None):
+def import_sheet(actor, campaign, data):
     """Rows of 单位 + theme become submitted declarations, one per unit; all or nothing."""
     errors = []
     wb, problem = _open(data)
@@ -352,7 +352,7 @@ def import_sheet(actor, campaign, data, request=None):
                 )
                 declaration.status = Declaration.Status.RETURNED
             services.save_declaration(
-                actor, declaration, group["fields"], group["rows"], submit=True, request=request
+                actor, declaration, group["fields"], group["rows"], submit=True
             )
             DeclarationEvent.objects.create(
                 declaration=declaration, action=DeclarationEvent.Action.IMPORTED, actor=actor

@@ -69,7 +69,6 @@ def logout_view(request):
             actor=request.user,
             obj=request.user,
             org=accounts._home_org(request.user),
-            request=request,
         )
     logout(request)
     messages.success(request, "您已安全退出。")
@@ -179,7 +178,7 @@ def account(request):
         },
     )
     if request.method == "POST" and form.is_valid():
-        accounts.update_profile(user, user, request=request, **form.cleaned_data)
+        accounts.update_profile(user, user, **form.cleaned_data)
         messages.success(request, "个人信息已保存。")
         return redirect("control:account")
     tokens = user.api_tokens.filter(revoked_at=None).order_by("-created_at")
@@ -195,7 +194,7 @@ def password_change(request):
     if request.method == "POST" and form.is_valid():
         from django.contrib.auth import update_session_auth_hash
 
-        accounts.change_password(request.user, form.cleaned_data["new_password1"], request=request)
+        accounts.change_password(request.user, form.cleaned_data["new_password1"])
         update_session_auth_hash(request, request.user)
         messages.success(request, "密码已修改。")
         return redirect("control:dashboard")

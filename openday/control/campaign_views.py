@@ -88,9 +88,7 @@ def campaign_create(request):
     form = CampaignForm(request.POST or None, initial=fields, parents=parents)
     if request.method == "POST" and form.is_valid():
         try:
-            campaign = services.create_campaign(
-                request.user, office, request=request, **form.cleaned_data
-            )
+            campaign = services.create_campaign(request.user, office, **form.cleaned_data)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -153,7 +151,7 @@ def campaign_edit(request, campaign_id):
     form = CampaignForm(request.POST or None, initial=initial, parents=parents)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_campaign(request.user, campaign, request=request, **form.cleaned_data)
+            services.update_campaign(request.user, campaign, **form.cleaned_data)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -171,7 +169,7 @@ def campaign_edit(request, campaign_id):
 def campaign_issue(request, campaign_id):
     campaign = access_campaign(request, campaign_id, run=True)
     try:
-        campaign = services.issue_notice(request.user, campaign, request=request)
+        campaign = services.issue_notice(request.user, campaign)
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
     else:
@@ -294,9 +292,7 @@ def declaration_edit(request, campaign_id, unit_id):
                 if parsed.errors:
                     upload_errors = parsed.errors
                 else:
-                    services.save_declaration(
-                        request.user, declaration, parsed.fields, parsed.rows, request=request
-                    )
+                    services.save_declaration(request.user, declaration, parsed.fields, parsed.rows)
                     messages.success(request, "已从文件读入申报表并保存为草稿，请核对后点“提交”。")
                     return redirect("control:declaration_edit", campaign.pk, unit.pk)
         elif form.is_valid():
@@ -309,7 +305,6 @@ def declaration_edit(request, campaign_id, unit_id):
                     form.cleaned_data,
                     rows,
                     submit=submit,
-                    request=request,
                 )
             except services.DeclarationInvalid as exc:
                 _attach_errors(form, row_forms, exc.errors)
@@ -412,7 +407,6 @@ def declaration_review(request, declaration_id):
                     declaration,
                     approve="approve" in request.POST,
                     comment=form.cleaned_data["comment"],
-                    request=request,
                 )
             except ValidationError as exc:
                 apply_errors(form, exc)
@@ -451,9 +445,7 @@ def campaign_import(request, campaign_id):
         elif campaign.status == Campaign.Status.DRAFT:
             form.add_error(None, "请先印发通知，再导入申报。")
         else:
-            errors, count = workbooks.import_sheet(
-                request.user, campaign, upload.read(), request=request
-            )
+            errors, count = workbooks.import_sheet(request.user, campaign, upload.read())
             if not errors:
                 messages.success(
                     request, f"已导入 {count} 个单位的申报，状态为“已提交”，请在申报情况中审核。"
@@ -510,7 +502,7 @@ def campaign_plan(request, campaign_id):
             entry = get_object_or_404(PlanEntry, pk=entry_id, campaign=campaign)
             try:
                 week = date.fromisoformat(request.POST.get("week", ""))
-                services.move_entry(request.user, entry, week, request=request)
+                services.move_entry(request.user, entry, week)
             except (ValueError, ValidationError):
                 messages.error(request, "所选周无效，请从列表中选择开展期内的一周。")
             else:
@@ -518,7 +510,7 @@ def campaign_plan(request, campaign_id):
             return redirect("control:campaign_plan", campaign.pk)
         if "publish" in request.POST:
             try:
-                services.publish_plan(request.user, campaign, request=request)
+                services.publish_plan(request.user, campaign)
             except ValidationError as exc:
                 messages.error(request, "；".join(exc.messages))
             else:
@@ -530,7 +522,6 @@ def campaign_plan(request, campaign_id):
                     request.user,
                     campaign,
                     month_capacity=form.cleaned_data["month_capacity"],
-                    request=request,
                 )
             except ValidationError as exc:
                 messages.error(request, "；".join(exc.messages))
@@ -591,13 +582,13 @@ def campaign_logo(request, campaign_id):
 
     campaign = access_campaign(request, campaign_id, run=True)
     if "remove" in request.POST:
-        logo.remove_logo(request.user, campaign, request=request)
+        logo.remove_logo(request.user, campaign)
         messages.success(request, "已删除 LOGO。")
     elif not request.FILES.get("logo"):
         messages.error(request, "请选择 LOGO 图片（PNG 或 JPEG，不超过 1 MB）。")
     else:
         try:
-            logo.set_logo(request.user, campaign, request.FILES["logo"].read(), request=request)
+            logo.set_logo(request.user, campaign, request.FILES["logo"].read())
         except ValidationError as exc:
             messages.error(request, "；".join(m for v in exc.message_dict.values() for m in v))
         else:

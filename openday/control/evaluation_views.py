@@ -90,9 +90,9 @@ def weights(request, campaign_id):
     standards = scoring.standards_of(scheme)
     form = ef.WeightsForm(request.POST or None, standards=standards)
     if request.method == "POST" and form.is_valid():
-        scheme = scheme or services.scheme_for(campaign, request.user, request=request)
+        scheme = scheme or services.scheme_for(campaign, request.user)
         try:
-            services.save_weights(request.user, scheme, form.rows(), request=request)
+            services.save_weights(request.user, scheme, form.rows())
         except services.WeightsInvalid as exc:
             form.apply(exc)
         else:
@@ -170,7 +170,7 @@ def adjust(request, campaign_id, unit_id):
     campaign, unit = _unit_for(request, campaign_id, unit_id, manage=True)
     form = ef.AdjustmentForm(request.POST)
     if form.is_valid():
-        scheme = services.scheme_for(campaign, request.user, request=request)
+        scheme = services.scheme_for(campaign, request.user)
         data = form.cleaned_data
         try:
             services.adjust(
@@ -180,7 +180,6 @@ def adjust(request, campaign_id, unit_id):
                 data["points"],
                 data["reason"],
                 data["indicator"],
-                request=request,
             )
         except ValidationError as exc:
             apply_errors(form, exc)
@@ -202,9 +201,7 @@ def revoke(request, adjustment_id):
     form = ef.RevokeForm(request.POST, prefix=f"r{adjustment.pk}")
     if form.is_valid():
         try:
-            services.revoke_adjustment(
-                request.user, adjustment, form.cleaned_data["reason"], request=request
-            )
+            services.revoke_adjustment(request.user, adjustment, form.cleaned_data["reason"])
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -238,7 +235,7 @@ def awards(request, campaign_id):
             data = form.cleaned_data
             event = events.filter(pk=data["event"]).first() if data["event"] else None
             unit = next((u for u in units if str(u.pk) == data["unit"]), None)
-            scheme = services.scheme_for(campaign, request.user, request=request)
+            scheme = services.scheme_for(campaign, request.user)
             try:
                 services.mark_award(
                     request.user,
@@ -247,7 +244,6 @@ def awards(request, campaign_id):
                     unit,
                     event,
                     data["citation"],
-                    request=request,
                 )
             except ValidationError as exc:
                 apply_errors(form, exc)
@@ -274,7 +270,7 @@ def award_remove(request, award_id):
         Award.objects.select_related("scheme__campaign", "unit", "event"), pk=award_id
     )
     campaign, _ = access_evaluation(request, award.scheme.campaign_id, manage=True)
-    services.remove_award(request.user, award, request=request)
+    services.remove_award(request.user, award)
     messages.success(request, "已取消该表彰。")
     return redirect("control:evaluation_awards", campaign.pk)
 
@@ -283,15 +279,13 @@ def award_remove(request, award_id):
 @require_POST
 def publish(request, campaign_id):
     campaign, _ = access_evaluation(request, campaign_id, manage=True)
-    scheme = services.scheme_for(campaign, request.user, request=request)
+    scheme = services.scheme_for(campaign, request.user)
     try:
         if request.POST.get("action") == "unpublish":
-            services.unpublish(
-                request.user, scheme, request.POST.get("reason", ""), request=request
-            )
+            services.unpublish(request.user, scheme, request.POST.get("reason", ""))
             messages.success(request, "已撤回考核结果，各单位暂时看不到得分。")
         else:
-            services.publish_scheme(request.user, scheme, request=request)
+            services.publish_scheme(request.user, scheme)
             messages.success(request, "考核结果已公布，各单位可以查看本单位的得分和排名。")
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
@@ -315,7 +309,7 @@ def docx(request, campaign_id):
     if request.method == "POST" and form.is_valid():
         text = form.cleaned_data
         if can_manage(request.access, campaign):  # viewers may try wording without keeping it
-            services.save_report_text(request.user, campaign, text, request=request)
+            services.save_report_text(request.user, campaign, text)
     data = exports.annual_summary_docx(campaign, **text)
     return download(data, DOCX, f"{campaign.year}年活动开展情况报告.docx")
 

@@ -104,9 +104,7 @@ def event_create(request):
         if entry is not None:
             fields.update(campaign=entry.campaign, plan_entry=entry)
         try:
-            event = services.create_event(
-                request.user, unit, quotas=quotas, request=request, **fields
-            )
+            event = services.create_event(request.user, unit, quotas=quotas, **fields)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -133,7 +131,7 @@ def event_edit(request, event_id):
     if request.method == "POST" and form.is_valid():
         fields, quotas = form.event_fields()
         try:
-            services.update_event(request.user, event, quotas=quotas, request=request, **fields)
+            services.update_event(request.user, event, quotas=quotas, **fields)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -191,7 +189,7 @@ def event_detail(request, event_id):
 def event_action(request, event_id, action):
     event = access_event(request, event_id, manage=True)
     if action == "publish":
-        services.publish_event(request.user, event, request=request)
+        services.publish_event(request.user, event)
         messages.success(request, "活动已发布，公众可以报名。")
     elif action in ("close", "held", "reopen"):
         status = {
@@ -199,7 +197,7 @@ def event_action(request, event_id, action):
             "held": Event.Status.HELD,
             "reopen": Event.Status.OPEN,
         }[action]
-        services.set_status(request.user, event, status, request=request)
+        services.set_status(request.user, event, status)
         messages.success(request, f"活动状态已改为“{Event.Status(status).label}”。")
     elif action == "walkin":
         form = RegistrationForm(request.POST, categories=services.categories(event))
@@ -215,7 +213,6 @@ def event_action(request, event_id, action):
                     consent=d["consent"],
                     source=Registration.Source.STAFF,
                     actor=request.user,
-                    request=request,
                 )
             except ValidationError as exc:
                 messages.error(request, "；".join(m for v in exc.message_dict.values() for m in v))
@@ -235,9 +232,7 @@ def event_action(request, event_id, action):
         registration_id = param.object_id(request.POST.get("registration"))
         registration = get_object_or_404(event.registrations, pk=registration_id)
         try:
-            services.review(
-                request.user, registration, approve=action == "approve", request=request
-            )
+            services.review(request.user, registration, approve=action == "approve")
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
         else:
@@ -248,7 +243,7 @@ def event_action(request, event_id, action):
         registration_id = param.object_id(request.POST.get("registration"))
         registration = get_object_or_404(event.registrations, pk=registration_id)
         try:
-            services.cancel(registration.ticket_code, actor=request.user, request=request)
+            services.cancel(registration.ticket_code, actor=request.user)
         except services.Refused as exc:
             messages.error(request, exc.message)
         else:
@@ -266,9 +261,7 @@ def event_checkin(request, event_id):
     found = []
     if request.method == "POST":
         try:
-            r = services.check_in(
-                request.user, event, request.POST.get("ticket_code", ""), request=request
-            )
+            r = services.check_in(request.user, event, request.POST.get("ticket_code", ""))
         except services.Refused as exc:
             messages.error(request, exc.message)
         else:
@@ -328,11 +321,11 @@ def event_invitations(request, event_id):
     errors = None
     if request.method == "POST":
         if "send" in request.POST:
-            n = invitations.send(request.user, event, base, request=request)
+            n = invitations.send(request.user, event, base)
             messages.success(request, f"已发送 {n} 份邀请。" if n else "没有未发送的邀请。")
             return redirect("control:event_invitations", event.pk)
         if "remind" in request.POST:
-            n = invitations.remind(request.user, event, base, request=request)
+            n = invitations.remind(request.user, event, base)
             messages.success(
                 request,
                 f"已提醒 {n} 位未回复的受邀人。"
@@ -346,9 +339,7 @@ def event_invitations(request, event_id):
             if problem:
                 form.add_error("file", problem)
             else:
-                errors, count = invitations.import_invitees(
-                    request.user, event, upload.read(), request=request
-                )
+                errors, count = invitations.import_invitees(request.user, event, upload.read())
                 if not errors:
                     messages.success(request, f"已导入 {count} 位受邀人。")
                     return redirect("control:event_invitations", event.pk)
@@ -386,7 +377,7 @@ def event_checkin_json(request, event_id):
     except (ValueError, AttributeError):
         code = ""
     try:
-        r = services.check_in(request.user, event, code, request=request)
+        r = services.check_in(request.user, event, code)
     except services.Refused as exc:
         status = 404 if exc.code == "not_found" else 409
         return JsonResponse(

@@ -315,7 +315,6 @@ def opinion_create(request):
                 category=d["category"],
                 actor=request.user,
                 received_at=d["received_at"],
-                request=request,
             )
         except ValidationError as exc:
             apply_errors(form, exc)
@@ -418,7 +417,7 @@ def _create_rows(request, result):
         with transaction.atomic():
             for n, row in enumerate(result.rows, 1):
                 try:
-                    services.submit_opinion(actor=request.user, request=request, **row)
+                    services.submit_opinion(actor=request.user, **row)
                 except ValidationError as exc:
                     result.errors.append(of.RowError(n + 1, "；".join(exc.messages)))
                     raise
@@ -590,7 +589,7 @@ def _do_classify(request, opinion, form):
     from openday.opinions.models import TriageModel
 
     d = form.cleaned_data
-    services.classify(request.user, opinion, request=request, **d)
+    services.classify(request.user, opinion, **d)
     if d.get("topic"):
         # Accepting or correcting the suggestion: either way it is a label to learn from.
         triage.record_label(
@@ -627,7 +626,6 @@ def _do_assign(request, opinion, form):
         assignee=assignee,
         due_days=d["due_days"],
         reason=d["reason"],
-        request=request,
     )
     from openday.opinions import triage
     from openday.opinions.models import TriageModel
@@ -646,9 +644,7 @@ def _do_assign(request, opinion, form):
 
 def _do_answer(request, opinion, form):
     d = form.cleaned_data
-    services.answer(
-        request.user, opinion, text=d["answer"], decision=d["decision"], request=request
-    )
+    services.answer(request.user, opinion, text=d["answer"], decision=d["decision"])
     return "答复已提交，等待单位管理员审核。"
 
 
@@ -659,7 +655,6 @@ def _do_add_step(request, opinion, form):
         opinion,
         description=d["description"],
         planned_date=d["planned_date"],
-        request=request,
     )
     return "整改措施已添加。"
 
@@ -671,14 +666,14 @@ def _step(opinion, step_id):
 def _do_complete_step(request, opinion, form):
     d = form.cleaned_data
     step = _step(opinion, d["step"])
-    services.complete_step(request.user, step, done_date=d["done_date"], request=request)
+    services.complete_step(request.user, step, done_date=d["done_date"])
     return f"已标记“{step.description}”完成。"
 
 
 def _do_evidence(request, opinion, form):
     d = form.cleaned_data
     step = _step(opinion, d["step"])
-    services.add_evidence(request.user, step, d["file"], request=request)
+    services.add_evidence(request.user, step, d["file"])
     return "佐证材料已上传。"
 
 
@@ -691,7 +686,6 @@ def _do_review(request, opinion, form):
         approve=outcome != "return",
         note=d["note"],
         publish=outcome == "publish",
-        request=request,
     )
     return {
         "approve": "审核通过。可以公开办理结果。",
@@ -701,13 +695,13 @@ def _do_review(request, opinion, form):
 
 
 def _do_publish(request, opinion, form):
-    services.publish_result(request.user, opinion, request=request)
+    services.publish_result(request.user, opinion)
     return "办理结果已公开，并已短信通知留了手机号的提出人。"
 
 
 def _do_unpublish(request, opinion, form):
     d = form.cleaned_data
-    services.unpublish(request.user, opinion, reason=d["reason"], request=request)
+    services.unpublish(request.user, opinion, reason=d["reason"])
     return "已撤回公开。"
 
 
@@ -727,13 +721,13 @@ def _do_merge(request, opinion, form):
         if other.office_id != opinion.office_id:
             raise ValidationError({"codes": f"{code} 由其他政务公开办受理，不能合并。"})
         others.append(other)
-    services.merge(request.user, opinion, others, request=request)
+    services.merge(request.user, opinion, others)
     return f"已将 {'、'.join(d['codes'])} 合并到本条意见。"
 
 
 def _do_split(request, opinion, form):
     d = form.cleaned_data
-    made = services.split(request.user, opinion, d["parts"], request=request)
+    made = services.split(request.user, opinion, d["parts"])
     return f"已拆分，新增意见 {'、'.join(m.tracking_code for m in made)}。"
 
 
@@ -899,7 +893,7 @@ def callback_build(request):
     else:
         messages.error(request, "请选择活动或单位。")
         return redirect("control:callback_list")
-    made = services.build_call_list(request.user, event=event, org=org, request=request)
+    made = services.build_call_list(request.user, event=event, org=org)
     messages.success(
         request,
         f"回访名单已生成：新增 {made} 人。"
@@ -945,7 +939,7 @@ def callback_detail(request, callback_id):
     form = of.CallbackForm(request.POST)
     if form.is_valid():
         try:
-            services.log_call(request.user, callback, request=request, **form.cleaned_data)
+            services.log_call(request.user, callback, **form.cleaned_data)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -958,7 +952,7 @@ def callback_detail(request, callback_id):
 @require_POST
 def callback_reveal(request, callback_id):
     callback = _access_callback(request, callback_id)
-    phone = services.reveal_phone(request.user, callback, request=request)
+    phone = services.reveal_phone(request.user, callback)
     if not phone:
         messages.error(request, "这条回访没有可用的电话号码。")
     return _call_page(request, callback, phone=phone)

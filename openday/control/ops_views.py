@@ -54,9 +54,7 @@ def ops_retry_messages(request):
     with transaction.atomic():
         count = retry_failed(ids)
         if count:
-            record(
-                "message.retry", actor=request.user, request=request, changes={"messages": count}
-            )
+            record("message.retry", actor=request.user, changes={"messages": count})
     if count:
         messages.success(request, f"已将 {count} 条发送失败的消息重新放入发送队列。")
     else:

@@ -108,7 +108,7 @@ def org_create(request):
     form = forms.OrgForm(request.POST or None, initial=initial, parents=_org_form_parents(access))
     if request.method == "POST" and form.is_valid():
         try:
-            org = orgs.create_org(access, request=request, **form.cleaned_data)
+            org = orgs.create_org(access, **form.cleaned_data)
         except ValidationError as exc:
             apply_errors(form, exc)
         except PermissionDenied as exc:
@@ -129,7 +129,7 @@ def org_edit(request, org_id):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            orgs.update_org(access, org, request=request, **form.cleaned_data)
+            orgs.update_org(access, org, **form.cleaned_data)
         except ValidationError as exc:
             apply_errors(form, exc)
         except PermissionDenied as exc:
@@ -174,7 +174,7 @@ def org_import(request):
         if problem:
             form.add_error("file", problem)
         else:
-            result = import_workbook(access, upload.read(), request=request)
+            result = import_workbook(access, upload.read())
             if result.ok:
                 messages.success(
                     request,
@@ -213,11 +213,8 @@ def member_add(request, org_id):
                         username=data["username"].strip(),
                         full_name=data["full_name"].strip(),
                         phone=data["phone"],
-                        request=request,
                     )
-                    orgs.grant_role(
-                        access, org, user, data["role"], title=data["title"], request=request
-                    )
+                    orgs.grant_role(access, org, user, data["role"], title=data["title"])
             else:
                 if not access.can_manage_user(user):
                     raise ValidationError(
@@ -228,9 +225,7 @@ def member_add(request, org_id):
                             )
                         }
                     )
-                orgs.grant_role(
-                    access, org, user, data["role"], title=data["title"], request=request
-                )
+                orgs.grant_role(access, org, user, data["role"], title=data["title"])
         except ValidationError as exc:
             apply_errors(form, exc)
             created_password = None
@@ -280,7 +275,6 @@ def membership_edit(request, membership_id):
                 membership,
                 form.cleaned_data["role"],
                 title=form.cleaned_data["title"],
-                request=request,
             )
         except ValidationError as exc:
             apply_errors(form, exc)
@@ -297,7 +291,7 @@ def membership_edit(request, membership_id):
 def membership_remove(request, membership_id):
     membership = _access_membership(request, membership_id)
     try:
-        orgs.revoke_role(request.access, membership, request=request)
+        orgs.revoke_role(request.access, membership)
     except PermissionDenied as exc:
         messages.error(request, str(exc))
     else:
@@ -342,7 +336,7 @@ def user_action(request, user_id, action):
     if target.is_superuser and not request.user.is_superuser:
         raise PermissionDenied("不能管理系统运维人员的账户。")
     if action == "reset-password":
-        password = accounts.reset_password(request.user, target, request=request)
+        password = accounts.reset_password(request.user, target)
         return render(
             request,
             "control/password_shown.html",
@@ -353,13 +347,13 @@ def user_action(request, user_id, action):
             },
         )
     if action == "unlock":
-        accounts.unlock_user(request.user, target, request=request)
+        accounts.unlock_user(request.user, target)
         messages.success(request, f"已解除 {target} 的登录锁定。")
     elif action == "deactivate":
-        accounts.set_active(request.user, target, False, request=request)
+        accounts.set_active(request.user, target, False)
         messages.success(request, f"已停用 {target} 的账户。")
     elif action == "activate":
-        accounts.set_active(request.user, target, True, request=request)
+        accounts.set_active(request.user, target, True)
         messages.success(request, f"已启用 {target} 的账户。")
     else:
         raise PermissionDenied("未知操作。")
@@ -417,7 +411,7 @@ def region_form(request, region_id=None):
     form = forms.RegionForm(request.POST or None, initial=initial, parents=parents)
     if request.method == "POST" and form.is_valid():
         try:
-            orgs.save_region(access, instance=region, request=request, **form.cleaned_data)
+            orgs.save_region(access, instance=region, **form.cleaned_data)
         except ValidationError as exc:
             apply_errors(form, exc)
         except PermissionDenied as exc:

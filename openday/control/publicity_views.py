@@ -173,7 +173,7 @@ def article_create(request):
         try:
             if unit is None:
                 raise PermissionDenied("您无权以该单位名义撰写稿件。")
-            article = services.create_article(request.user, unit, request=request, **fields)
+            article = services.create_article(request.user, unit, **fields)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -217,9 +217,9 @@ def article_edit(request, article_id):
         fields["event"] = next((e for e in events if e.pk == d["event"]), None)
         fields["campaign"] = next((c for c in campaigns if c.pk == d["campaign"]), None)
         try:
-            services.update_article(request.user, article, request=request, **fields)
+            services.update_article(request.user, article, **fields)
             if "submit" in request.POST:
-                services.submit_article(request.user, article, request=request)
+                services.submit_article(request.user, article)
         except ValidationError as exc:
             apply_errors(form, exc)
         except Refused as exc:
@@ -257,7 +257,7 @@ def article_generate(request, event_id, kind):
     make = (
         services.generate_announcement if kind == "announcement" else services.generate_news_draft
     )
-    article = make(event, request.user, base_url=_base_url(request), request=request)
+    article = make(event, request.user, base_url=_base_url(request))
     label = Article.Kind(kind).label
     if existing is not None:
         messages.info(
@@ -316,37 +316,35 @@ def article_detail(request, article_id):
 
 
 def _submit(request, article, form):
-    services.submit_article(request.user, article, request=request)
+    services.submit_article(request.user, article)
     return "已提交审核。政务公开办审核通过后，稿件发布到活动专栏。"
 
 
 def _recall(request, article, form):
-    services.recall_article(request.user, article, request=request)
+    services.recall_article(request.user, article)
     return "已撤回提交，稿件回到草稿，可以继续修改。"
 
 
 def _approve(request, article, form):
-    services.approve_article(request.user, article, note=form.cleaned_data["note"], request=request)
+    services.approve_article(request.user, article, note=form.cleaned_data["note"])
     if not is_public(article):
         return "稿件已审核发布。所属年度活动的通知尚未印发，印发后专栏才对公众显示。"
     return "稿件已审核通过并发布到活动专栏。"
 
 
 def _return(request, article, form):
-    services.return_article(request.user, article, note=form.cleaned_data["note"], request=request)
+    services.return_article(request.user, article, note=form.cleaned_data["note"])
     return "稿件已退回修改，单位会收到通知。"
 
 
 def _withdraw(request, article, form):
-    services.withdraw_article(
-        request.user, article, reason=form.cleaned_data["reason"], request=request
-    )
+    services.withdraw_article(request.user, article, reason=form.cleaned_data["reason"])
     return "稿件已撤回发布，专栏中不再显示。修改后可重新提交审核。"
 
 
 def _delete(request, article, form):
     title = article.title
-    services.delete_article(request.user, article, request=request)
+    services.delete_article(request.user, article)
     return f"草稿“{title}”已删除。"
 
 
@@ -356,7 +354,6 @@ def _image(request, article, form):
         article,
         form.cleaned_data["image"],
         caption=form.cleaned_data["caption"],
-        request=request,
     )
     n = article.images.count()
     return f"图片已上传（图{n}）。在正文中单独一行写 [图{n}]，即可把它放在相应位置。"
@@ -429,14 +426,12 @@ def article_image_action(request, image_id, action):
     back = reverse("control:article_edit", args=[article.pk]) + "#images"
     try:
         if action in ("up", "down"):
-            services.move_image(request.user, image, -1 if action == "up" else 1, request=request)
+            services.move_image(request.user, image, -1 if action == "up" else 1)
         elif action == "remove":
-            services.remove_image(request.user, image, request=request)
+            services.remove_image(request.user, image)
             messages.success(request, "图片已删除，正文中的 [图N] 已随之调整。")
         elif action == "caption":
-            services.set_caption(
-                request.user, image, request.POST.get("caption", ""), request=request
-            )
+            services.set_caption(request.user, image, request.POST.get("caption", ""))
             messages.success(request, "图片说明已保存。")
         else:
             raise PermissionDenied("不支持的操作。")

@@ -148,12 +148,12 @@ def summary_edit(request, event_id):
     action = request.POST.get("action", "save")
     try:
         if action == "submit":
-            summaries.submit_summary(request.user, event, form.cleaned_data, request=request)
+            summaries.submit_summary(request.user, event, form.cleaned_data)
             messages.success(
                 request, "活动总结已报送。如需修改，请联系单位管理员或政务公开办退回。"
             )
         else:
-            summaries.save_summary(request.user, event, form.cleaned_data, request=request)
+            summaries.save_summary(request.user, event, form.cleaned_data)
             messages.success(request, "已保存草稿。")
     except ValidationError as exc:
         apply_errors(form, exc)
@@ -175,9 +175,7 @@ def summary_reopen(request, event_id):
     form = ReopenForm(request.POST)
     if form.is_valid():
         try:
-            summaries.reopen_summary(
-                request.user, event, form.cleaned_data["reason"], request=request
-            )
+            summaries.reopen_summary(request.user, event, form.cleaned_data["reason"])
         except ValidationError as exc:
             apply_errors(form, exc)
         except summaries.Refused as exc:
@@ -231,7 +229,6 @@ def _upload(request, event):
                 d["caption"],
                 d["shows_logo"],
                 d["public"],
-                request=request,
             )
     messages.success(request, f"已上传 {len(files)} 张照片。")
     return []
@@ -295,7 +292,6 @@ def photo_update(request, photo_id):
                 caption=d["caption"],
                 shows_logo=d["shows_logo"],
                 public=d["public"],
-                request=request,
             )
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
@@ -311,7 +307,7 @@ def photo_update(request, photo_id):
 def photo_delete(request, photo_id):
     photo = _photo(request, photo_id, edit=True)
     event_id = photo.event_id
-    photos.delete_photo(request.user, photo, request=request)
+    photos.delete_photo(request.user, photo)
     messages.success(request, "照片已删除。")
     return redirect("control:photo_manage", event_id)
 
@@ -327,7 +323,7 @@ def _zip_response(tmp, filename):
 def evidence_event(request, event_id):
     event = _event(request, event_id)
     tmp = evidence.event_zip(event)
-    evidence.record_download(request.user, event=event, request=request)
+    evidence.record_download(request.user, event=event)
     return _zip_response(tmp, f"{evidence.safe_name(event.title, 80)}-佐证材料.zip")
 
 
@@ -349,7 +345,7 @@ def evidence_unit(request, unit_id):
         raise PermissionDenied("您无权下载该单位的佐证材料。")
     campaign = _campaign_param(request)
     tmp = evidence.unit_zip(unit, campaign)
-    evidence.record_download(request.user, unit=unit, campaign=campaign, request=request)
+    evidence.record_download(request.user, unit=unit, campaign=campaign)
     label = campaign.title if campaign else "未关联年度活动"
     return _zip_response(
         tmp, f"{evidence.safe_name(unit.name)}-{evidence.safe_name(label)}-佐证材料.zip"

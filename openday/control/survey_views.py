@@ -98,7 +98,7 @@ def survey_create(request):
                 fields.pop(key, None)
         try:
             survey = services.create_survey(
-                request.user, org, template=form.cleaned_data["template"], request=request, **fields
+                request.user, org, template=form.cleaned_data["template"], **fields
             )
         except ValidationError as exc:
             apply_errors(form, exc)
@@ -155,9 +155,7 @@ def survey_edit(request, survey_id):
     form = SurveyForm(request.POST or None, events=events, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_survey(
-                request.user, survey, request=request, **_survey_fields(form, events)
-            )
+            services.update_survey(request.user, survey, **_survey_fields(form, events))
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -188,9 +186,7 @@ def question_form(request, survey_id, question_id=None):
     form = QuestionForm(request.POST or None, earlier=earlier, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_question(
-                request.user, survey, form.to_fields(), question=question, request=request
-            )
+            services.save_question(request.user, survey, form.to_fields(), question=question)
         except ValidationError as exc:
             errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
             names = {"options": "options_text", "rows": "rows_text", "show_if": "show_if_question"}
@@ -220,11 +216,11 @@ def question_action(request, survey_id, question_id, action):
     question = get_object_or_404(Question, pk=question_id, survey=survey)
     try:
         if action == "up":
-            services.move_question(request.user, question, -1, request=request)
+            services.move_question(request.user, question, -1)
         elif action == "down":
-            services.move_question(request.user, question, 1, request=request)
+            services.move_question(request.user, question, 1)
         elif action == "delete":
-            services.delete_question(request.user, question, request=request)
+            services.delete_question(request.user, question)
             messages.success(request, f"已删除题目“{question.title}”。")
         else:
             raise PermissionDenied("不支持的操作。")
@@ -244,7 +240,7 @@ def survey_action(request, survey_id, action):
                 "close": Survey.Status.CLOSED,
                 "draft": Survey.Status.DRAFT,
             }[action]
-            services.set_status(request.user, survey, status, request=request)
+            services.set_status(request.user, survey, status)
             messages.success(
                 request,
                 {
@@ -254,7 +250,7 @@ def survey_action(request, survey_id, action):
                 }[action],
             )
         elif action == "copy":
-            new = services.copy_survey(request.user, survey, request=request)
+            new = services.copy_survey(request.user, survey)
             messages.success(request, "已复制为新问卷（草稿）。")
             return redirect("control:survey_detail", new.pk)
         else:
@@ -319,7 +315,6 @@ def survey_paper(request, survey_id):
                     form_no=data.get("form_no", ""),
                     category=data.get("category", ""),
                     answers=answers,
-                    request=request,
                 )
             except ValidationError as exc:
                 errors.update(validation.by_field(exc))
@@ -365,7 +360,7 @@ def survey_import(request, survey_id):
         if problem:
             form.add_error("file", problem)
         else:
-            result = paper.import_paper(request.user, survey, upload.read(), request=request)
+            result = paper.import_paper(request.user, survey, upload.read())
         if result is not None and result.ok:
             messages.success(request, f"已导入 {result.created} 份纸质答卷。")
             return redirect("control:survey_detail", survey.pk)
@@ -443,7 +438,7 @@ def response_detail(request, survey_id, response_id):
         if not reason:
             messages.error(request, "请填写删除原因（如：录入错误、重复答卷）。")
         else:
-            services.delete_response(request.user, response, reason=reason, request=request)
+            services.delete_response(request.user, response, reason=reason)
             messages.success(request, f"已删除{response}。")
             return redirect("control:survey_responses", survey.pk)
     return render(
@@ -507,7 +502,7 @@ def answer_to_opinion(request, survey_id, answer_id):
     if not answer.text or not can_enter_for(request.access, survey.org):
         raise PermissionDenied("您无权把这条回答转为意见建议。")
     try:
-        opinion = opinion_from_answer(request.user, answer, request=request)
+        opinion = opinion_from_answer(request.user, answer)
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
         return redirect("control:survey_results", survey.pk)

@@ -197,7 +197,7 @@ def triage_categories(request):
         try:
             values = triage.categories_from(office, d["preset"], d["categories"])
             before = triage.categories_of(office)
-            triage.set_categories(request.user, office, values, request=request)
+            triage.set_categories(request.user, office, values)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -219,7 +219,7 @@ def triage_retrain(request):
         messages.error(request, "请选择要重新训练的模型（分类或责任单位）。")
         return redirect(_index_url(office, "models"))
     try:
-        queued = triage.request_retrain(request.user, office, target, request=request)
+        queued = triage.request_retrain(request.user, office, target)
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
         return redirect(_index_url(office, f"model-{target}"))

@@ -111,7 +111,7 @@ def _year_page(request, year):
             except ValueError:
                 messages.error(request, "日期格式不正确。")
             else:
-                if services.clear_day(request.user, day, request=request):
+                if services.clear_day(request.user, day):
                     messages.success(
                         request, f"已删除 {services.date_text(day)}，该日按普通周历计算。"
                     )
@@ -121,9 +121,7 @@ def _year_page(request, year):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.set_day(
-                    request.user, data["date"], data["kind"], data["name"], request=request
-                )
+                services.set_day(request.user, data["date"], data["kind"], data["name"])
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:
@@ -173,7 +171,7 @@ def workday_import(request):
             source = data["file"].read()
         else:
             source = data["text"]
-        result = services.import_days(request.user, source, year=data.get("year"), request=request)
+        result = services.import_days(request.user, source, year=data.get("year"))
         if result.ok:
             years = "、".join(f"{y}年" for y in result.years)
             messages.success(

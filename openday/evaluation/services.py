@@ -45,7 +45,7 @@ def _reason(reason, what="理由"):
     return reason
 
 
-def scheme_for(campaign, actor=None, *, request=None):
+def scheme_for(campaign, actor=None):
     """The campaign's scheme, created with the catalogue's default weights the first time."""
     scheme = Scheme.objects.filter(campaign=campaign).first()
     if scheme is not None:
@@ -64,7 +64,6 @@ def scheme_for(campaign, actor=None, *, request=None):
                 actor=actor,
                 obj=scheme,
                 changes={"weights": [None, {i.code: str(i.weight) for i in ind.CATALOGUE}]},
-                request=request,
             )
     except IntegrityError:  # someone else opened it at the same moment
         scheme = Scheme.objects.get(campaign=campaign)
@@ -78,7 +77,7 @@ REPORT_FIELDS = {
 }
 
 
-def save_report_text(actor, campaign, texts, *, request=None):
+def save_report_text(actor, campaign, texts):
     """Keep the office's own text of the annual report, so the next download has it too."""
     _check_runs(actor, campaign)
     with transaction.atomic():
@@ -92,9 +91,7 @@ def save_report_text(actor, campaign, texts, *, request=None):
         if changes:
             scheme.updated_by = _user(actor)
             scheme.save()
-            record(
-                "evaluation.report_saved", actor=actor, obj=scheme, changes=changes, request=request
-            )
+            record("evaluation.report_saved", actor=actor, obj=scheme, changes=changes)
     return scheme
 
 
@@ -165,7 +162,7 @@ def check_weights(rows):
     return clean
 
 
-def save_weights(actor, scheme, rows, *, request=None):
+def save_weights(actor, scheme, rows):
     """Replace the scheme's weights and targets; all rows are checked before anything changes."""
     _check_runs(actor, scheme.campaign)
     clean = check_weights(rows)
@@ -186,9 +183,7 @@ def save_weights(actor, scheme, rows, *, request=None):
         scheme.weights.exclude(indicator__in=[c for c, _w, _t in clean]).delete()
         scheme.updated_by = _user(actor)
         scheme.save(update_fields=["updated_by", "updated_at"])
-        record(
-            "evaluation.weights_saved", actor=actor, obj=scheme, changes=changes, request=request
-        )
+        record("evaluation.weights_saved", actor=actor, obj=scheme, changes=changes)
     return scheme
 
 
@@ -197,7 +192,7 @@ def _check_unit(scheme, unit):
         raise ValidationError({"unit": "只能对本办所属单位加减分或表彰。"})
 
 
-def adjust(actor, scheme, unit, points, reason, indicator="", *, request=None):
+def adjust(actor, scheme, unit, points, reason, indicator=""):
     """Add or take off points by hand, with a reason; the score never goes below 0."""
     _check_runs(actor, scheme.campaign)
     _check_unit(scheme, unit)
@@ -228,12 +223,11 @@ def adjust(actor, scheme, unit, points, reason, indicator="", *, request=None):
                 "points": [None, str(value)],
                 "reason": [None, reason],
             },
-            request=request,
         )
     return adjustment
 
 
-def revoke_adjustment(actor, adjustment, reason, *, request=None):
+def revoke_adjustment(actor, adjustment, reason):
     """Take back an adjustment; it stays in the history with who revoked it and why."""
     _check_runs(actor, adjustment.scheme.campaign)
     reason = _reason(reason, "撤销理由")
@@ -253,12 +247,11 @@ def revoke_adjustment(actor, adjustment, reason, *, request=None):
                 "reason": [None, reason],
                 "points": [str(adjustment.points), None],
             },
-            request=request,
         )
     return adjustment
 
 
-def mark_award(actor, scheme, kind, unit, event=None, citation="", *, request=None):
+def mark_award(actor, scheme, kind, unit, event=None, citation=""):
     """Mark a best event (优秀活动, needs the event) or an excellent organizer (优秀组织单位)."""
     _check_runs(actor, scheme.campaign)
     if kind not in Award.Kind.values:
@@ -310,7 +303,6 @@ def mark_award(actor, scheme, kind, unit, event=None, citation="", *, request=No
                 "event": [None, event.title if event else None],
                 "citation": [None, citation],
             },
-            request=request,
         )
     return award
 
@@ -321,7 +313,7 @@ def _ancestors(org):
     return list(Org.objects.filter(pk__in=org.ancestor_ids()))
 
 
-def remove_award(actor, award, *, request=None):
+def remove_award(actor, award):
     _check_runs(actor, award.scheme.campaign)
     with transaction.atomic():
         record(
@@ -333,12 +325,11 @@ def remove_award(actor, award, *, request=None):
                 "unit": [award.unit.name, None],
                 "event": [award.event.title if award.event else None, None],
             },
-            request=request,
         )
         award.delete()
 
 
-def publish_scheme(actor, scheme, *, request=None):
+def publish_scheme(actor, scheme):
     """Units see their own score and rank from now on."""
     _check_runs(actor, scheme.campaign)
     with transaction.atomic():
@@ -353,12 +344,11 @@ def publish_scheme(actor, scheme, *, request=None):
             actor=actor,
             obj=scheme,
             changes={"published": [False, True]},
-            request=request,
         )
     return scheme
 
 
-def unpublish(actor, scheme, reason="", *, request=None):
+def unpublish(actor, scheme, reason=""):
     """Hide the scores from the units again (e.g. to correct them)."""
     _check_runs(actor, scheme.campaign)
     reason = _reason(reason, "撤回理由")
@@ -373,6 +363,5 @@ def unpublish(actor, scheme, reason="", *, request=None):
             actor=actor,
             obj=scheme,
             changes={"published": [True, False], "reason": [None, reason]},
-            request=request,
         )
     return scheme

@@ -35,7 +35,7 @@ def _code():
     return "".join(secrets.choice(TICKET_ALPHABET) for _ in range(12))
 
 
-def import_invitees(actor, event, data, request=None):
+def import_invitees(actor, event, data):
     """All or nothing: every bad row is listed, and nothing is saved if any row is bad."""
     wb, problem = open_workbook(data)
     if problem:
@@ -95,7 +95,6 @@ def import_invitees(actor, event, data, request=None):
             actor=actor,
             obj=event,
             changes={"count": len(rows)},
-            request=request,
         )
     return [], len(rows)
 
@@ -104,7 +103,7 @@ def _link(event, invitation, base_url):
     return f"{base_url}/events/{event.pk}/?invite={invitation.code}"
 
 
-def send(actor, event, base_url, *, request=None):
+def send(actor, event, base_url):
     """Send every invitation not yet sent; a second click sends nothing twice."""
     now = timezone.now()
     sent = 0
@@ -130,11 +129,11 @@ def send(actor, event, base_url, *, request=None):
             )
         sent += 1
     if sent:
-        record("invitation.sent", actor=actor, obj=event, changes={"count": sent}, request=request)
+        record("invitation.sent", actor=actor, obj=event, changes={"count": sent})
     return sent
 
 
-def remind(actor, event, base_url, *, request=None):
+def remind(actor, event, base_url):
     """Remind those who were sent an invitation and have not answered, once a day at most."""
     now = timezone.now()
     day_ago = now - timezone.timedelta(hours=20)
@@ -166,7 +165,6 @@ def remind(actor, event, base_url, *, request=None):
             actor=actor,
             obj=event,
             changes={"count": reminded},
-            request=request,
         )
     return reminded
 

@@ -120,7 +120,7 @@ EVENT_FIELDS = [
 ]
 
 
-def create_event(actor, unit, *, quotas=None, publish=False, request=None, **fields):
+def create_event(actor, unit, *, quotas=None, publish=False, **fields):
     fields.setdefault("registration_mode", Event.Mode.OPEN)
     check_event(unit, {**fields, "quotas": quotas})
     with transaction.atomic():
@@ -134,14 +134,13 @@ def create_event(actor, unit, *, quotas=None, publish=False, request=None, **fie
             actor=actor,
             obj=event,
             changes={"title": [None, event.title], "capacity": [None, event.capacity]},
-            request=request,
         )
         if publish:
-            event = publish_event(actor, event, request=request)
+            event = publish_event(actor, event)
     return event
 
 
-def update_event(actor, event, *, quotas=None, request=None, **fields):
+def update_event(actor, event, *, quotas=None, **fields):
     merged = {f: getattr(event, f) for f in EVENT_FIELDS}
     merged.update(fields)
     if quotas is None:
@@ -173,23 +172,22 @@ def update_event(actor, event, *, quotas=None, request=None, **fields):
                 "title": [before["title"], event.title],
                 "capacity": [before["capacity"], event.capacity],
             },
-            request=request,
         )
     return event
 
 
-def publish_event(actor, event, *, request=None):
+def publish_event(actor, event):
     """Publish and open registration (now, or when its window opens)."""
     with transaction.atomic():
         event = Event.objects.select_for_update().get(pk=event.pk)
         if event.status in (Event.Status.DRAFT, Event.Status.PUBLISHED):
             event.status = Event.Status.OPEN
             event.save(update_fields=["status", "updated_at"])
-            record("event.published", actor=actor, obj=event, request=request)
+            record("event.published", actor=actor, obj=event)
     return event
 
 
-def set_status(actor, event, status, *, request=None):
+def set_status(actor, event, status):
     with transaction.atomic():
         old = event.status
         Event.objects.filter(pk=event.pk).update(status=status)
@@ -201,7 +199,6 @@ def set_status(actor, event, status, *, request=None):
             actor=actor,
             obj=event,
             changes={"status": [old, status]},
-            request=request,
         )
     return event
 
@@ -418,7 +415,6 @@ def register(
     source=Registration.Source.ONLINE,
     actor=None,
     invitation_code=None,
-    request=None,
     limits=(),
 ):
     """Register one person. Raises ValidationError (bad input) or Refused (rules).
@@ -484,7 +480,7 @@ def register(
     try:
         if connection.vendor == "postgresql" and invitation is None and not approval:
             status, sms_id = _seat_pg(
-                event, registration, quotas, now=now, staff=staff, actor=actor, request=request
+                event, registration, quotas, now=now, staff=staff, actor=actor
             )
         else:
             status, sms_id = _seat_orm(
@@ -496,7 +492,6 @@ def register(
                 approval=approval,
                 invitation=invitation,
                 actor=actor,
-                request=request,
             )
     except IntegrityError as exc:
         # The partial unique index caught a concurrent duplicate from the same phone.
@@ -525,7 +520,7 @@ def _check_window(event, *, now, staff, invited):
         raise Refused("closed", Event.WINDOW_REASONS[state])
 
 
-def _seat_orm(event_id, registration, quotas, *, now, staff, approval, invitation, actor, request):
+def _seat_orm(event_id, registration, quotas, *, now, staff, approval, invitation, actor):
     """Lock the event, recount, insert: the portable path (SQLite, approvals, invitations)."""
     from .invitations import accept
 
@@ -558,7 +553,6 @@ def _seat_orm(event_id, registration, quotas, *, now, staff, approval, invitatio
             obj=registration,
             org=event.unit,
             changes={"status": [None, status], "source": registration.source},
-            request=request,
         )
         if invitation is not None:
             accept(invitation, registration)
@@ -569,7 +563,7 @@ def _seat_orm(event_id, registration, quotas, *, now, staff, approval, invitatio
 _CLOSED = Event.WINDOW_REASONS
 
 
-def _seat_pg(event, registration, quotas, *, now, staff, actor, request):
+def _seat_pg(event, registration, quotas, *, now, staff, actor):
     """The seat decision on PostgreSQL, for a registration that needs no approval or invitation.
 
     One call of openday_register() (events migrations 0002, 0003) locks the event row,
@@ -578,10 +572,11 @@ def _seat_pg(event, registration, quotas, *, now, staff, actor, request):
     round trip, so the row lock is held for no Python work at all. That lock hold is what
     bounds a burst's throughput (docs/performance.md).
     """
-    from openday.audit.services import client_ip
+    from openday.audit import context
 
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
+    bound = context.current()
     category = registration.category
     with connection.cursor() as cursor:
         cursor.execute(
@@ -600,9 +595,9 @@ def _seat_pg(event, registration, quotas, *, now, staff, actor, request):
                 registration.source,
                 registration.ticket_code,
                 actor.pk if actor else None,
-                actor.get_username() if actor else "",
+                actor.get_username() if actor else bound.origin,
                 f"{registration.masked_name}（{event.pk}号活动）"[:255],
-                client_ip(request),
+                bound.ip,
                 registration.masked_phone,
                 _confirmation(event, registration),
             ],
@@ -659,7 +654,7 @@ def _promote(event, quotas):
     return promoted
 
 
-def cancel(ticket_code, *, actor=None, request=None):
+def cancel(ticket_code, *, actor=None):
     """Cancel by ticket; a freed seat goes to the first who fits on the waitlist. Idempotent."""
     with transaction.atomic():
         registration = Registration.objects.select_related("event").get(
@@ -682,7 +677,6 @@ def cancel(ticket_code, *, actor=None, request=None):
             actor=actor,
             obj=registration,
             changes={"status": [old, "cancelled"]},
-            request=request,
         )
         _forget_full(event.pk)
         transaction.on_commit(lambda: _forget_full(event.pk))
@@ -692,7 +686,7 @@ def cancel(ticket_code, *, actor=None, request=None):
     return registration, promoted
 
 
-def review(actor, registration, *, approve, request=None):
+def review(actor, registration, *, approve):
     """Decide a pending registration: approved ones take a seat, or the waitlist if full."""
     with transaction.atomic():
         event = Event.objects.select_for_update().get(pk=registration.event_id)
@@ -713,7 +707,6 @@ def review(actor, registration, *, approve, request=None):
             actor=actor,
             obj=registration,
             changes={"status": ["pending", status]},
-            request=request,
         )
         kind = {
             Registration.Status.CONFIRMED: "registration_approved",
@@ -736,7 +729,7 @@ class AlreadyCheckedIn(Refused):
         self.registration = registration
 
 
-def check_in(actor, event, ticket_code, *, request=None):
+def check_in(actor, event, ticket_code):
     """Mark a confirmed ticket as arrived; the conditional update makes retries harmless."""
     ticket_code = clean_code(ticket_code)
     registration = event.registrations.filter(ticket_code=ticket_code).first()
@@ -753,7 +746,7 @@ def check_in(actor, event, ticket_code, *, request=None):
     registration.refresh_from_db()
     if not claimed:
         raise AlreadyCheckedIn(registration)
-    record("registration.checked_in", actor=actor, obj=registration, request=request)
+    record("registration.checked_in", actor=actor, obj=registration)
     return registration
 
 

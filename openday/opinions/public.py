@@ -8,7 +8,7 @@ import re
 from django.db.models import Count, Q
 from django.http import Http404
 
-from openday.audit.services import client_ip
+from openday.audit import context
 from openday.campaigns.models import Campaign
 from openday.events.models import Event
 from openday.lib import params as param
@@ -30,20 +30,20 @@ NOT_FOUND_MESSAGE = (
 )
 
 
-def lookup_limit(request, code):
+def lookup_limit(code):
     """The limit this look-up is over, or None: failed look-ups are counted per address and
     per tracking code in the shared store (ops.ratelimit), so codes cannot be guessed and a
     code's phone tail cannot be tried through, across processes and restarts."""
     try:
-        ratelimit.blocked(("lookup.address", client_ip(request)), ("lookup.code", code))
+        ratelimit.blocked(("lookup.address", context.current().ip), ("lookup.code", code))
     except ratelimit.Limited as exc:
         return exc
     return None
 
 
-def note_failed_lookup(request, code):
+def note_failed_lookup(code):
     try:
-        ratelimit.hit(("lookup.address", client_ip(request)), ("lookup.code", code))
+        ratelimit.hit(("lookup.address", context.current().ip), ("lookup.code", code))
     except ratelimit.Limited:
         pass  # counted; the next look-up is refused by lookup_limit
 

@@ -82,8 +82,8 @@ def _locked(fn):
     return wrapper
 
 
-def _log(action, actor, opinion, request=None, **changes):
-    record(action, actor=actor, obj=opinion, changes=changes or None, request=request)
+def _log(action, actor, opinion, **changes):
+    record(action, actor=actor, obj=opinion, changes=changes or None)
 
 
 # --- Intake ------------------------------------------------------------------------------------
@@ -125,7 +125,6 @@ def submit_opinion(
     topic_area="",
     survey_response=None,
     received_at=None,
-    request=None,
 ):
     """A new opinion from any channel; returns it with its tracking code."""
     public = source in (Opinion.Source.ONLINE, Opinion.Source.API)
@@ -168,7 +167,7 @@ def submit_opinion(
         try:
             with transaction.atomic():
                 opinion.save(force_insert=True)
-                _log("opinion.received", actor, opinion, request, 来源=opinion.get_source_display())
+                _log("opinion.received", actor, opinion, 来源=opinion.get_source_display())
             break
         except IntegrityError:
             opinion.pk = None  # a tracking-code collision: draw again
@@ -183,7 +182,7 @@ def submit_opinion(
     return opinion
 
 
-def opinion_from_answer(actor, answer, *, request=None):
+def opinion_from_answer(actor, answer):
     """Turn a questionnaire's free-text answer into an opinion (source: questionnaire)."""
     response = answer.response
     survey = response.survey
@@ -202,7 +201,6 @@ def opinion_from_answer(actor, answer, *, request=None):
         actor=actor,
         survey_response=response,
         received_at=response.submitted_at,
-        request=request,
     )
 
 
@@ -230,7 +228,7 @@ def lookup(tracking_code, phone_tail):
 
 
 @_locked
-def classify(actor, opinion, *, topic_area=None, topic=None, summary=None, request=None):
+def classify(actor, opinion, *, topic_area=None, topic=None, summary=None):
     before = {"主题领域": opinion.topic_area, "分类": opinion.topic, "公开摘要": opinion.summary}
     if topic_area is not None:
         opinion.topic_area = topic_area.strip()[:32]
@@ -242,11 +240,11 @@ def classify(actor, opinion, *, topic_area=None, topic=None, summary=None, reque
     after = {"主题领域": opinion.topic_area, "分类": opinion.topic, "公开摘要": opinion.summary}
     changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
     if changes:
-        _log("opinion.classified", actor, opinion, request, **changes)
+        _log("opinion.classified", actor, opinion, **changes)
     return opinion
 
 
-def merge(actor, target, others, *, request=None):
+def merge(actor, target, others):
     """Merge duplicates into target; every submitter stays linked and hears the result."""
     ids = [o.pk for o in others if o.pk != target.pk]
     with transaction.atomic():
@@ -266,12 +264,11 @@ def merge(actor, target, others, *, request=None):
             o.save(update_fields=["status", "merged_into", "updated_at"])
             # Those merged into o before now follow target too, so no one is left a step away.
             Opinion.objects.filter(merged_into=o).update(merged_into=target)
-            _log("opinion.merged", actor, o, request, 合并到=target.tracking_code)
+            _log("opinion.merged", actor, o, 合并到=target.tracking_code)
         _log(
             "opinion.merged",
             actor,
             target,
-            request,
             合并了="、".join(o.tracking_code for o in others),
         )
         if target.status == S.PUBLISHED:
@@ -289,7 +286,7 @@ def merge(actor, target, others, *, request=None):
 
 
 @_locked
-def split(actor, opinion, parts, *, request=None):
+def split(actor, opinion, parts):
     """One opinion that raises several matters becomes several; the first keeps the code."""
     parts = [p.strip() for p in parts if p and p.strip()]
     if len(parts) < 2:
@@ -313,7 +310,6 @@ def split(actor, opinion, parts, *, request=None):
                 category=opinion.category,
                 actor=actor,
                 received_at=opinion.received_at,
-                request=request,
                 consent=True,
             )
             new.split_from = opinion
@@ -324,7 +320,6 @@ def split(actor, opinion, parts, *, request=None):
             "opinion.split",
             actor,
             opinion,
-            request,
             原文=original,
             拆出="、".join(m.tracking_code for m in made),
         )
@@ -357,9 +352,7 @@ def handlers_of(unit):
 
 
 @_locked
-def assign(
-    actor, opinion, *, unit, assignee=None, due_days=None, reason="", today=None, request=None
-):
+def assign(actor, opinion, *, unit, assignee=None, due_days=None, reason="", today=None):
     """认领/交办: a responsible unit, a named person (now or later by the unit) and a due date."""
     from openday.workdays.services import add_working_days
 
@@ -409,7 +402,6 @@ def assign(
         "opinion.reassigned" if reassigning else "opinion.assigned",
         actor,
         opinion,
-        request,
         **changes,
     )
     notify_org(
@@ -425,7 +417,7 @@ def assign(
 
 
 @_locked
-def answer(actor, opinion, *, text, decision, request=None):
+def answer(actor, opinion, *, text, decision):
     if opinion.status not in (S.ASSIGNED, S.RETURNED, S.ANSWERED):
         raise Refused(f"意见当前状态为“{opinion.get_status_display()}”，不能答复。")
     errors = {}
@@ -450,7 +442,6 @@ def answer(actor, opinion, *, text, decision, request=None):
         "opinion.answered",
         actor,
         opinion,
-        request,
         答复=[before["答复"], text],
         采纳情况=[before["采纳情况"], opinion.get_decision_display()],
     )
@@ -464,7 +455,7 @@ def answer(actor, opinion, *, text, decision, request=None):
     return opinion
 
 
-def add_step(actor, opinion, *, description, planned_date, request=None):
+def add_step(actor, opinion, *, description, planned_date):
     errors = {}
     if not (description or "").strip():
         errors["description"] = "请填写整改措施。"
@@ -484,14 +475,13 @@ def add_step(actor, opinion, *, description, planned_date, request=None):
         "opinion.step_added",
         actor,
         opinion,
-        request,
         整改措施=step.description,
         计划完成=str(planned_date),
     )
     return step
 
 
-def complete_step(actor, step, *, done_date, request=None):
+def complete_step(actor, step, *, done_date):
     if done_date is None:
         raise ValidationError({"done_date": "请填写实际完成日期。"})
     if done_date > timezone.localdate():
@@ -502,14 +492,13 @@ def complete_step(actor, step, *, done_date, request=None):
         "opinion.step_done",
         actor,
         step.opinion,
-        request,
         整改措施=step.description,
         实际完成=str(done_date),
     )
     return step
 
 
-def add_evidence(actor, step, upload, *, request=None):
+def add_evidence(actor, step, upload):
     """A photo (PNG/JPEG) or PDF, checked by its content, at most 10 MB."""
     if upload.size > EVIDENCE_MAX_BYTES:
         raise ValidationError({"file": "文件不能超过 10 MB。"})
@@ -530,7 +519,6 @@ def add_evidence(actor, step, upload, *, request=None):
         "opinion.evidence_added",
         actor,
         step.opinion,
-        request,
         整改措施=step.description,
         文件=evidence.name,
     )
@@ -538,7 +526,7 @@ def add_evidence(actor, step, upload, *, request=None):
 
 
 @_locked
-def review(actor, opinion, *, approve, note="", publish=False, request=None):
+def review(actor, opinion, *, approve, note="", publish=False):
     """The unit admin's check before anything is published: approve (and publish) or return."""
     if opinion.status != S.ANSWERED:
         raise Refused("只有待审核的答复可以审核。")
@@ -552,11 +540,10 @@ def review(actor, opinion, *, approve, note="", publish=False, request=None):
         "opinion.approved" if approve else "opinion.returned",
         actor,
         opinion,
-        request,
         审核意见=note,
     )
     if approve and publish:
-        publish_result(actor, opinion, request=request)
+        publish_result(actor, opinion)
     elif not approve and opinion.assignee_id:
         notify_org(
             opinion.unit,
@@ -583,25 +570,25 @@ def _tell_submitters(opinion):
 
 
 @_locked
-def publish_result(actor, opinion, *, request=None):
+def publish_result(actor, opinion):
     if opinion.status != S.APPROVED:
         raise Refused("答复经单位管理员审核通过后才能公开。")
     opinion.status, opinion.published_at = S.PUBLISHED, timezone.now()
     opinion.save(update_fields=["status", "published_at", "updated_at"])
-    _log("opinion.published", actor, opinion, request)
+    _log("opinion.published", actor, opinion)
     _tell_submitters(opinion)
     return opinion
 
 
 @_locked
-def unpublish(actor, opinion, *, reason, request=None):
+def unpublish(actor, opinion, *, reason):
     if opinion.status != S.PUBLISHED:
         raise Refused("这条意见没有公开。")
     if not (reason or "").strip():
         raise ValidationError({"reason": "撤回公开时请写明原因。"})
     opinion.status, opinion.published_at = S.APPROVED, None
     opinion.save(update_fields=["status", "published_at", "updated_at"])
-    _log("opinion.unpublished", actor, opinion, request, 原因=reason.strip())
+    _log("opinion.unpublished", actor, opinion, 原因=reason.strip())
     return opinion
 
 
@@ -645,7 +632,7 @@ def remind_and_escalate(today=None):
 SATISFACTION = range(1, 6)
 
 
-def build_call_list(actor, *, event=None, org=None, request=None):
+def build_call_list(actor, *, event=None, org=None):
     """Call-back rows for the submitters of published opinions (of the event, or of org's units)
     and, for an event, its participants who checked in. Existing rows are kept."""
     made = 0
@@ -686,15 +673,14 @@ def build_call_list(actor, *, event=None, org=None, request=None):
         "callback.list_built",
         actor=actor,
         org=scope_org,
-        request=request,
         changes={"新增": made, "活动": event.title if event else ""},
     )
     return made
 
 
-def reveal_phone(actor, callback, *, request=None):
+def reveal_phone(actor, callback):
     """The full number, for the person about to call; the viewing is audit-logged."""
-    record("callback.phone_viewed", actor=actor, obj=callback, request=request)
+    record("callback.phone_viewed", actor=actor, obj=callback)
     return callback.phone
 
 
@@ -707,7 +693,6 @@ def log_call(
     satisfaction_event=None,
     notes="",
     retry_at=None,
-    request=None,
 ):
     errors = {}
     if outcome not in Callback.Outcome.values or outcome == Callback.Outcome.TODO:
@@ -735,7 +720,6 @@ def log_call(
         "callback.logged",
         actor=actor,
         obj=callback,
-        request=request,
         changes={
             "结果": callback.get_outcome_display(),
             "办理满意度": satisfaction_handling,

@@ -393,7 +393,7 @@ def check_categories(values):
     return values
 
 
-def set_categories(actor, office, categories, *, request=None):
+def set_categories(actor, office, categories):
     """Replace the office's category list (checked); audit-logged when it changed."""
     categories = check_categories(categories)
     with transaction.atomic():
@@ -419,7 +419,6 @@ def set_categories(actor, office, categories, *, request=None):
             obj=row,
             org=office,
             changes=changes,
-            request=request,
         )
     return row
 
@@ -474,7 +473,7 @@ def retrain_queued(office_id, target):
         return False
 
 
-def request_retrain(actor, office, target, *, request=None):
+def request_retrain(actor, office, target):
     """Queue a retrain of an office's model now (on commit). Returns False when one is already
     waiting; ValidationError when there are too few labels to train on."""
     target = TriageModel.Target(target)
@@ -493,7 +492,6 @@ def request_retrain(actor, office, target, *, request=None):
             obj=office,
             org=office,
             changes={"对象": target.label, "样本": state["labels"]},
-            request=request,
         )
         transaction.on_commit(lambda: retrain_office_model.enqueue(office_id, target.value))
     return True

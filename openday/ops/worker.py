@@ -25,6 +25,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 
+from openday.audit import context
+
 from .models import WorkerHeartbeat
 
 log = logging.getLogger("openday.worker")
@@ -143,7 +145,10 @@ class OpendayWorker(Worker):
     def run_task(self, db_task_result):
         self.current_task = str(db_task_result.id)
         try:
-            super().run_task(db_task_result)
+            # Audit entries the task writes without a person name the task (audit/context.py).
+            task = db_task_result.task_path.rsplit(".", 1)[-1]
+            with context.bound(origin=f"任务：{task}"):
+                super().run_task(db_task_result)
         finally:
             self.current_task = ""
 
@@ -190,6 +195,7 @@ class OpendayWorker(Worker):
 
     def _guarded(self, name, target):
         def loop():
+            context.update(origin=f"后台：{name}")  # this thread's own audit context
             backoff = Backoff()
             while not self.stopping.is_set():
                 try:

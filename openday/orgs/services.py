@@ -130,7 +130,7 @@ def _office_org(access):
     return None
 
 
-def save_region(actor, *, instance=None, request=None, **fields):
+def save_region(actor, *, instance=None, **fields):
     access = _access(actor)
     check_region_access(access, instance=instance, parent=fields.get("parent"))
     data = check_region(instance=instance, **fields)
@@ -144,7 +144,6 @@ def save_region(actor, *, instance=None, request=None, **fields):
                 obj=region,
                 org=org,
                 changes=diff({}, _snapshot(region, REGION_FIELDS)),
-                request=request,
             )
             return region
         before = _snapshot(instance, REGION_FIELDS)
@@ -159,7 +158,6 @@ def save_region(actor, *, instance=None, request=None, **fields):
                 obj=instance,
                 org=org,
                 changes=changes,
-                request=request,
             )
         return instance
 
@@ -244,7 +242,7 @@ def _set_path(org):
     Org.objects.filter(pk=org.pk).update(path=org.path)
 
 
-def create_org(actor, *, request=None, **fields):
+def create_org(actor, **fields):
     """Create an org under a parent the actor manages (a root office needs an operator)."""
     access = _access(actor)
     parent = fields.get("parent")
@@ -261,12 +259,11 @@ def create_org(actor, *, request=None, **fields):
             actor=access.user,
             obj=org,
             changes=diff({}, _snapshot(org, ORG_FIELDS)),
-            request=request,
         )
     return org
 
 
-def update_org(actor, org, *, request=None, **fields):
+def update_org(actor, org, **fields):
     access = _access(actor)
     if not access.can_manage_org(org):
         raise PermissionDenied("您无权修改该组织。")
@@ -303,7 +300,7 @@ def update_org(actor, org, *, request=None, **fields):
             )
         changes = diff(before, _snapshot(org, ORG_FIELDS))
         if changes:
-            record("org.updated", actor=access.user, obj=org, changes=changes, request=request)
+            record("org.updated", actor=access.user, obj=org, changes=changes)
     return org
 
 
@@ -327,7 +324,7 @@ def check_role(access, org, role, user):
         raise PermissionDenied("不能修改自己的角色，请联系其他管理员。")
 
 
-def grant_role(actor, org, user, role, *, title="", request=None):
+def grant_role(actor, org, user, role, *, title=""):
     access = _access(actor)
     check_role(access, org, role, user)
     with transaction.atomic():
@@ -342,12 +339,11 @@ def grant_role(actor, org, user, role, *, title="", request=None):
             actor=access.user,
             obj=membership,
             changes={"user": [None, user.username], "role": [None, role]},
-            request=request,
         )
     return membership
 
 
-def change_role(actor, membership, role, *, title=None, request=None):
+def change_role(actor, membership, role, *, title=None):
     access = _access(actor)
     check_role(access, membership.org, role, membership.user)
     if membership.role not in access.grantable_roles(membership.org):
@@ -365,12 +361,11 @@ def change_role(actor, membership, role, *, title=None, request=None):
                 actor=access.user,
                 obj=membership,
                 changes={"user": membership.user.username, **changes},
-                request=request,
             )
     return membership
 
 
-def revoke_role(actor, membership, *, request=None):
+def revoke_role(actor, membership):
     access = _access(actor)
     if membership.role not in access.grantable_roles(membership.org):
         raise PermissionDenied("您无权撤销该角色。")
@@ -382,6 +377,5 @@ def revoke_role(actor, membership, *, request=None):
             actor=access.user,
             obj=membership,
             changes={"user": [membership.user.username, None], "role": [membership.role, None]},
-            request=request,
         )
         membership.delete()

@@ -217,7 +217,7 @@ def _messages(exc):
     return "；".join(exc.messages)
 
 
-def import_workbook(access, data, request=None):
+def import_workbook(access, data):
     """Validate every row, then write all of them in one transaction, or none."""
     result = ImportResult()
     wb, problem = open_workbook(data)
@@ -252,7 +252,6 @@ def import_workbook(access, data, request=None):
                     "orgs_updated": result.orgs_updated,
                 },
                 org=_import_scope_org(access),
-                request=request,
             )
     except _Rollback:
         result.regions_created = result.regions_updated = 0

@@ -53,7 +53,6 @@ def event_detail(request, event_id):
                 organization=d["organization"],
                 consent=d["consent"],
                 invitation_code=invitation.code if invitation else None,
-                request=request,
                 limits=[
                     ("registration.phone", normalize_phone(d["phone"])),
                     ("registration.address", client_ip(request)),
@@ -110,7 +109,7 @@ def ticket_cancel(request, ticket_code):
     ticket_code = clean_code(ticket_code)
     get_object_or_404(Registration, ticket_code=ticket_code)
     try:
-        services.cancel(ticket_code, request=request)
+        services.cancel(ticket_code)
     except services.Refused as exc:
         messages.error(request, exc.message)
     else:

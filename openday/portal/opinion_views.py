@@ -123,7 +123,6 @@ def opinion_new(request):
                 anonymous=values["anonymous"],
                 consent=values["consent"],
                 category=values["category"],
-                request=request,
             )
         except ratelimit.Limited as exc:
             errors, limited = {"__all__": exc.message}, exc
@@ -192,7 +191,7 @@ def opinion_status(request):
             "code": normalize_code(request.POST.get("code")),
             "tail": ascii_text(request.POST.get("tail")),
         }
-        limited = lookup_limit(request, values["code"])
+        limited = lookup_limit(values["code"])
         if limited:
             message, status = limited.message, 429
         else:
@@ -205,7 +204,7 @@ def opinion_status(request):
             else:
                 opinion = services.lookup(values["code"], values["tail"])
                 if opinion is None:
-                    note_failed_lookup(request, values["code"])
+                    note_failed_lookup(values["code"])
                     message, status = NOT_FOUND_MESSAGE, 400
                 else:
                     result = public_result(opinion)

@@ -494,7 +494,7 @@ def unit_zip(unit, campaign):
     return tmp
 
 
-def record_download(actor, *, event=None, unit=None, campaign=None, request=None):
+def record_download(actor, *, event=None, unit=None, campaign=None):
     """Audit one download of an evidence bundle."""
     from openday.audit.services import record
 
@@ -503,7 +503,6 @@ def record_download(actor, *, event=None, unit=None, campaign=None, request=None
             "evidence.downloaded",
             actor=actor,
             obj=event,
-            request=request,
             changes={"范围": "单个活动", "活动": event.title},
         )
     else:
@@ -511,7 +510,6 @@ def record_download(actor, *, event=None, unit=None, campaign=None, request=None
             "evidence.downloaded",
             actor=actor,
             obj=unit,
-            request=request,
             changes={
                 "范围": "单位",
                 "单位": unit.name,

@@ -36,7 +36,7 @@ def _clean_caption(caption):
     return caption
 
 
-def add_photo(actor, event, upload, caption="", shows_logo=False, public=True, *, request=None):
+def add_photo(actor, event, upload, caption="", shows_logo=False, public=True):
     """Keep one photo of the event; the file is checked by its content, at most 10 MB."""
     kind, width, height = check_upload(upload)
     caption = _clean_caption(caption)
@@ -59,7 +59,6 @@ def add_photo(actor, event, upload, caption="", shows_logo=False, public=True, *
             "photo.added",
             actor=actor,
             obj=photo,
-            request=request,
             changes={
                 "活动": event.title,
                 "尺寸": f"{width}×{height}",
@@ -70,7 +69,7 @@ def add_photo(actor, event, upload, caption="", shows_logo=False, public=True, *
     return photo
 
 
-def update_photo(actor, photo, *, caption=None, shows_logo=None, public=None, request=None):
+def update_photo(actor, photo, *, caption=None, shows_logo=None, public=None):
     """Change a photo's caption and flags; only what changed is recorded."""
     changes = {}
     new = {
@@ -89,11 +88,11 @@ def update_photo(actor, photo, *, caption=None, shows_logo=None, public=None, re
                 setattr(photo, field, value)
         if changes:
             photo.save(update_fields=["caption", "shows_logo", "public"])
-            record("photo.updated", actor=actor, obj=photo, changes=changes, request=request)
+            record("photo.updated", actor=actor, obj=photo, changes=changes)
     return photo
 
 
-def delete_photo(actor, photo, *, request=None):
+def delete_photo(actor, photo):
     """Remove the photo; the file is deleted once the transaction has committed."""
     storage, name = photo.image.storage, photo.image.name
     with transaction.atomic():
@@ -101,7 +100,6 @@ def delete_photo(actor, photo, *, request=None):
             "photo.deleted",
             actor=actor,
             obj=photo,
-            request=request,
             changes={"活动": photo.event.title, "说明": photo.caption, "文件": name},
         )
         photo.delete()

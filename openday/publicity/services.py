@@ -80,8 +80,8 @@ def _locked(fn):
     return wrapper
 
 
-def _log(action, actor, article, request=None, **changes):
-    record(action, actor=actor, obj=article, changes=changes or None, request=request)
+def _log(action, actor, article, **changes):
+    record(action, actor=actor, obj=article, changes=changes or None)
 
 
 def _allow(allowed, message):
@@ -118,7 +118,7 @@ def _renumber_positions(images):
 
 
 @_locked
-def add_image(actor, article, upload, *, caption="", request=None):
+def add_image(actor, article, upload, *, caption=""):
     """A PNG or JPEG (checked by its content), at most 5 MB, added after the others."""
     _allow(rules.can_edit(Access(actor), article), "您无权修改这篇稿件。")
     _editable(article)
@@ -143,7 +143,6 @@ def add_image(actor, article, upload, *, caption="", request=None):
         "article.image_added",
         actor,
         article,
-        request,
         图片=f"图{len(images) + 1}",
         说明=caption,
         尺寸=f"{width}×{height}",
@@ -162,7 +161,7 @@ def _image_move(actor, image):
     return article, images, n
 
 
-def remove_image(actor, image, *, request=None):
+def remove_image(actor, image):
     """Delete an image; "[图N]" lines in the body follow the renumbering."""
     with transaction.atomic():
         article, images, n = _image_move(actor, image)
@@ -173,12 +172,12 @@ def remove_image(actor, image, *, request=None):
         mapping = {n: None, **{m: m - 1 for m in range(n + 1, len(images) + 1)}}
         article.body = rendering.renumber(article.body, mapping)
         article.save(update_fields=["body", "updated_at"])
-        _log("article.image_removed", actor, article, request, 图片=f"图{n}", 说明=image.caption)
+        _log("article.image_removed", actor, article, 图片=f"图{n}", 说明=image.caption)
         transaction.on_commit(lambda: image.image.storage.delete(name))
     return article
 
 
-def move_image(actor, image, direction, *, request=None):
+def move_image(actor, image, direction):
     """Swap an image with the one before (direction -1) or after (+1); the body follows."""
     with transaction.atomic():
         article, images, n = _image_move(actor, image)
@@ -191,11 +190,11 @@ def move_image(actor, image, direction, *, request=None):
             item.save(update_fields=["position"])
         article.body = rendering.renumber(article.body, {n: m, m: n})
         article.save(update_fields=["body", "updated_at"])
-        _log("article.image_moved", actor, article, request, 图片=f"图{n} → 图{m}")
+        _log("article.image_moved", actor, article, 图片=f"图{n} → 图{m}")
     return article
 
 
-def set_caption(actor, image, caption, *, request=None):
+def set_caption(actor, image, caption):
     caption = (caption or "").strip()
     if len(caption) > CAPTION_LIMIT:
         raise ValidationError({"caption": f"图片说明请不要超过{CAPTION_LIMIT}字。"})
@@ -207,7 +206,6 @@ def set_caption(actor, image, caption, *, request=None):
                 "article.image_updated",
                 actor,
                 article,
-                request,
                 说明=[current.caption, caption],
                 图片=f"图{n}",
             )
@@ -256,7 +254,7 @@ def check_fields(unit, fields):
     return out, errors
 
 
-def create_article(actor, unit, *, generated=False, request=None, **fields):
+def create_article(actor, unit, *, generated=False, **fields):
     """A new draft in unit's name (the office's own notices: unit = the office)."""
     _allow(rules.can_write_for(Access(actor), unit), "您无权以该单位名义撰写稿件。")
     fields.setdefault("kind", K.NEWS)
@@ -272,7 +270,6 @@ def create_article(actor, unit, *, generated=False, request=None, **fields):
             "article.generated" if generated else "article.created",
             actor,
             article,
-            request,
             类型=article.get_kind_display(),
             标题=article.title,
         )
@@ -286,7 +283,7 @@ def _shown(value):
 
 
 @_locked
-def update_article(actor, article, *, request=None, **fields):
+def update_article(actor, article, **fields):
     _allow(rules.can_edit(Access(actor), article), "您无权修改这篇稿件。")
     _editable(article)
     unknown = set(fields) - set(FIELD_LABELS)
@@ -309,18 +306,18 @@ def update_article(actor, article, *, request=None, **fields):
             setattr(article, name, value)
     if changes:
         article.save()
-        _log("article.updated", actor, article, request, **changes)
+        _log("article.updated", actor, article, **changes)
     return article
 
 
 @_locked
-def delete_article(actor, article, *, request=None):
+def delete_article(actor, article):
     """A draft that was never published goes away; a published one can only be withdrawn."""
     _allow(rules.can_edit(Access(actor), article), "您无权删除这篇稿件。")
     if article.published_at is not None or article.status not in (S.DRAFT, S.RETURNED):
         raise Refused("提交审核中或发布过的稿件不能删除，只能撤回（保留记录）。")
     names = [i.image.name for i in _images(article)]
-    _log("article.deleted", actor, article, request, 标题=article.title)
+    _log("article.deleted", actor, article, 标题=article.title)
     storage = ArticleImage._meta.get_field("image").storage
     article.delete()
     transaction.on_commit(lambda: [storage.delete(n) for n in names])
@@ -358,7 +355,7 @@ def _link(article):
 
 
 @_locked
-def submit_article(actor, article, *, request=None):
+def submit_article(actor, article):
     _allow(rules.can_write_for(Access(actor), article.unit), "您无权提交这篇稿件。")
     if article.status not in Article.EDITABLE:
         raise Refused("稿件已提交审核或已发布，无需重复提交。")
@@ -367,7 +364,7 @@ def submit_article(actor, article, *, request=None):
         raise ValidationError(errors)
     article.status, article.submitted_at, article.review_note = S.SUBMITTED, timezone.now(), ""
     article.save()
-    _log("article.submitted", actor, article, request)
+    _log("article.submitted", actor, article)
     office = _office_of(article.unit)
     if office is not None:
         notify_org(
@@ -380,19 +377,19 @@ def submit_article(actor, article, *, request=None):
 
 
 @_locked
-def recall_article(actor, article, *, request=None):
+def recall_article(actor, article):
     """The writer takes a submitted article back to change it (undo of submit)."""
     _allow(rules.can_write_for(Access(actor), article.unit), "您无权撤回这篇稿件。")
     if article.status != S.SUBMITTED:
         raise Refused("只有待审核的稿件可以撤回提交。")
     article.status = S.DRAFT
     article.save()
-    _log("article.recalled", actor, article, request)
+    _log("article.recalled", actor, article)
     return article
 
 
 @_locked
-def approve_article(actor, article, *, note="", request=None):
+def approve_article(actor, article, *, note=""):
     """Approve and publish to the campaign's special column."""
     _allow(rules.can_review(Access(actor), article), "只有上级政务公开办管理员可以审核发布稿件。")
     if article.status != S.SUBMITTED:
@@ -404,13 +401,13 @@ def approve_article(actor, article, *, note="", request=None):
     article.status, article.review_note = S.PUBLISHED, (note or "").strip()
     article.reviewed_by, article.reviewed_at, article.published_at = actor, now, now
     article.save()
-    _log("article.approved", actor, article, request, 审核意见=article.review_note)
+    _log("article.approved", actor, article, 审核意见=article.review_note)
     notify_org(article.unit, "宣传稿件已审核发布", article.title, link=_link(article))
     return article
 
 
 @_locked
-def return_article(actor, article, *, note, request=None):
+def return_article(actor, article, *, note):
     _allow(rules.can_review(Access(actor), article), "只有上级政务公开办管理员可以审核稿件。")
     if article.status != S.SUBMITTED:
         raise Refused("只有待审核的稿件可以退回。")
@@ -420,13 +417,13 @@ def return_article(actor, article, *, note, request=None):
     article.status, article.review_note = S.RETURNED, note
     article.reviewed_by, article.reviewed_at = actor, timezone.now()
     article.save()
-    _log("article.returned", actor, article, request, 审核意见=note)
+    _log("article.returned", actor, article, 审核意见=note)
     notify_org(article.unit, "宣传稿件被退回修改", f"{article.title}：{note}", link=_link(article))
     return article
 
 
 @_locked
-def withdraw_article(actor, article, *, reason, request=None):
+def withdraw_article(actor, article, *, reason):
     """Take a published article out of the column; it can be corrected and submitted again."""
     _allow(rules.can_withdraw(Access(actor), article), "您无权撤回这篇稿件。")
     if article.status != S.PUBLISHED:
@@ -436,7 +433,7 @@ def withdraw_article(actor, article, *, reason, request=None):
         raise ValidationError({"reason": "请填写撤回原因。"})
     article.status, article.review_note = S.WITHDRAWN, f"撤回原因：{reason}"
     article.save()
-    _log("article.withdrawn", actor, article, request, 原因=reason)
+    _log("article.withdrawn", actor, article, 原因=reason)
     notify_org(
         article.unit, "宣传稿件已撤回发布", f"{article.title}：{reason}", link=_link(article)
     )
@@ -640,7 +637,7 @@ def news_text(event, base_url=""):
     return title, lead[:LEAD_LIMIT], "\n\n".join(parts)
 
 
-def _generate(event, actor, kind, text, request):
+def _generate(event, actor, kind, text):
     _allow(rules.can_write_for(Access(actor), event.unit), "您无权为该活动撰写稿件。")
     existing = existing_generated(event, kind)
     if existing is not None:
@@ -650,7 +647,6 @@ def _generate(event, actor, kind, text, request):
         actor,
         event.unit,
         generated=True,
-        request=request,
         kind=kind,
         title=title,
         lead=lead,
@@ -659,13 +655,13 @@ def _generate(event, actor, kind, text, request):
     )
 
 
-def generate_announcement(event, actor, *, base_url="", request=None):
+def generate_announcement(event, actor, *, base_url=""):
     """A draft 活动预告 from the event's data: time, venues, agenda, who is invited, how to
     register. A generated draft still in 草稿 is returned instead (a double click makes one)."""
-    return _generate(event, actor, K.ANNOUNCEMENT, announcement_text(event, base_url), request)
+    return _generate(event, actor, K.ANNOUNCEMENT, announcement_text(event, base_url))
 
 
-def generate_news_draft(event, actor, *, base_url="", request=None):
+def generate_news_draft(event, actor, *, base_url=""):
     """A draft report after the event: who came by category, what was shown, opinions received
     and their count by status. An existing generated draft is returned instead."""
-    return _generate(event, actor, K.NEWS, news_text(event, base_url), request)
+    return _generate(event, actor, K.NEWS, news_text(event, base_url))

@@ -248,7 +248,7 @@ def _clean_texts(data):
     return texts, errors
 
 
-def save_summary(actor, event, data, *, request=None):
+def save_summary(actor, event, data):
     """Keep the unit's text as a draft; what is typed is saved whatever its length."""
     texts, errors = _clean_texts(data)
     if errors:
@@ -268,7 +268,6 @@ def save_summary(actor, event, data, *, request=None):
                 "summary.saved",
                 actor=actor,
                 obj=summary,
-                request=request,
                 changes={"修改内容": changed},
             )
     return summary
@@ -287,13 +286,13 @@ def submit_problems(summary):
     return problems
 
 
-def submit_summary(actor, event, data=None, *, request=None, now=None):
+def submit_summary(actor, event, data=None, *, now=None):
     """Save the text (if given), check it, snapshot the figures and mark the summary 已报送.
 
     The text is committed before the checks, so a refused submission loses nothing.
     """
     if data is not None:
-        save_summary(actor, event, data, request=request)
+        save_summary(actor, event, data)
     now = now or timezone.now()
     if event.ends_at > now:
         raise Refused("活动尚未结束，结束后才能报送总结。")
@@ -320,17 +319,16 @@ def submit_summary(actor, event, data=None, *, request=None, now=None):
             "summary.submitted",
             actor=actor,
             obj=summary,
-            request=request,
             changes={"活动": event.title},
         )
         current = Event.objects.select_for_update().get(pk=event.pk)
         if current.status == Event.Status.HELD:
             event.status = current.status
-            events.set_status(actor, event, Event.Status.SUMMARIZED, request=request)
+            events.set_status(actor, event, Event.Status.SUMMARIZED)
     return summary
 
 
-def reopen_summary(actor, event, reason, *, request=None):
+def reopen_summary(actor, event, reason):
     """Return a submitted summary to draft (with the reason); a 已总结 event goes back to 已举办."""
     reason = (reason or "").strip()
     if not reason:
@@ -346,13 +344,11 @@ def reopen_summary(actor, event, reason, *, request=None):
         summary.status = EventSummary.Status.DRAFT
         summary.updated_by = actor
         summary.save(update_fields=["status", "updated_by", "updated_at"])
-        record(
-            "summary.reopened", actor=actor, obj=summary, request=request, changes={"原因": reason}
-        )
+        record("summary.reopened", actor=actor, obj=summary, changes={"原因": reason})
         current = Event.objects.select_for_update().get(pk=event.pk)
         if current.status == Event.Status.SUMMARIZED:
             event.status = current.status
-            events.set_status(actor, event, Event.Status.HELD, request=request)
+            events.set_status(actor, event, Event.Status.HELD)
     return summary
 
 

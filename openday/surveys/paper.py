@@ -72,7 +72,7 @@ def _category(text):
     return "", f"参加人类别“{text}”不正确，应为：{'、'.join(CATEGORY_NAMES.values())}。"
 
 
-def import_paper(actor, survey, data, *, request=None):
+def import_paper(actor, survey, data):
     """Import every row or none; the result lists each bad row with its reason."""
     result = ImportResult()
     if survey.status == survey.Status.DRAFT:
@@ -173,7 +173,6 @@ def import_paper(actor, survey, data, *, request=None):
             "survey.paper_import",
             actor=actor,
             obj=survey,
-            request=request,
             changes={"导入纸质答卷": f"{len(parsed)}份"},
         )
     return result

@@ -135,7 +135,7 @@ def _snapshot(survey):
     return {f: str(getattr(survey, f) or "") for f in (*SURVEY_FIELDS, "status")}
 
 
-def create_survey(actor, org, *, template="", request=None, **fields):
+def create_survey(actor, org, *, template="", **fields):
     """A draft survey for org, empty or copied from a preset."""
     preset = PRESETS.get(template) if template else None
     if template and preset is None:
@@ -158,7 +158,6 @@ def create_survey(actor, org, *, template="", request=None, **fields):
             "survey.create",
             actor=actor,
             obj=survey,
-            request=request,
             changes={"模板": preset["name"] if preset else "空白问卷"},
         )
     return survey
@@ -176,7 +175,7 @@ def _copy_questions(survey, specs):
     return made
 
 
-def update_survey(actor, survey, *, request=None, **fields):
+def update_survey(actor, survey, **fields):
     errors = check_survey({**{f: getattr(survey, f) for f in SURVEY_FIELDS}, **fields})
     if errors:
         raise ValidationError(errors)
@@ -194,13 +193,12 @@ def update_survey(actor, survey, *, request=None, **fields):
         "survey.update",
         actor=actor,
         obj=survey,
-        request=request,
         changes=diff(before, _snapshot(survey)),
     )
     return survey
 
 
-def set_status(actor, survey, status, *, request=None):
+def set_status(actor, survey, status):
     if status not in Survey.Status.values:
         raise ValidationError("状态不正确。")
     if status == Survey.Status.OPEN and not survey.questions.exclude(kind="section").exists():
@@ -215,13 +213,12 @@ def set_status(actor, survey, status, *, request=None):
         "survey.status",
         actor=actor,
         obj=survey,
-        request=request,
         changes={"状态": [before, survey.get_status_display()]},
     )
     return survey
 
 
-def copy_survey(actor, survey, *, request=None):
+def copy_survey(actor, survey):
     """A new draft with the same settings and questions (conditions re-pointed)."""
     with transaction.atomic():
         new = Survey.objects.create(
@@ -242,9 +239,7 @@ def copy_survey(actor, survey, *, request=None):
                 q.show_if = {**q.show_if, "question": ids.get(q.show_if.get("question"))}
             q.save()
             ids[old] = q.pk
-        record(
-            "survey.create", actor=actor, obj=new, request=request, changes={"复制自": survey.title}
-        )
+        record("survey.create", actor=actor, obj=new, changes={"复制自": survey.title})
     return new
 
 
@@ -335,7 +330,7 @@ def _structure(q):
     return (q.kind, len(q.options or []), len(q.rows or []), q.show_if)
 
 
-def save_question(actor, survey, fields, *, question=None, request=None):
+def save_question(actor, survey, fields, *, question=None):
     fields = {k: v for k, v in fields.items() if k in QUESTION_FIELDS}
     errors = check_question(survey, fields, question=question)
     if errors:
@@ -351,7 +346,6 @@ def save_question(actor, survey, fields, *, question=None, request=None):
                 "survey.question_add",
                 actor=actor,
                 obj=survey,
-                request=request,
                 changes={"题目": question.title},
             )
         else:
@@ -367,7 +361,6 @@ def save_question(actor, survey, fields, *, question=None, request=None):
                 "survey.question_edit",
                 actor=actor,
                 obj=survey,
-                request=request,
                 changes=diff(
                     {k: str(v) for k, v in before.items()}, {k: str(v) for k, v in after.items()}
                 ),
@@ -376,7 +369,7 @@ def save_question(actor, survey, fields, *, question=None, request=None):
     return question
 
 
-def delete_question(actor, question, *, request=None):
+def delete_question(actor, question):
     survey = question.survey
     if has_responses(survey):
         raise ValidationError(LOCKED)
@@ -385,12 +378,10 @@ def delete_question(actor, question, *, request=None):
     title = question.title
     question.delete()
     _changed(survey)
-    record(
-        "survey.question_delete", actor=actor, obj=survey, request=request, changes={"题目": title}
-    )
+    record("survey.question_delete", actor=actor, obj=survey, changes={"题目": title})
 
 
-def move_question(actor, question, direction, *, request=None):
+def move_question(actor, question, direction):
     """Swap with the neighbour above (-1) or below (+1); conditions must still point backwards."""
     survey = question.survey
     if has_responses(survey):
@@ -415,7 +406,6 @@ def move_question(actor, question, direction, *, request=None):
         "survey.question_move",
         actor=actor,
         obj=survey,
-        request=request,
         changes={"题目": question.title, "方向": "上移" if direction < 0 else "下移"},
     )
     question.refresh_from_db()
@@ -584,7 +574,7 @@ def expand_pending(survey_id=None):
     return done
 
 
-def enter_paper(actor, survey, *, batch_no, form_no, answers, category="", request=None):
+def enter_paper(actor, survey, *, batch_no, form_no, answers, category=""):
     """A paper form typed in by staff; the batch and form number identify it."""
     defn = get_definition(survey.pk)
     errors = {}
@@ -618,13 +608,12 @@ def enter_paper(actor, survey, *, batch_no, form_no, answers, category="", reque
         "survey.paper_entry",
         actor=actor,
         obj=response,
-        request=request,
         changes={"批次号": batch_no, "表单编号": form_no},
     )
     return response
 
 
-def delete_response(actor, response, *, reason="", request=None):
+def delete_response(actor, response, *, reason=""):
     survey = response.survey
     label = str(response)
     response.delete()
@@ -632,7 +621,6 @@ def delete_response(actor, response, *, reason="", request=None):
         "survey.response_delete",
         actor=actor,
         obj=survey,
-        request=request,
         changes={"答卷": label, "原因": reason},
     )
 

@@ -278,7 +278,7 @@ def _check_year(day, field_name="date"):
         raise ValidationError({field_name: f"年份应在 {MIN_YEAR} 年至 {MAX_YEAR} 年之间。"})
 
 
-def set_day(actor, date, kind, name="", *, request=None) -> SpecialDay:
+def set_day(actor, date, kind, name="") -> SpecialDay:
     """Record (or change) one special day by hand. Returns the SpecialDay."""
     _check_actor(actor)
     day = _as_date(date)
@@ -322,13 +322,12 @@ def set_day(actor, date, kind, name="", *, request=None) -> SpecialDay:
             obj=obj,
             org=_audit_org(actor),
             changes=changes,
-            request=request,
         )
         _changed()
     return obj
 
 
-def clear_day(actor, date, *, request=None) -> bool:
+def clear_day(actor, date) -> bool:
     """Remove a special day (the date then follows the ordinary week). True if one was removed."""
     _check_actor(actor)
     day = _as_date(date)
@@ -342,7 +341,6 @@ def clear_day(actor, date, *, request=None) -> bool:
             obj=obj,
             org=_audit_org(actor),
             changes={"kind": [_kind_label(obj.kind), None], "name": [obj.name, None]},
-            request=request,
         )
         obj.delete()
         _changed()
@@ -386,7 +384,7 @@ class ImportResult:
         return not self.errors
 
 
-def import_days(actor, source, *, year=None, request=None) -> "ImportResult":
+def import_days(actor, source, *, year=None) -> "ImportResult":
     """Import special days, all or nothing.
 
     source is the bytes of an xlsx file (rows 日期, 类型 休/班, 名称), the text of a State
@@ -443,7 +441,6 @@ def import_days(actor, source, *, year=None, request=None) -> "ImportResult":
             "workdays.import",
             actor=actor,
             org=_audit_org(actor),
-            request=request,
             changes={
                 "年份": "、".join(str(y) for y in result.years),
                 "来源": label,

@@ -9,6 +9,7 @@ register = template.Library()
 
 FIELD_LABELS = {
     "name": "名称",
+    "via": "经由",
     "short_name": "简称",
     "kind": "类型",
     "parent": "上级",
