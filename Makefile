@@ -1,5 +1,6 @@
 # OpenDay: `make run` starts the site on http://127.0.0.1:8000/, `make test` runs every test stage.
-# Needs only python3 (3.11+), make and git; dependencies are installed into .venv from requirements.txt.
+# Needs only python3 (3.11+), make and git; dependencies are installed into .venv from
+# requirements-dev.txt (the runtime pins of requirements.txt plus the test and development tools).
 
 PYTHON ?= python3
 VENV := .venv
@@ -14,17 +15,17 @@ help:
 	@echo "  make test    代码检查 + SQLite / PostgreSQL / 浏览器测试，最后打印汇总"
 	@echo "  make lint    代码检查（ruff check 与 ruff format --check）"
 	@echo "  make format  自动格式化并修复可自动修复的问题"
-	@echo "  make venv    只安装依赖到 .venv"
+	@echo "  make venv    只安装依赖到 .venv（运行依赖 requirements.txt 和开发测试工具 requirements-dev.txt）"
 	@echo "  make clean   删除测试结果和缓存（保留 var/ 中的数据库和密钥）"
 	@echo "可用环境变量：HOST、PORT（make run）；DATABASE_URL（make test 的 PostgreSQL 阶段）。"
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt pyproject.toml
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "需要 Python 3.11 或更高版本（当前：$$($(PYTHON) --version 2>&1)）。"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -r requirements.txt
+	$(BIN)/pip install -r requirements.txt -r requirements-dev.txt
 	$(BIN)/pip install --no-deps -e .
 	touch $@
 

@@ -1,5 +1,6 @@
 """What the benchmarks share: a scratch PostgreSQL database, a real `openday serve` on
-127.0.0.1 with the bench views, keep-alive HTTP clients on threads, and latency figures.
+127.0.0.1 with the bench views (bench/bench_urls.py), keep-alive HTTP clients on threads, and
+latency figures.
 
 Imported as `_harness` by the scripts in this folder (run as `python bench/<script>.py`).
 """
@@ -18,15 +19,19 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parent.parent
 REQUEST_TIMEOUT = 30  # seconds per request
 PHASE_DEADLINE = 300  # seconds per HTTP phase; requests not started by then count as errors
 # 2 app processes x 4 blocking threads, a pool of 8 connections each: as deployed on one box.
+# The URLs are bench/bench_urls.py (the site plus the bare insert /bench/insert/), imported
+# from the repository root whatever directory the script was started from.
 SERVER_ENV = {
-    "OPENDAY_BENCH_VIEWS": "1",
     "WEB_WORKERS": "2",
     "WEB_THREADS": "4",
     "OPENDAY_LOG_LEVEL": "warning",
     "OPENDAY_DB_POOL_SIZE": "8",
+    "OPENDAY_ROOT_URLCONF": "bench.bench_urls",
+    "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
 }
 
 

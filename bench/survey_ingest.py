@@ -6,7 +6,7 @@ a. Ingest: BENCH_REQUESTS (default 3000) POST /api/v1/surveys/{id}/responses at 
    BENCH_CONCURRENCY (default 32), each a valid answer to 10 questions from a distinct device,
    against a real `openday serve` on 127.0.0.1 (granian, 2 workers x 4 blocking threads, DB pool
    8 per worker), compared with the same server's bare single-row insert (/bench/insert/,
-   OPENDAY_BENCH_VIEWS=1). The rows in the database are checked against the successes.
+   bench/bench_urls.py). The rows in the database are checked against the successes.
    Target: at least 0.6 of the bare insert rate.
 b. Results: BENCH_RESPONSES (default 100,000) responses x 10 questions bulk-loaded with COPY,
    then surveys.results.compute timed in a fresh process (first run, best of 3). Target < 1 s.

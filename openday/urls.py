@@ -1,5 +1,3 @@
-import os
-
 from django.urls import include, path
 
 from openday.api.urls import urlpatterns as api_urlpatterns
@@ -13,12 +11,6 @@ urlpatterns = [
     path("staff/", include("openday.control.urls")),
     *api_urlpatterns,
 ]
-
-if os.environ.get("OPENDAY_BENCH_VIEWS") == "1":
-    # Only for bench/registration_burst.py: the same server's bare single-row insert.
-    from openday.bench_views import insert_one
-
-    urlpatterns.append(path("bench/insert/", insert_one))
 
 handler400 = "openday.portal.views.bad_request"
 handler403 = "openday.portal.views.permission_denied"
