@@ -13,7 +13,7 @@ help:
 	@echo "开放日 OpenDay 常用命令："
 	@echo "  make run     安装依赖（首次）、初始化数据库和演示数据，启动网站（默认 http://127.0.0.1:8000/）"
 	@echo "  make test    代码检查 + SQLite / PostgreSQL / 浏览器测试，最后打印汇总"
-	@echo "  make lint    代码检查（ruff check 与 ruff format --check）"
+	@echo "  make lint    代码检查（ruff 与 mypy）"
 	@echo "  make format  自动格式化并修复可自动修复的问题"
 	@echo "  make venv    只安装依赖到 .venv（运行依赖 requirements.txt 和开发测试工具 requirements-dev.txt）"
 	@echo "  make clean   删除测试结果和缓存（保留 var/ 中的数据库和密钥）"
@@ -38,6 +38,7 @@ test: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: venv
 	$(BIN)/ruff format .

@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "openday.opinions",
     "openday.triage",
     "openday.publicity",
+    "openday.summaries",
     "openday.evaluation",
     "openday.control",
     "openday.portal",

@@ -1,6 +1,6 @@
 """`make test`: every test stage in order, then one summary.
 
-Stages: lint (ruff), unit tests on SQLite, the same tests on PostgreSQL, browser tests
+Stages: lint (ruff and mypy), unit tests on SQLite, the same tests on PostgreSQL, browser tests
 (Playwright driving /usr/bin/chromium). Each stage reports passed / failed / skipped counts,
 read from pytest's JUnit XML. Exit status 1 when a stage failed, or, under CI (CI=true),
 when a stage could not run; 0 otherwise. Standard library only; runs under the venv's python.
@@ -143,20 +143,39 @@ def pytest_stage(stage, args, env, junit_name):
 # --- Stages -----------------------------------------------------------------------------
 
 
+def run_mypy():
+    """(exit status, mypy's summary line): mypy reads its settings from pyproject.toml."""
+    cmd = [bin_path("mypy")]
+    print("$ " + " ".join(cmd), flush=True)
+    try:
+        # A fixed command, never built from outside input.
+        out = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, check=False)  # noqa: S603
+    except OSError as exc:
+        return 1, f"无法运行 mypy（{exc}），请运行 make venv"
+    print(out.stdout, end="", flush=True)
+    print(out.stderr, end="", file=sys.stderr, flush=True)
+    lines = [line for line in (out.stdout + out.stderr).splitlines() if line.strip()]
+    return out.returncode, lines[-1] if lines else f"mypy 没有输出（退出码 {out.returncode}）"
+
+
 def stage_lint():
     stage = Stage("lint")
-    heading("1/4 代码检查 Lint: ruff check + ruff format --check")
+    heading("1/4 代码检查 Lint: ruff check + ruff format --check + mypy")
     started = time.monotonic()
     ruff = bin_path("ruff")
     check = run([ruff, "check", "."])
     fmt = run([ruff, "format", "--check", "."])
+    types, types_summary = run_mypy()
+    print(f"mypy: {types_summary}", flush=True)
     stage.seconds = time.monotonic() - started
     stage.ran = True
-    stage.ok = check == 0 and fmt == 0
+    stage.ok = check == 0 and fmt == 0 and types == 0
     if check != 0:
         stage.notes.append("ruff check 有问题")
     if fmt != 0:
         stage.notes.append("有文件未格式化，运行 make format")
+    if types != 0:
+        stage.notes.append(f"mypy 类型检查未通过：{types_summary}")
     return stage
 
 

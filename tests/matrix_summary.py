@@ -24,7 +24,8 @@ def summary_pages(w):
     from openday.demo.services import load_demo_campaigns
     from openday.demo.summaries import demo_png
     from openday.events import services as events
-    from openday.publicity import photos, summaries
+    from openday.summaries import photos
+    from openday.summaries import services as summaries
 
     load_demo_campaigns()
     campaign = Campaign.objects.get(office=w.kaifu, year=2023)

@@ -342,3 +342,14 @@ def test_restore_refuses_another_vendor_a_newer_version_and_a_damaged_file(
     done = target.run("restore", not_an_archive, ok=False)
     assert "不是完整的 OpenDay 备份文件" in done.stderr
     assert target.media() == {}
+
+
+def test_a_moved_model_is_counted_under_its_new_label():
+    """restore compares an older manifest's counts under today's labels (ops.backup.MOVED_MODELS)."""
+    from django.apps import apps
+
+    from openday.ops.backup import MOVED_MODELS
+
+    labels = {m._meta.label for m in apps.get_models()}
+    assert set(MOVED_MODELS.values()) <= labels
+    assert not set(MOVED_MODELS) & labels

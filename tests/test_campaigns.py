@@ -245,11 +245,9 @@ def test_the_xlsx_template_round_trips(issued, world):
     data = workbooks.declaration_template(issued, world.housing)
     parsed = workbooks.parse_declaration(issued, _fill_template(data))
     assert parsed.errors == []
-    assert (
-        parsed.fields["contact_name"] == "李四"
-        and parsed.fields["contact_phone"] == "0731-84391234"
-    )
-    assert parsed.rows[0]["month"] == 6 and parsed.rows[0]["forms"] == ["现场观摩", "问卷调查"]
+    fields, rows = parsed.details["fields"], parsed.details["rows"]
+    assert fields["contact_name"] == "李四" and fields["contact_phone"] == "0731-84391234"
+    assert rows[0]["month"] == 6 and rows[0]["forms"] == ["现场观摩", "问卷调查"]
 
 
 def test_a_bad_upload_lists_every_problem_and_saves_nothing(client, issued, world, bob):
@@ -300,14 +298,16 @@ def test_importing_a_sheet_is_all_or_nothing(issued, alice):
         [2, "不存在的单位", "主题", "6月", "座谈交流", INTRO, "", ""],
         [3, "开福区教育局", "招生政策解读", "13月", "政策发布", INTRO, "", "0731-84390002"],
     ])  # fmt: skip
-    errors, count = workbooks.import_sheet(alice, issued, bad)
+    result = workbooks.import_sheet(alice, issued, bad)
+    errors, count = result.errors, result.created + result.updated
     assert count == 0 and {e.row for e in errors} == {3, 4}
     assert not Declaration.objects.filter(campaign=issued).exclude(status="draft").exists()
     good = _sheet([
         [1, "开福区财政局", "预算公开开放日", "6月", "座谈交流", INTRO, "王五", "0731-84390001"],
         [2, "开福区教育局", "招生政策解读", "5月", "政策发布", INTRO, "赵六", "0731-84390002"],
     ])  # fmt: skip
-    errors, count = workbooks.import_sheet(alice, issued, good)
+    result = workbooks.import_sheet(alice, issued, good)
+    errors, count = result.errors, result.created + result.updated
     assert errors == [] and count == 2
     assert Declaration.objects.filter(campaign=issued, status="submitted").count() == 2
     assert DeclarationEvent.objects.filter(action="imported").count() == 2
@@ -505,13 +505,15 @@ def test_an_import_without_contact_columns_uses_the_units_contact(issued, alice,
     ws.append(["开福区财政局", "预算公开", "6月", "座谈交流", INTRO])
     buf = io.BytesIO()
     wb.save(buf)
-    errors, count = workbooks.import_sheet(alice, issued, buf.getvalue())
+    result = workbooks.import_sheet(alice, issued, buf.getvalue())
+    errors, count = result.errors, result.created + result.updated
     assert count == 0 and {e.row for e in errors} == {3}
     assert all(e.reason.startswith("开福区财政局：请填写联系") for e in errors)
     Org.objects.filter(name="开福区财政局").update(
         contact_name="财政办", contact_phone="0731-84390222"
     )
-    errors, count = workbooks.import_sheet(alice, issued, buf.getvalue())
+    result = workbooks.import_sheet(alice, issued, buf.getvalue())
+    errors, count = result.errors, result.created + result.updated
     assert errors == [] and count == 2
 
 

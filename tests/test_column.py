@@ -5,7 +5,8 @@ from django.core.files.base import ContentFile
 
 from openday.demo.publicity import placeholder_png
 from openday.publicity import services
-from openday.publicity.models import Article, EventPhoto
+from openday.publicity.models import Article
+from openday.summaries.models import EventPhoto
 
 from .test_publicity import draft, kaifu_campaign, make_event, media, png, published  # noqa: F401
 

@@ -35,7 +35,8 @@ from openday.evaluation.scoring import by_month, evaluate, rank, rollup
 from openday.events.models import Event, Registration
 from openday.opinions.models import Callback, Opinion, RectificationStep
 from openday.orgs.models import Org
-from openday.publicity.models import Article, EventPhoto, EventSummary
+from openday.publicity.models import Article
+from openday.summaries.models import EventPhoto, EventSummary
 from openday.surveys.models import Response, Survey
 
 SH = ZoneInfo("Asia/Shanghai")

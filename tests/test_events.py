@@ -437,13 +437,16 @@ def test_invitations_import_send_accept_and_decline(
     ws.append(["重复", "13900000101", "普通群众", ""])
     buf = io.BytesIO()
     wb.save(buf)
-    errors, count = invitations.import_invitees(None, event, buf.getvalue())
-    assert count == 0 and [row for row, _ in errors] == [4, 5]
-    assert "格式不正确" in errors[0][1] and "外宾" in errors[0][1] and "第 2 行" in errors[1][1]
+    result = invitations.import_invitees(None, event, buf.getvalue())
+    errors, count = result.errors, result.created
+    assert count == 0 and [e.row for e in errors] == [4, 5]
+    assert "格式不正确" in errors[0].reason and "外宾" in errors[0].reason
+    assert "第 2 行" in errors[1].reason
     ws.delete_rows(4, 2)
     buf = io.BytesIO()
     wb.save(buf)
-    assert invitations.import_invitees(None, event, buf.getvalue()) == ([], 2)
+    result = invitations.import_invitees(None, event, buf.getvalue())
+    assert (result.errors, result.created) == ([], 2)
     with django_capture_on_commit_callbacks(execute=True):
         assert invitations.send(None, event, "http://testserver") == 2
         assert invitations.send(None, event, "http://testserver") == 0

@@ -14,8 +14,10 @@ from openday.audit.models import AuditEntry
 from openday.events import services as events
 from openday.events.models import Event
 from openday.opinions.models import Opinion
-from openday.publicity import evidence, summaries
-from openday.publicity.models import Article, ArticleImage, EventPhoto, EventSummary
+from openday.publicity.models import Article, ArticleImage
+from openday.summaries import evidence
+from openday.summaries import services as summaries
+from openday.summaries.models import EventPhoto, EventSummary
 
 from .test_summary import GOOD_TEXT, build_full_event, png
 

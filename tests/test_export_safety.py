@@ -190,9 +190,9 @@ def _hostile_world(world):
     from openday.opinions import triage
     from openday.opinions.models import Opinion, TriageModel
     from openday.orgs.models import Org
-    from openday.publicity import summaries
-    from openday.publicity.models import EventSummary
     from openday.publicity.services import create_article
+    from openday.summaries import services as summaries
+    from openday.summaries.models import EventSummary
     from openday.surveys import services as surveys
     from openday.surveys.models import Answer, Survey
 

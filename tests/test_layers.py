@@ -70,3 +70,78 @@ def test_a_validation_error_is_turned_into_errors_in_one_place():
         if path.relative_to(PACKAGE) not in allowed and "message_dict.items()" in path.read_text()
     ]
     assert not wrong, wrong
+
+
+# --- Publicity and summaries --------------------------------------------------------------------
+# Two apps, one direction: summaries (event summaries, photos, evidence) may read publicity
+# (the published articles it counts and bundles); publicity never imports summaries. Within
+# summaries the modules form no circle (services < evidence < workbook; access, photos and forms
+# below the pages), counting the imports inside functions too.
+
+
+def _module_name(path):
+    return ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts).removesuffix(
+        ".__init__"
+    )
+
+
+def _targets(path):
+    """Every openday module path's imports may name (absolute and relative, in functions too)."""
+    package = _module_name(path).rsplit(".", 1)[0]
+    if path.name == "__init__.py":
+        package = _module_name(path)
+    tree = ast.parse(path.read_text(), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                parent = ".".join(parts[: len(parts) - node.level + 1])
+                base = f"{parent}.{base}" if base else parent
+            yield base
+            yield from (f"{base}.{alias.name}" for alias in node.names)
+
+
+def _app_modules(app):
+    return {
+        _module_name(path): path
+        for path in (PACKAGE / app).rglob("*.py")
+        if "migrations" not in path.relative_to(PACKAGE).parts
+    }
+
+
+def test_publicity_does_not_import_summaries():
+    wrong = [
+        f"{name}: {target}"
+        for name, path in _app_modules("publicity").items()
+        for target in _targets(path)
+        if target == "openday.summaries" or target.startswith("openday.summaries.")
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_modules_of_summaries_import_no_circle():
+    modules = _app_modules("summaries")
+    graph = {
+        name: {t for t in _targets(path) if t in modules and t != name}
+        for name, path in modules.items()
+    }
+    assert "openday.summaries.services" in graph["openday.summaries.evidence"]
+    assert "openday.summaries.evidence" in graph["openday.summaries.workbook"]
+    circles, done = [], set()
+
+    def visit(name, trail):
+        if name in trail:
+            circles.append(" -> ".join([*trail[trail.index(name) :], name]))
+            return
+        if name in done:
+            return
+        for target in sorted(graph[name]):
+            visit(target, [*trail, name])
+        done.add(name)
+
+    for name in sorted(graph):
+        visit(name, [])
+    assert not circles, "\n".join(circles)

@@ -16,8 +16,10 @@ from openday.demo.summaries import demo_png, load_demo_summaries
 from openday.events import services as events
 from openday.events.models import Event, Invitation
 from openday.opinions.models import Callback, Opinion, RectificationStep
-from openday.publicity import photos, summaries
-from openday.publicity.models import Article, EventPhoto, EventSummary
+from openday.publicity.models import Article
+from openday.summaries import photos, workbook
+from openday.summaries import services as summaries
+from openday.summaries.models import EventPhoto, EventSummary
 from openday.surveys import services as surveys
 from openday.surveys.presets import SATISFACTION
 
@@ -260,10 +262,10 @@ def test_the_campaign_workbook_has_a_row_per_event(full_event, world):
     from openpyxl import load_workbook
 
     make_event(world, title="开福区住房和城乡建设局第二场活动")
-    data = summaries.campaign_xlsx_bytes(Event.objects.filter(unit=world.housing))
+    data = workbook.campaign_xlsx_bytes(Event.objects.filter(unit=world.housing))
     ws = load_workbook(io.BytesIO(data)).active
     rows = list(ws.values)
-    assert rows[0] == tuple(summaries.FIGURE_HEADERS)
+    assert rows[0] == tuple(workbook.FIGURE_HEADERS)
     assert len(rows) == 3
     row = dict(zip(rows[0], next(r for r in rows if r[1] == full_event.title), strict=True))
     assert (row["签到人数"], row["签到-普通群众"], row["问卷满意率(%)"]) == (3, 2, 75)

@@ -47,7 +47,7 @@ def test_a_good_file_creates_regions_and_orgs(world, alice):
     )
     result = import_workbook(Access(alice), data)
     assert result.ok, result.errors
-    assert (result.regions_created, result.orgs_created) == (1, 2)
+    assert (result.details["regions_created"], result.details["orgs_created"]) == (1, 2)
     dept = Org.objects.get(name="数据科")
     assert dept.parent.name == "开福区数据资源局" and dept.path.startswith(world.kaifu.path)
     assert Region.objects.get(code="430105001").parent.code == "430105"
@@ -73,7 +73,7 @@ def test_any_bad_row_imports_nothing_and_every_bad_row_is_listed(world, alice):
     for words in ("应为 9 位数字", "联系电话格式不正确", "找不到“不存在的单位”", "类型须为"):
         assert words in reasons
     assert (Org.objects.count(), Region.objects.count(), AuditEntry.objects.count()) == before
-    assert result.orgs_created == 0
+    assert result.details["orgs_created"] == 0
 
 
 def test_an_office_cannot_import_into_another_tree(world, alice):
@@ -92,7 +92,7 @@ def test_export_then_import_round_trips(world, alice):
     before = Org.objects.count()
     result = import_workbook(Access(alice), data)
     assert result.ok, result.errors
-    assert result.orgs_created == 0 and result.orgs_updated == len(names)
+    assert result.details["orgs_created"] == 0 and result.details["orgs_updated"] == len(names)
     assert Org.objects.count() == before
 
 

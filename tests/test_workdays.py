@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from openday.audit.models import AuditEntry
+from openday.lib.imports import RowError
 from openday.workdays import services
 from openday.workdays.models import SpecialDay
 from openday.workdays.services import (
@@ -267,7 +268,7 @@ def test_importing_a_notice_for_a_new_year(world, alice):
     result = import_days(alice, NOTICE_2027, year=2027)
     assert result.ok, result.errors
     assert (result.created, result.updated, result.unchanged) == (34, 0, 0)
-    assert result.years == [2027]
+    assert result.details["years"] == [2027]
     assert 2027 in years_known()
     days = {d.date: d for d in SpecialDay.objects.filter(date__year=2027)}
     assert len([d for d in days.values() if d.kind == "holiday"]) == 29
@@ -289,9 +290,9 @@ def test_the_year_can_come_from_the_notice_title_but_must_agree(world, alice):
     assert import_days(alice, NOTICE_2027).ok
     result = import_days(alice, NOTICE_2027, year=2028)
     assert not result.ok
-    assert "2027" in result.errors[0][1] and "2028" in result.errors[0][1]
+    assert "2027" in result.errors[0].reason and "2028" in result.errors[0].reason
     result = import_days(alice, "春节：2月5日至13日放假调休，共9天。")
-    assert [e[0] for e in result.errors] == [0] and "年份" in result.errors[0][1]
+    assert [e.row for e in result.errors] == [0] and "年份" in result.errors[0].reason
 
 
 def test_a_notice_with_bad_lines_imports_nothing_and_lists_each_line(world, alice):
@@ -307,9 +308,9 @@ def test_a_notice_with_bad_lines_imports_nothing_and_lists_each_line(world, alic
     assert SpecialDay.objects.count() == before
     assert 2027 not in years_known()
     assert not AuditEntry.objects.filter(action="workdays.import").exists()
-    lines = [line for line, _reason in result.errors]
+    lines = [e.row for e in result.errors]
     assert lines == [6, 7, 8, 12]
-    reasons = dict(result.errors)
+    reasons = {e.row: e.reason for e in result.errors}
     assert "星期六" in reasons[6] and "周五" in reasons[6]
     assert "星期五" in reasons[7] and "周六或周日" in reasons[7]
     assert "共 1 天" in reasons[8] and "2 天" in reasons[8]
@@ -319,13 +320,13 @@ def test_a_notice_with_bad_lines_imports_nothing_and_lists_each_line(world, alic
 def test_a_day_both_off_and_at_work_is_an_error(world, alice):
     text = "一、元旦：1月1日至3日放假，共3天。\n二、春节：1月2日（周六）上班。"
     result = import_days(alice, text, year=2027)
-    assert [line for line, _ in result.errors] == [2]
-    assert "第 1 行" in result.errors[0][1]
+    assert [e.row for e in result.errors] == [2]
+    assert "第 1 行" in result.errors[0].reason
 
 
 def test_a_text_without_any_date_is_refused(world, alice):
     result = import_days(alice, "经国务院批准，现将放假安排通知如下。", year=2027)
-    assert not result.ok and "没有找到" in result.errors[0][1]
+    assert not result.ok and "没有找到" in result.errors[0].reason
 
 
 # --- Importing a spreadsheet ----------------------------------------------------------------
@@ -349,8 +350,8 @@ def test_an_xlsx_file_imports_all_or_nothing(world, alice):
     ]
     result = import_days(alice, _book(bad))
     assert not result.ok
-    assert [row for row, _ in result.errors] == [8, 9, 10, 11]
-    assert "不存在" in result.errors[0][1] and "“调”" in result.errors[1][1]
+    assert [e.row for e in result.errors] == [8, 9, 10, 11]
+    assert "不存在" in result.errors[0].reason and "“调”" in result.errors[1].reason
     assert not SpecialDay.objects.filter(date__year=2027).exists()
     result = import_days(alice, _book(good))
     assert result.ok, result.errors
@@ -367,7 +368,9 @@ def test_rows_without_a_header_and_plain_rows_import_too(world, alice):
 
 def test_an_unreadable_file_is_reported(world, alice):
     result = import_days(alice, b"not a workbook")
-    assert result.errors == [(0, "无法读取文件：请上传 Excel 2007 及以上版本的 .xlsx 文件。")]
+    assert result.errors == [
+        RowError(0, "无法读取文件：请上传 Excel 2007 及以上版本的 .xlsx 文件。")
+    ]
 
 
 def test_the_template_imports_as_it_is(world, alice):

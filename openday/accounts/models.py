@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
@@ -13,25 +15,25 @@ class User(AbstractUser):
     phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     must_change_password = models.BooleanField(default=False)
 
-    REQUIRED_FIELDS = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.full_name or self.username
 
     phone = personal_data.encrypted_phone("phone_encrypted", hash_field="phone_hash")
 
     @property
-    def masked_phone(self):
+    def masked_phone(self) -> str:
         return mask_phone(self.phone)
 
     @property
-    def masked_name(self):
+    def masked_name(self) -> str:
         return mask_name(self.full_name or self.username)
 
-    def get_full_name(self):
+    def get_full_name(self) -> str:
         return self.full_name or self.username
 
-    def get_short_name(self):
+    def get_short_name(self) -> str:
         return self.full_name or self.username
 
 
@@ -43,7 +45,7 @@ class LoginThrottle(models.Model):
     first_failure_at = models.DateTimeField(null=True, blank=True)
     locked_until = models.DateTimeField(null=True, blank=True)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.username
 
 
@@ -58,5 +60,5 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"

@@ -3,32 +3,37 @@
 import hashlib
 import secrets
 import string
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login, password_validation
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from openday.audit.services import diff, record
 
 from .models import ApiToken, LoginThrottle, User
 
+if TYPE_CHECKING:
+    from openday.orgs.models import Org
+
 
 class SignInRefused(Exception):
     """Raised with a message in Chinese that the sign-in page shows as is."""
 
 
-def _throttle_key(username):
+def _throttle_key(username: str | None) -> str:
     return (username or "").strip().lower()[:150]
 
 
-def _home_org(user):
+def _home_org(user: User | None) -> "Org | None":
     membership = user.memberships.select_related("org").order_by("id").first() if user else None
     return membership.org if membership else None
 
 
-def lock_state(username):
+def lock_state(username: str | None) -> datetime | None:
     """The time until which this username is locked, or None."""
     throttle = LoginThrottle.objects.filter(username=_throttle_key(username)).first()
     if throttle and throttle.locked_until and throttle.locked_until > timezone.now():
@@ -36,7 +41,7 @@ def lock_state(username):
     return None
 
 
-def _register_failure(username, request):
+def _register_failure(username: str, request: HttpRequest) -> LoginThrottle:
     key = _throttle_key(username)
     now = timezone.now()
     window = timedelta(minutes=settings.LOGIN_FAILURE_WINDOW_MINUTES)
@@ -64,7 +69,7 @@ def _register_failure(username, request):
             obj=known,
             org=_home_org(known),
         )
-        if locked:
+        if locked and throttle.locked_until is not None:  # set above when locked
             record(
                 "auth.locked",
                 actor=known,
@@ -76,7 +81,7 @@ def _register_failure(username, request):
     return throttle
 
 
-def sign_in(request, username, password):
+def sign_in(request: HttpRequest, username: str | None, password: str) -> User:
     """Authenticate and start a session, or raise SignInRefused with the reason."""
     username = (username or "").strip()
     locked_until = lock_state(username)
@@ -105,14 +110,14 @@ def sign_in(request, username, password):
     return user
 
 
-def unlock_user(actor, user):
+def unlock_user(actor: User, user: User) -> bool:
     with transaction.atomic():
         deleted, _ = LoginThrottle.objects.filter(username=_throttle_key(user.username)).delete()
         record("auth.unlocked", actor=actor, obj=user, org=_home_org(user))
     return bool(deleted)
 
 
-def generate_password(length=14):
+def generate_password(length: int = 14) -> str:
     """A random password that passes the validators (all four character classes)."""
     alphabet = string.ascii_letters + string.digits + "!@#%^*-_+="
     while True:
@@ -126,7 +131,15 @@ def generate_password(length=14):
             return candidate
 
 
-def create_user(actor, *, username, full_name, phone="", email="", org=None):
+def create_user(
+    actor: User,
+    *,
+    username: str,
+    full_name: str,
+    phone: str = "",
+    email: str = "",
+    org: "Org | None" = None,
+) -> tuple[User, str]:
     """Create a staff account with a generated one-time password; returns (user, password)."""
     password = generate_password()
     with transaction.atomic():
@@ -145,7 +158,7 @@ def create_user(actor, *, username, full_name, phone="", email="", org=None):
     return user, password
 
 
-def update_profile(actor, user, *, full_name, phone, email):
+def update_profile(actor: User, user: User, *, full_name: str, phone: str, email: str) -> User:
     before = {"full_name": user.full_name, "phone": user.masked_phone, "email": user.email}
     user.full_name = full_name
     user.phone = phone
@@ -165,7 +178,7 @@ def update_profile(actor, user, *, full_name, phone, email):
     return user
 
 
-def change_password(user, new_password):
+def change_password(user: User, new_password: str) -> None:
     password_validation.validate_password(new_password, user)
     with transaction.atomic():
         user.set_password(new_password)
@@ -174,7 +187,7 @@ def change_password(user, new_password):
         record("auth.password_changed", actor=user, obj=user, org=_home_org(user))
 
 
-def reset_password(actor, user):
+def reset_password(actor: User, user: User) -> str:
     """Give the user a new one-time password, to be changed at the next sign-in."""
     password = generate_password()
     with transaction.atomic():
@@ -186,7 +199,7 @@ def reset_password(actor, user):
     return password
 
 
-def set_active(actor, user, active):
+def set_active(actor: User, user: User, active: bool) -> None:
     with transaction.atomic():
         user.is_active = active
         user.save(update_fields=["is_active"])
@@ -200,11 +213,11 @@ def set_active(actor, user, active):
         )
 
 
-def _hash_token(raw):
+def _hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def create_token(user, name="", actor=None):
+def create_token(user: User, name: str = "", actor: User | None = None) -> tuple[ApiToken, str]:
     """Create an API token for a staff user; returns (token, raw). The raw value is shown once."""
     raw = "od_" + secrets.token_urlsafe(32)
     with transaction.atomic():
@@ -221,13 +234,13 @@ def create_token(user, name="", actor=None):
     return token, raw
 
 
-def user_for_token(raw):
+def user_for_token(raw: str | None) -> User | None:
     """The active user a bearer token belongs to, or None."""
     token = token_for(raw)
     return token.user if token is not None else None
 
 
-def token_for(raw):
+def token_for(raw: str | None) -> ApiToken | None:
     """The live token (of an active user) a bearer value stands for, or None."""
     if not raw or not raw.startswith("od_"):
         return None
@@ -246,7 +259,7 @@ def token_for(raw):
     return token
 
 
-def revoke_token(actor, token):
+def revoke_token(actor: User, token: ApiToken) -> None:
     with transaction.atomic():
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])

@@ -9,11 +9,13 @@ The context lives in a contextvars.ContextVar: each thread (and each asyncio tas
 so concurrent requests in one process never see each other's.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Any
+
+from django.http import HttpRequest, HttpResponse
 
 
 @dataclass(frozen=True)
@@ -53,10 +55,10 @@ def update(**fields: Any) -> None:
 class AuditContextMiddleware:
     """Bind the request's address and user for everything the view calls."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         from .services import client_ip
 
         user = getattr(request, "user", None)

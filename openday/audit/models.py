@@ -27,11 +27,11 @@ class AuditEntry(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
 
     @property
-    def action_label(self):
+    def action_label(self) -> str:
         return ACTION_LABELS.get(self.action, self.action)
 
 
@@ -118,7 +118,7 @@ ACTION_LABELS = {
     "triage.retrained": "重新训练分拣模型",
     "triage.settings_changed": "修改本办意见分类",
     "triage.retrain_requested": "请求重新训练分拣模型",
-    # publicity: articles and photos
+    # publicity: articles
     "article.created": "新建稿件",
     "article.generated": "生成稿件初稿",
     "article.updated": "修改稿件",

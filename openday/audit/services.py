@@ -1,12 +1,21 @@
 import ipaddress
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
+from django.db import models
+from django.http import HttpRequest
 
 from . import context
 from .models import AuditEntry
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
-def client_ip(request):
+    from openday.accounts.models import User
+    from openday.orgs.models import Org
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
     if request is None:
         return None
     ip = request.META.get("REMOTE_ADDR")
@@ -22,7 +31,7 @@ def client_ip(request):
     return ip
 
 
-def diff(before: dict, after: dict) -> dict:
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     """{field: [old, new]} for the fields whose values differ."""
     return {
         key: [before.get(key), after.get(key)]
@@ -31,7 +40,15 @@ def diff(before: dict, after: dict) -> dict:
     }
 
 
-def record(action, *, actor=None, actor_label="", obj=None, org=None, changes=None):
+def record(
+    action: str,
+    *,
+    actor: "User | AnonymousUser | None" = None,
+    actor_label: str = "",
+    obj: models.Model | None = None,
+    org: "Org | None" = None,
+    changes: dict[str, Any] | None = None,
+) -> AuditEntry:
     """Add one audit entry. Call inside the transaction that makes the change.
 
     The client's address comes from the audit context (audit/context.py) that the middleware,
@@ -46,7 +63,7 @@ def record(action, *, actor=None, actor_label="", obj=None, org=None, changes=No
     if bound.token:
         changes = {**(changes or {}), "via": f"API 令牌 {bound.token}"}
     return AuditEntry.objects.create(
-        actor=actor,
+        actor=cast("User | None", actor),  # an anonymous user became None above
         actor_label=actor_label or (actor.get_username() if actor else ""),
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",

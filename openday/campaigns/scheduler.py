@@ -44,7 +44,7 @@ result does not depend on the order of the input list. Cost is about O(n x weeks
 """
 
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -104,6 +104,11 @@ def default_capacity(n_items: int, n_months: int) -> int:
     return max(1, -(-6 * n_items // (5 * n_months)))
 
 
+def _nearness(target: int) -> Callable[[int], tuple[int, int]]:
+    """Sort key of months: nearest to target first, the earlier on ties."""
+    return lambda month: (abs(month - target), month)
+
+
 class _Window:
     """The months and weeks of a campaign window, with the labels used in messages."""
 
@@ -123,8 +128,7 @@ class _Window:
         self.n_weeks = len(self.month_of_week)
         # For each possible request (1..12), the window's months nearest first, earlier on ties.
         self._by_distance = {
-            target: sorted(self.months, key=lambda m, t=target: (abs(m - t), m))
-            for target in range(1, 13)
+            target: sorted(self.months, key=_nearness(target)) for target in range(1, 13)
         }
 
     def by_distance(self, target: int) -> list[int]:
@@ -258,9 +262,9 @@ class _Months:
             if wanted in self.load and self.fits(item.unit_id, wanted):
                 self.put(item, wanted)
             else:
-                spilled.append(item)
-        for item in spilled:
-            self.put(item, self._first(self.window.by_distance(item.requested_month), item.unit_id))
+                spilled.append((item, wanted))
+        for item, wanted in spilled:
+            self.put(item, self._first(self.window.by_distance(wanted), item.unit_id))
         for item in movable:
             if item.requested_month is None:
                 order = sorted(self.window.months, key=self._load_key)
@@ -348,6 +352,11 @@ class _Months:
                         break
 
 
+def _most_items_first(months: _Months, month: int) -> Callable[[Item], tuple[int, int, int]]:
+    """Sort key of a month's items: units with the most items there first, then unit and id."""
+    return lambda item: (-months.count[(item.unit_id, month)], item.unit_id, item.id)
+
+
 def _choose_weeks(
     window: _Window, months: _Months, pins: dict[int, date], movable: list[Item]
 ) -> dict[int, date]:
@@ -372,10 +381,7 @@ def _choose_weeks(
     for month in window.months:
         weeks = window.weeks[month]
         # Units with the most items in the month pick first: they are the most constrained.
-        group = sorted(
-            by_month[month],
-            key=lambda it, m=month: (-months.count[(it.unit_id, m)], it.unit_id, it.id),
-        )
+        group = sorted(by_month[month], key=_most_items_first(months, month))
         for item in group:
             best_key, best_week = None, None
             for week in weeks:
@@ -387,6 +393,7 @@ def _choose_weeks(
                 )
                 if best_key is None or key < best_key:
                     best_key, best_week = key, week
+            assert best_week is not None  # a month has four or five weeks
             week_of[item.id] = best_week
             add(item, best_week, 1)
         # Break same-topic weeks where a week without that topic and without the unit exists.
@@ -399,16 +406,17 @@ def _choose_weeks(
                 week = week_of[item.id]
                 if not topic or topic_count[(week, topic)] < 2:
                     continue
-                best_key, best_week = None, None
+                best_move: tuple[int, date] | None = None
+                best_week = None
                 for other in weeks:
                     if (
                         other != week
                         and topic_count[(other, topic)] == 0
                         and unit_count[(other, item.unit_id)] == 0
                     ):
-                        key = (load[other], other)
-                        if best_key is None or key < best_key:
-                            best_key, best_week = key, other
+                        move = (load[other], other)
+                        if best_move is None or move < best_move:
+                            best_move, best_week = move, other
                 if best_week is not None:
                     add(item, week, -1)
                     add(item, best_week, 1)

@@ -5,7 +5,7 @@ Uploads and imports are all-or-nothing: every bad row is reported and nothing is
 
 import io
 import re
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from openpyxl import Workbook
@@ -13,11 +13,15 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from openday.lib.export_text import append_row, safe_cell, xml_text
+from openday.lib.imports import ImportResult
 from openday.lib.spreadsheet import cell_text, open_workbook
 from openday.orgs.models import Org
 
 from . import services
-from .models import Declaration, DeclarationEvent
+from .models import Campaign, Declaration, DeclarationEvent
+
+if TYPE_CHECKING:
+    from openday.accounts.models import User
 
 DECLARATION_HEADERS = [
     "序号",
@@ -54,19 +58,6 @@ CN_MONTHS = {
     "十一": 11,
     "十二": 12,
 }
-
-
-@dataclass
-class RowError:
-    row: int
-    reason: str
-
-
-@dataclass
-class Parsed:
-    fields: dict = field(default_factory=dict)
-    rows: list = field(default_factory=list)
-    errors: list = field(default_factory=list)
 
 
 def parse_month(text):
@@ -161,35 +152,38 @@ def declaration_template(campaign, unit, declaration=None):
     return buf.getvalue()
 
 
-def parse_declaration(campaign, data):
-    """Read an uploaded 申报表; returns what it says and what is wrong with it, per row."""
-    parsed = Parsed()
+def parse_declaration(campaign: Campaign, data: bytes) -> ImportResult:
+    """Read an uploaded 申报表 (nothing is saved here): what is wrong with it, per row, and
+    what it says, whether right or wrong: details["fields"] (contact_name, contact_phone,
+    seal_note; empty when the header cannot be read) and details["rows"] (one dict per row)."""
+    parsed = ImportResult(details={"fields": {}, "rows": []})
+    fields, rows = parsed.details["fields"], parsed.details["rows"]
     wb, problem = _open(data)
     if problem:
-        parsed.errors.append(RowError(0, problem))
+        parsed.add_error(0, problem)
         return parsed
     ws = wb.worksheets[0]
     lines = [[cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
     header_at = next((i for i, line in enumerate(lines) if "活动主题" in line), None)
     if header_at is None:
-        parsed.errors.append(
-            RowError(0, "找不到表头（序号、活动主题、活动时间（月份）…），请使用下载的申报表模板。")
+        parsed.add_error(
+            0, "找不到表头（序号、活动主题、活动时间（月份）…），请使用下载的申报表模板。"
         )
         return parsed
     header = lines[header_at]
     cols = {name: header.index(name) for name in DECLARATION_HEADERS if name in header}
     missing = [h for h in DECLARATION_HEADERS[:5] if h not in cols]
     if missing:
-        parsed.errors.append(RowError(header_at + 1, f"表头缺少列：{'、'.join(missing)}。"))
+        parsed.add_error(header_at + 1, f"表头缺少列：{'、'.join(missing)}。")
         return parsed
     text = " ".join(" ".join(line) for line in lines[:header_at])
     contact = re.search(r"联系人[：:]\s*([^\s联]*)", text)
     phone = re.search(r"联系电话[：:]\s*([0-9\-+ ]*)", text)
-    parsed.fields = {
-        "contact_name": contact.group(1).strip() if contact else "",
-        "contact_phone": phone.group(1).strip() if phone else "",
-        "seal_note": "",
-    }
+    fields.update(
+        contact_name=contact.group(1).strip() if contact else "",
+        contact_phone=phone.group(1).strip() if phone else "",
+        seal_note="",
+    )
     for number, line in enumerate(lines[header_at + 1 :], start=header_at + 2):
         line = line + [""] * (len(header) - len(line))
 
@@ -211,17 +205,15 @@ def parse_declaration(campaign, data):
             "_line": number,
         }
         if month_text and month is None:
-            parsed.errors.append(
-                RowError(number, f"活动时间“{month_text}”无法识别，请填写如“4月”。")
-            )
-        parsed.rows.append(row)
-    errors, _filled = services.check_declaration(campaign, parsed.fields, parsed.rows)
+            parsed.add_error(number, f"活动时间“{month_text}”无法识别，请填写如“4月”。")
+        rows.append(row)
+    errors, _filled = services.check_declaration(campaign, fields, rows)
     for key, message in errors.items():
         if key == "row_errors":
             for index, problems in message.items():
-                parsed.errors.append(RowError(parsed.rows[index]["_line"], "；".join(problems)))
+                parsed.add_error(rows[index]["_line"], "；".join(problems))
         else:
-            parsed.errors.append(RowError(0, message))
+            parsed.add_error(0, message)
     parsed.errors.sort(key=lambda e: e.row)
     return parsed
 
@@ -263,31 +255,33 @@ def plan_workbook(campaign, entries, *, full_phone):
 # --- Importing a declarations sheet or last year's plan ---------------------------------
 
 
-def import_sheet(actor, campaign, data):
-    """Rows of 单位 + theme become submitted declarations, one per unit; all or nothing."""
-    errors = []
+def import_sheet(actor: "User", campaign: Campaign, data: bytes) -> ImportResult:
+    """Rows of 单位 + theme become submitted declarations, one per unit; all or nothing.
+    created counts the units that had no declaration yet, updated those whose one is replaced."""
+    result = ImportResult()
     wb, problem = _open(data)
     if problem:
-        return [RowError(0, problem)], 0
+        result.add_error(0, problem)
+        return result
     ws = wb.worksheets[0]
     lines = [[cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
     header_at = next(
         (i for i, line in enumerate(lines) if "单位" in line and "活动主题" in line), None
     )
     if header_at is None:
-        return [
-            RowError(
-                0, "找不到表头：需要“单位”“活动主题”“活动时间（月份）”“活动形式”“活动简介”等列。"
-            )
-        ], 0
+        result.add_error(
+            0, "找不到表头：需要“单位”“活动主题”“活动时间（月份）”“活动形式”“活动简介”等列。"
+        )
+        return result
     header = lines[header_at]
     cols = {name: header.index(name) for name in [*SHEET_HEADERS, "主题领域"] if name in header}
     missing = [h for h in SHEET_HEADERS[1:6] if h not in cols]
     if missing:
-        return [RowError(header_at + 1, f"表头缺少列：{'、'.join(missing)}。")], 0
+        result.add_error(header_at + 1, f"表头缺少列：{'、'.join(missing)}。")
+        return result
     units = {u.name: u for u in services.units_of(campaign)}
     units.update({u.short_name: u for u in units.values() if u.short_name})
-    grouped = {}
+    grouped: dict[int, dict] = {}
     for number, line in enumerate(lines[header_at + 1 :], start=header_at + 2):
         line = line + [""] * (len(header) - len(line))
 
@@ -298,14 +292,12 @@ def import_sheet(actor, campaign, data):
             continue
         unit = units.get(get("单位"))
         if unit is None:
-            errors.append(
-                RowError(number, f"单位“{get('单位')}”不是{campaign.office.name}的下属单位。")
-            )
+            result.add_error(number, f"单位“{get('单位')}”不是{campaign.office.name}的下属单位。")
             continue
         month_text = get("活动时间（月份）")
         month = parse_month(month_text)
         if month_text and month is None:
-            errors.append(RowError(number, f"活动时间“{month_text}”无法识别，请填写如“4月”。"))
+            result.add_error(number, f"活动时间“{month_text}”无法识别，请填写如“4月”。")
             continue
         group = grouped.setdefault(unit.pk, {"unit": unit, "fields": {}, "rows": []})
         group["fields"] = {
@@ -333,16 +325,18 @@ def import_sheet(actor, campaign, data):
         for key, message in found.items():
             if key == "row_errors":
                 for index, problems in message.items():
-                    errors.append(RowError(group["rows"][index]["_line"], "；".join(problems)))
+                    result.add_error(group["rows"][index]["_line"], "；".join(problems))
             else:
-                errors.append(RowError(first_line, f"{unit_name}：{message}"))
+                result.add_error(first_line, f"{unit_name}：{message}")
         existing = Declaration.objects.filter(campaign=campaign, unit=group["unit"]).first()
+        group["new"] = existing is None
         if existing and existing.status == Declaration.Status.APPROVED:
-            errors.append(RowError(first_line, f"{unit_name}的申报表已通过审核，不能用导入覆盖。"))
-    if not grouped and not errors:
-        errors.append(RowError(0, "文件中没有数据行。"))
-    if errors:
-        return sorted(errors, key=lambda e: e.row), 0
+            result.add_error(first_line, f"{unit_name}的申报表已通过审核，不能用导入覆盖。")
+    if not grouped and not result.errors:
+        result.add_error(0, "文件中没有数据行。")
+    if result.errors:
+        result.errors.sort(key=lambda e: e.row)
+        return result
     with transaction.atomic():
         for group in grouped.values():
             declaration = services.declaration_for(campaign, group["unit"])
@@ -357,7 +351,11 @@ def import_sheet(actor, campaign, data):
             DeclarationEvent.objects.create(
                 declaration=declaration, action=DeclarationEvent.Action.IMPORTED, actor=actor
             )
-    return [], len(grouped)
+            if group["new"]:
+                result.created += 1
+            else:
+                result.updated += 1
+    return result
 
 
 __all__ = ["Org", "declaration_template", "import_sheet", "parse_declaration", "plan_workbook"]

@@ -28,6 +28,7 @@ from openday.campaigns.forms import (
 )
 from openday.campaigns.models import Campaign, Declaration, PlanEntry
 from openday.lib import params as param
+from openday.lib.imports import ImportResult
 from openday.lib.spreadsheet import upload_problem
 from openday.orgs.models import Org, Role
 
@@ -262,19 +263,22 @@ def declaration_edit(request, campaign_id, unit_id):
     }
     form = DeclarationForm(request.POST or None, initial=initial)
     row_forms = _row_forms(campaign, request.POST or None, _initial_rows(declaration))
-    upload_errors = None
+    upload_result = None
     if request.method == "POST" and editable:
         if "upload" in request.POST:
             upload = UploadForm(request.POST, request.FILES)
             problem = upload_problem(request.FILES["file"]) if upload.is_valid() else None
             if not upload.is_valid():
-                upload_errors = [workbooks.RowError(0, "请上传由申报表模板填写的 .xlsx 文件。")]
+                upload_result = ImportResult()
+                upload_result.add_error(0, "请上传由申报表模板填写的 .xlsx 文件。")
             elif problem:
-                upload_errors = [workbooks.RowError(0, problem)]
+                upload_result = ImportResult()
+                upload_result.add_error(0, problem)
             else:
                 parsed = workbooks.parse_declaration(campaign, request.FILES["file"].read())
+                fields, rows = parsed.details["fields"], parsed.details["rows"]
                 # Show what the file says, whether it is right or wrong, so nothing is lost.
-                form = DeclarationForm(initial=parsed.fields or initial)
+                form = DeclarationForm(initial=fields or initial)
                 row_forms = _row_forms(
                     campaign,
                     None,
@@ -286,13 +290,13 @@ def declaration_edit(request, campaign_id, unit_id):
                             "topic_area": r["topic_area"],
                             "intro": r["intro"],
                         }
-                        for r in parsed.rows
+                        for r in rows
                     ],
                 )
-                if parsed.errors:
-                    upload_errors = parsed.errors
+                if not parsed.ok:
+                    upload_result = parsed
                 else:
-                    services.save_declaration(request.user, declaration, parsed.fields, parsed.rows)
+                    services.save_declaration(request.user, declaration, fields, rows)
                     messages.success(request, "已从文件读入申报表并保存为草稿，请核对后点“提交”。")
                     return redirect("control:declaration_edit", campaign.pk, unit.pk)
         elif form.is_valid():
@@ -320,7 +324,8 @@ def declaration_edit(request, campaign_id, unit_id):
                 return redirect("control:declaration_edit", campaign.pk, unit.pk)
     elif request.method == "POST":
         form.add_error(None, "申报表当前不能修改。")
-    has_errors = bool(form.errors or any(f.errors for f in row_forms) or upload_errors)
+    upload_failed = upload_result is not None and not upload_result.ok
+    has_errors = bool(form.errors or any(f.errors for f in row_forms) or upload_failed)
     return render(
         request,
         "control/campaigns/declaration.html",
@@ -331,7 +336,7 @@ def declaration_edit(request, campaign_id, unit_id):
             "form": form,
             "row_forms": row_forms,
             "editable": editable,
-            "upload_errors": upload_errors,
+            "result": upload_result,
             "events": declaration.events.select_related("actor") if declaration.pk else [],
             "past_deadline": timezone.localdate() > campaign.declaration_deadline,
         },
@@ -436,7 +441,7 @@ def declaration_review(request, declaration_id):
 def campaign_import(request, campaign_id):
     campaign = access_campaign(request, campaign_id, run=True)
     form = UploadForm(request.POST or None, request.FILES or None)
-    errors = None
+    result = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         problem = upload_problem(upload)
@@ -445,8 +450,9 @@ def campaign_import(request, campaign_id):
         elif campaign.status == Campaign.Status.DRAFT:
             form.add_error(None, "请先印发通知，再导入申报。")
         else:
-            errors, count = workbooks.import_sheet(request.user, campaign, upload.read())
-            if not errors:
+            result = workbooks.import_sheet(request.user, campaign, upload.read())
+            if result.ok:
+                count = result.created + result.updated
                 messages.success(
                     request, f"已导入 {count} 个单位的申报，状态为“已提交”，请在申报情况中审核。"
                 )
@@ -457,9 +463,9 @@ def campaign_import(request, campaign_id):
         {
             "campaign": campaign,
             "form": form,
-            "errors": errors,
+            "result": result,
         },
-        status=400 if (errors or form.errors) else 200,
+        status=400 if (result and not result.ok) or form.errors else 200,
     )
 
 

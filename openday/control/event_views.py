@@ -318,7 +318,7 @@ def event_invitations(request, event_id):
     event = access_event(request, event_id, manage=True)
     base = request.build_absolute_uri("/").rstrip("/")
     form = UploadForm(request.POST or None, request.FILES or None)
-    errors = None
+    result = None
     if request.method == "POST":
         if "send" in request.POST:
             n = invitations.send(request.user, event, base)
@@ -339,9 +339,9 @@ def event_invitations(request, event_id):
             if problem:
                 form.add_error("file", problem)
             else:
-                errors, count = invitations.import_invitees(request.user, event, upload.read())
-                if not errors:
-                    messages.success(request, f"已导入 {count} 位受邀人。")
+                result = invitations.import_invitees(request.user, event, upload.read())
+                if result.ok:
+                    messages.success(request, f"已导入 {result.created} 位受邀人。")
                     return redirect("control:event_invitations", event.pk)
     if request.GET.get("letters"):
         return download(invitations.letters_docx(event, base), DOCX, f"{event.title}-邀请函.docx")
@@ -356,10 +356,10 @@ def event_invitations(request, event_id):
             "event": event,
             "invitations": rows,
             "form": form,
-            "errors": errors,
+            "result": result,
             "counts": counts,
         },
-        status=400 if (errors or form.errors) else 200,
+        status=400 if ((result and not result.ok) or form.errors) else 200,
     )
 
 

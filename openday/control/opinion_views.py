@@ -415,11 +415,11 @@ def _create_rows(request, result):
     """Every checked row becomes an opinion, or (should one still be refused) none does."""
     try:
         with transaction.atomic():
-            for n, row in enumerate(result.rows, 1):
+            for n, row in enumerate(result.details["rows"], 1):
                 try:
                     services.submit_opinion(actor=request.user, **row)
                 except ValidationError as exc:
-                    result.errors.append(of.RowError(n + 1, "；".join(exc.messages)))
+                    result.add_error(n + 1, "；".join(exc.messages))
                     raise
                 result.created += 1
     except ValidationError:

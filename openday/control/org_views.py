@@ -176,10 +176,11 @@ def org_import(request):
         else:
             result = import_workbook(access, upload.read())
             if result.ok:
+                n = result.details
                 messages.success(
                     request,
-                    f"导入成功：新建行政区划 {result.regions_created} 个、更新 {result.regions_updated} 个；"
-                    f"新建组织 {result.orgs_created} 个、更新 {result.orgs_updated} 个。",
+                    f"导入成功：新建行政区划 {n['regions_created']} 个、更新 {n['regions_updated']} 个；"
+                    f"新建组织 {n['orgs_created']} 个、更新 {n['orgs_updated']} 个。",
                 )
                 return redirect("control:org_list")
     status = 400 if (form.errors or (result and not result.ok)) else 200

@@ -1,12 +1,11 @@
 """Staff pages for event summaries (活动总结), event photos and the evidence bundles (佐证材料).
 
-Who may do what is decided in openday.publicity.summaries (can_edit / can_view / can_reopen);
-the rules of each move are in its services (summaries, photos, evidence).
+Who may do what is decided in openday.summaries.access (can_edit / can_view / can_reopen);
+the rules of each move are in the app's services (services, photos, evidence, workbook).
 """
 
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -21,11 +20,13 @@ from openday.campaigns.access import access_campaign, visible_campaigns
 from openday.control.forms import errors_text
 from openday.events.models import Event
 from openday.lib import params as param
-from openday.lib.edge import Form
 from openday.lib.images import image_info
 from openday.orgs.models import Org
-from openday.publicity import evidence, photos, summaries
-from openday.publicity.models import EventPhoto, EventSummary
+from openday.summaries import access as rules
+from openday.summaries import evidence, photos, workbook
+from openday.summaries import services as summaries
+from openday.summaries.forms import PhotoForm, ReopenForm, SummaryForm
+from openday.summaries.models import EventPhoto, EventSummary
 
 from .shortcuts import DOCX, XLSX, apply_errors, download, staff_required
 
@@ -38,52 +39,12 @@ NOT_VIEWER = "您无权查看该活动的总结和佐证材料。"
 NOT_EDITOR = "只有活动所属单位的管理员和工作人员可以修改总结和照片。"
 
 
-# --- Forms --------------------------------------------------------------------------------------
-
-
-def _text(field, rows, help_text=""):
-    return forms.CharField(
-        label=summaries.FIELD_NAMES[field],
-        required=False,
-        max_length=summaries.TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": rows}),
-        help_text=help_text,
-    )
-
-
-class SummaryForm(Form):
-    overview = _text("overview", 4, "可选：活动开展的总体情况，写在正文开头。")
-    experiences = _text("experiences", 6, "好经验、好做法，例如组织、宣传、互动环节的做法。")
-    shortcomings = _text("shortcomings", 5)
-    causes = _text("causes", 4)
-    next_steps = _text("next_steps", 4, "如何把好的做法制度化、常态化，如何改进不足。")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field, minimum in summaries.REQUIRED.items():
-            extra = f"报送时必填，至少 {minimum} 个字。"
-            help_text = self.fields[field].help_text
-            self.fields[field].help_text = f"{help_text} {extra}".strip()
-
-
-class ReopenForm(Form):
-    reason = forms.CharField(
-        label="退回原因", max_length=300, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-
-class PhotoForm(Form):
-    caption = forms.CharField(label="说明", required=False, max_length=photos.CAPTION_MAX)
-    shows_logo = forms.BooleanField(label="可见LOGO", required=False)
-    public = forms.BooleanField(label="在专栏中公开", required=False)
-
-
 # --- Access -------------------------------------------------------------------------------------
 
 
 def _event(request, event_id, *, edit=False):
     event = get_object_or_404(Event.objects.select_related("unit", "campaign"), pk=event_id)
-    allowed = (summaries.can_edit if edit else summaries.can_view)(request.access, event)
+    allowed = (rules.can_edit if edit else rules.can_view)(request.access, event)
     if not allowed:
         raise PermissionDenied(NOT_EDITOR if edit else NOT_VIEWER)
     return event
@@ -96,7 +57,7 @@ def _photo(request, photo_id, *, edit=False):
 
 
 def _require_user(request):
-    if not summaries.may_use_summaries(request.access):
+    if not rules.may_use_summaries(request.access):
         raise PermissionDenied("只有政务公开办和活动单位的人员可以查看活动总结。")
 
 
@@ -105,7 +66,7 @@ def _require_user(request):
 
 def _summary_page(request, event, *, form=None, reopen_form=None, status=200):
     summary = EventSummary.objects.filter(event=event).first()
-    can_edit = summaries.can_edit(request.access, event)
+    can_edit = rules.can_edit(request.access, event)
     submitted = summary is not None and summary.status == EventSummary.Status.SUBMITTED
     if form is None and can_edit and not submitted:
         initial = {f: getattr(summary, f) for f in summaries.TEXT_FIELDS} if summary else {}
@@ -120,7 +81,7 @@ def _summary_page(request, event, *, form=None, reopen_form=None, status=200):
             "submitted": submitted,
             "form": form,
             "can_edit": can_edit and not submitted,
-            "can_reopen": submitted and summaries.can_reopen(request.access, event),
+            "can_reopen": submitted and rules.can_reopen(request.access, event),
             "reopen_form": reopen_form or ReopenForm(),
             "f": f,
             "opinion_text": summaries.opinion_lines(f),
@@ -170,7 +131,7 @@ def summary_edit(request, event_id):
 @require_POST
 def summary_reopen(request, event_id):
     event = _event(request, event_id)
-    if not summaries.can_reopen(request.access, event):
+    if not rules.can_reopen(request.access, event):
         raise PermissionDenied("只有单位管理员或政务公开办管理员可以退回已报送的总结。")
     form = ReopenForm(request.POST)
     if form.is_valid():
@@ -254,7 +215,7 @@ def photo_manage(request, event_id):
             "event": event,
             "photos": items,
             "errors": errors,
-            "can_edit": summaries.can_edit(request.access, event),
+            "can_edit": rules.can_edit(request.access, event),
             "with_logo": sum(1 for p in items if p.shows_logo),
             "limit_mb": photos.MAX_MB,
             "posted": request.POST if errors else None,
@@ -341,7 +302,7 @@ def _campaign_param(request):
 def evidence_unit(request, unit_id):
     """One zip with a folder per event of the unit in the campaign (?campaign=, or none)."""
     unit = get_object_or_404(Org, pk=unit_id)
-    if not summaries.can_view_unit(request.access, unit):
+    if not rules.can_view_unit(request.access, unit):
         raise PermissionDenied("您无权下载该单位的佐证材料。")
     campaign = _campaign_param(request)
     tmp = evidence.unit_zip(unit, campaign)
@@ -356,7 +317,7 @@ def evidence_unit(request, unit_id):
 
 
 def _scoped_events(access, campaign):
-    events = Event.objects.filter(summaries.viewable_q(access)).exclude(status=Event.Status.DRAFT)
+    events = Event.objects.filter(rules.viewable_q(access)).exclude(status=Event.Status.DRAFT)
     return (
         events.filter(campaign=campaign) if campaign is not None else events.filter(campaign=None)
     )
@@ -425,7 +386,7 @@ def summary_campaign_xlsx(request, campaign_id):
     """Every visible event's summary figures in the campaign, one row each."""
     _require_user(request)
     campaign = access_campaign(request, campaign_id)
-    data = summaries.campaign_xlsx_bytes(_scoped_events(request.access, campaign))
+    data = workbook.campaign_xlsx_bytes(_scoped_events(request.access, campaign))
     return download(data, XLSX, f"{campaign.title}-活动总结数据.xlsx")
 
 

@@ -173,13 +173,13 @@ def workday_import(request):
             source = data["text"]
         result = services.import_days(request.user, source, year=data.get("year"))
         if result.ok:
-            years = "、".join(f"{y}年" for y in result.years)
+            years = "、".join(f"{y}年" for y in result.details["years"])
             messages.success(
                 request,
                 f"导入成功（{years}）：新增 {result.created} 天、更新 {result.updated} 天、"
                 f"未变 {result.unchanged} 天。",
             )
-            return redirect("control:workday_year", year=result.years[-1])
+            return redirect("control:workday_year", year=result.details["years"][-1])
     status = 400 if (form.errors or (result and not result.ok)) else 200
     return render(
         request, "control/workdays/import.html", {"form": form, "result": result}, status=status

@@ -1,5 +1,7 @@
 """Loading the demo data: one idempotent function, called by `openday demo`."""
 
+from typing import Any
+
 from django.db import transaction
 
 from openday.accounts.models import User
@@ -9,7 +11,7 @@ from openday.orgs.models import Membership, Org, Region
 from . import seed_data as seed
 
 
-def _region(ref):
+def _region(ref: str | None) -> Region | None:
     if not ref:
         return None
     if ref.isdigit():
@@ -17,7 +19,7 @@ def _region(ref):
     return Region.objects.get(name=ref)
 
 
-def _org(name, kind, parent, region, **extra):
+def _org(name: str, kind: str, parent: Org | None, region: Region | None, **extra: Any) -> Org:
     org, created = Org.objects.get_or_create(
         parent=parent, name=name, defaults={"kind": kind, "region": region, **extra}
     )
@@ -28,7 +30,7 @@ def _org(name, kind, parent, region, **extra):
     return org
 
 
-def load_demo(reset_passwords=False):
+def load_demo(reset_passwords: bool = False) -> list[tuple[str, str, str, str, str | None]]:
     """Create what is missing; returns [(username, full name, where, role, password or None)]."""
     with transaction.atomic():
         for code, name, level, parent_ref in seed.REGIONS:
@@ -37,7 +39,7 @@ def load_demo(reset_passwords=False):
             Region.objects.get_or_create(
                 **lookup, defaults={"name": name, "level": level, "parent": parent, "code": code}
             )
-        by_name = {}
+        by_name: dict[str, Org] = {}
         for name, short, kind, parent_name, region_ref, contact, phone, email, doc in seed.ORGS:
             by_name[name] = _org(
                 name,
@@ -98,7 +100,7 @@ def load_demo(reset_passwords=False):
     return accounts
 
 
-def load_demo_campaigns():
+def load_demo_campaigns() -> None:
     """Both seeds' 2023 campaigns, with declarations in every state and published plans."""
     from datetime import date, datetime
     from zoneinfo import ZoneInfo
@@ -237,7 +239,7 @@ DEMO_GIVEN = [
 ]
 
 
-def load_demo_events():
+def load_demo_events() -> None:
     """沙日浩来镇's open day (seed 000) with registrations and check-ins; a 开福区 event."""
     from datetime import datetime
     from zoneinfo import ZoneInfo
@@ -381,7 +383,7 @@ DEMO_SUGGESTIONS = [
 ]
 
 
-def load_demo_surveys():
+def load_demo_surveys() -> None:
     """The town open day's satisfaction survey: answers on phones and on paper, then closed."""
     import random
     from datetime import datetime, timedelta
@@ -444,7 +446,7 @@ def load_demo_surveys():
     surveys.set_status(admin, survey, Survey.Status.CLOSED)
 
 
-def load_demo_opinions():
+def load_demo_opinions() -> None:
     """Real public messages and replies as opinions of the demo events, in every state."""
     import csv
     from datetime import datetime, timedelta
@@ -479,14 +481,14 @@ def load_demo_opinions():
         )
     }
     trees = []
-    for unit, office_user, admin, handler in (
+    for unit, office_name, admin_name, handler_name in (
         (housing, "kf-office", "kf-unit-admin", "kf-handler"),
         (town, "nm-office", "shrhl-admin", "shrhl-handler"),
     ):
         event = Event.objects.filter(unit=unit).first()
-        if event is None or not all(u in users for u in (office_user, admin, handler)):
+        if event is None or not all(u in users for u in (office_name, admin_name, handler_name)):
             continue
-        trees.append((unit, event, users[office_user], users[admin], users[handler]))
+        trees.append((unit, event, users[office_name], users[admin_name], users[handler_name]))
     if not trees:
         return
     # The state each row ends in, in order; the two trees share the rows 14 / 10.

@@ -6,8 +6,9 @@ from openday.accounts.models import User
 from openday.demo import seed_data as seed
 from openday.events.models import Event
 from openday.lib.images import rgb_png
-from openday.publicity import photos, summaries
-from openday.publicity.models import EventPhoto, EventSummary
+from openday.summaries import photos
+from openday.summaries import services as summaries
+from openday.summaries.models import EventPhoto, EventSummary
 
 DEMO_PHOTOS = [
     ("综合服务大厅浏览介绍，背景为活动会标和LOGO", True, (0x1F, 0x4E, 0x8C)),

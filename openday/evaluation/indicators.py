@@ -8,7 +8,7 @@ has no data (无数据).
 The opinion figures are those of openday.opinions.figures (docs/opinions.md), grouped by the
 responsible unit and added up from a unit's departments to the unit; nothing is redefined here.
 Everything is counted with a fixed number of aggregate queries per campaign (the evidence
-checklists of openday.publicity.evidence included).
+checklists of openday.summaries.evidence included).
 """
 
 from collections import defaultdict
@@ -262,10 +262,9 @@ def _publicity(scope):
 
 
 def _evidence_complete(scope):
-    # Imported here: the evidence module belongs to the publicity work. Its checklists() reads
-    # many events in one query; an event is complete when every item of its checklist is ok,
-    # which is what is_complete() says for one event.
-    from openday.publicity import evidence
+    # evidence.checklists() reads many events in one query; an event is complete when every item
+    # of its checklist is ok, which is what is_complete() says for one event.
+    from openday.summaries import evidence
 
     events = scope.held_events
     if hasattr(evidence, "checklists"):

@@ -2,8 +2,13 @@
 their reasons, and the marks for best events and excellent organizers. Scores themselves are
 computed from the data every time (see evaluation.scoring); nothing here caches them."""
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
+
+if TYPE_CHECKING:
+    from openday.orgs.models import Org
 
 
 class Scheme(models.Model):
@@ -25,11 +30,11 @@ class Scheme(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.campaign.title} 考核指标"
 
     @property
-    def audit_org(self):
+    def audit_org(self) -> "Org":
         return self.campaign.office
 
 
@@ -48,7 +53,7 @@ class Weight(models.Model):
             models.UniqueConstraint(fields=["scheme", "indicator"], name="one_weight_per_indicator")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.indicator} {self.weight}"
 
 
@@ -74,11 +79,11 @@ class Adjustment(models.Model):
     class Meta:
         ordering = ["scheme", "-created_at", "-id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.unit} {self.points:+}"
 
     @property
-    def audit_org(self):
+    def audit_org(self) -> "Org":
         return self.scheme.campaign.office
 
 
@@ -109,9 +114,9 @@ class Award(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.unit}"
 
     @property
-    def audit_org(self):
+    def audit_org(self) -> "Org":
         return self.scheme.campaign.office

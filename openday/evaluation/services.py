@@ -4,7 +4,9 @@ Each function checks that the actor runs the campaign (its office's admins, or a
 checks its inputs, changes rows inside one transaction and records an `evaluation.*` audit entry.
 """
 
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -17,6 +19,12 @@ from . import indicators as ind
 from .access import NOT_MANAGER, can_manage
 from .models import Adjustment, Award, Scheme, Weight
 
+if TYPE_CHECKING:
+    from openday.accounts.models import User
+    from openday.campaigns.models import Campaign
+    from openday.events.models import Event
+    from openday.orgs.models import Org
+
 REASON_MIN = 5
 TOTAL = Decimal("100")
 MAX_ADJUSTMENT = Decimal("100")
@@ -25,18 +33,18 @@ MAX_ADJUSTMENT = Decimal("100")
 class WeightsInvalid(ValidationError):
     """Bad weights: `rows` maps an indicator code to its problems, `total` is the sum's."""
 
-    def __init__(self, rows, total=""):
+    def __init__(self, rows: dict[str, list[str]], total: str = ""):
         self.rows, self.total = rows, total
         problems = [p for ps in rows.values() for p in ps] + ([total] if total else [])
         super().__init__(problems)
 
 
-def _check_runs(actor, campaign):
+def _check_runs(actor: "User", campaign: "Campaign") -> None:
     if not can_manage(Access(actor), campaign):
         raise PermissionDenied(NOT_MANAGER)
 
 
-def _reason(reason, what="理由"):
+def _reason(reason: str | None, what: str = "理由") -> str:
     reason = (reason or "").strip()
     if len(reason) < REASON_MIN:
         raise ValidationError(
@@ -45,7 +53,7 @@ def _reason(reason, what="理由"):
     return reason
 
 
-def scheme_for(campaign, actor=None):
+def scheme_for(campaign: "Campaign", actor: "User | None" = None) -> Scheme:
     """The campaign's scheme, created with the catalogue's default weights the first time."""
     scheme = Scheme.objects.filter(campaign=campaign).first()
     if scheme is not None:
@@ -77,7 +85,7 @@ REPORT_FIELDS = {
 }
 
 
-def save_report_text(actor, campaign, texts):
+def save_report_text(actor: "User", campaign: "Campaign", texts: Mapping[str, Any]) -> Scheme:
     """Keep the office's own text of the annual report, so the next download has it too."""
     _check_runs(actor, campaign)
     with transaction.atomic():
@@ -95,17 +103,17 @@ def save_report_text(actor, campaign, texts):
     return scheme
 
 
-def report_text(campaign):
+def report_text(campaign: "Campaign") -> dict[str, str]:
     """The saved text of the annual report, as keyword arguments of annual_summary_docx."""
     scheme = Scheme.objects.filter(campaign=campaign).first()
     return {k: getattr(scheme, f) if scheme else "" for k, f in REPORT_FIELDS.items()}
 
 
-def _user(actor):
+def _user(actor: "User | None") -> "User | None":
     return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
 
 
-def _decimal(text):
+def _decimal(text: object) -> Decimal | None:
     try:
         value = Decimal(str(text).strip())
     except (InvalidOperation, ValueError):
@@ -113,9 +121,10 @@ def _decimal(text):
     return value if value.is_finite() else None
 
 
-def check_weights(rows):
+def check_weights(rows: Iterable[Mapping[str, Any]]) -> list[tuple[str, Decimal, Decimal]]:
     """[(code, weight, target)] from rows of {indicator, weight, target}; WeightsInvalid else."""
-    errors, clean = {}, []
+    errors: dict[str, list[str]] = {}
+    clean: list[tuple[str, Decimal, Decimal]] = []
     seen = set()
     for row in rows:
         code = row.get("indicator", "")
@@ -147,14 +156,14 @@ def check_weights(rows):
             problems.append(f"{indicator.label}：满分标准最多两位小数。")
         if problems:
             errors[code] = problems
-        else:
+        elif weight is not None and target is not None:  # no problems: both were read
             clean.append((code, weight, target))
     missing = [c for c in ind.CODES if c not in seen]
     for code in missing:
         errors.setdefault(code, []).append(f"{ind.BY_CODE[code].label}：缺少该指标的分值。")
     total_error = ""
     if not errors:
-        total = sum(w for _c, w, _t in clean)
+        total = sum((w for _c, w, _t in clean), Decimal(0))
         if total != TOTAL:
             total_error = f"各项分值合计须为 100 分，现在是 {total.normalize():f} 分。"
     if errors or total_error:
@@ -162,7 +171,7 @@ def check_weights(rows):
     return clean
 
 
-def save_weights(actor, scheme, rows):
+def save_weights(actor: "User", scheme: Scheme, rows: Iterable[Mapping[str, Any]]) -> Scheme:
     """Replace the scheme's weights and targets; all rows are checked before anything changes."""
     _check_runs(actor, scheme.campaign)
     clean = check_weights(rows)
@@ -187,12 +196,19 @@ def save_weights(actor, scheme, rows):
     return scheme
 
 
-def _check_unit(scheme, unit):
+def _check_unit(scheme: Scheme, unit: "Org") -> None:
     if unit.parent_id != scheme.campaign.office_id:
         raise ValidationError({"unit": "只能对本办所属单位加减分或表彰。"})
 
 
-def adjust(actor, scheme, unit, points, reason, indicator=""):
+def adjust(
+    actor: "User",
+    scheme: Scheme,
+    unit: "Org",
+    points: object,
+    reason: str | None,
+    indicator: str = "",
+) -> Adjustment:
     """Add or take off points by hand, with a reason; the score never goes below 0."""
     _check_runs(actor, scheme.campaign)
     _check_unit(scheme, unit)
@@ -227,7 +243,7 @@ def adjust(actor, scheme, unit, points, reason, indicator=""):
     return adjustment
 
 
-def revoke_adjustment(actor, adjustment, reason):
+def revoke_adjustment(actor: "User", adjustment: Adjustment, reason: str | None) -> Adjustment:
     """Take back an adjustment; it stays in the history with who revoked it and why."""
     _check_runs(actor, adjustment.scheme.campaign)
     reason = _reason(reason, "撤销理由")
@@ -251,7 +267,14 @@ def revoke_adjustment(actor, adjustment, reason):
     return adjustment
 
 
-def mark_award(actor, scheme, kind, unit, event=None, citation=""):
+def mark_award(
+    actor: "User",
+    scheme: Scheme,
+    kind: str,
+    unit: "Org | None",
+    event: "Event | None" = None,
+    citation: str | None = "",
+) -> Award:
     """Mark a best event (优秀活动, needs the event) or an excellent organizer (优秀组织单位)."""
     _check_runs(actor, scheme.campaign)
     if kind not in Award.Kind.values:
@@ -261,7 +284,7 @@ def mark_award(actor, scheme, kind, unit, event=None, citation=""):
         if event is None:
             raise ValidationError({"event": "请选择优秀活动。"})
         in_campaign = event.campaign_id == campaign.pk or (
-            event.plan_entry_id and event.plan_entry.campaign_id == campaign.pk
+            event.plan_entry is not None and event.plan_entry.campaign_id == campaign.pk
         )
         if not in_campaign:
             raise ValidationError({"event": "只能表彰本年度活动中的活动。"})
@@ -307,13 +330,13 @@ def mark_award(actor, scheme, kind, unit, event=None, citation=""):
     return award
 
 
-def _ancestors(org):
+def _ancestors(org: "Org") -> "list[Org]":
     from openday.orgs.models import Org
 
     return list(Org.objects.filter(pk__in=org.ancestor_ids()))
 
 
-def remove_award(actor, award):
+def remove_award(actor: "User", award: Award) -> None:
     _check_runs(actor, award.scheme.campaign)
     with transaction.atomic():
         record(
@@ -329,7 +352,7 @@ def remove_award(actor, award):
         award.delete()
 
 
-def publish_scheme(actor, scheme):
+def publish_scheme(actor: "User", scheme: Scheme) -> Scheme:
     """Units see their own score and rank from now on."""
     _check_runs(actor, scheme.campaign)
     with transaction.atomic():
@@ -348,7 +371,7 @@ def publish_scheme(actor, scheme):
     return scheme
 
 
-def unpublish(actor, scheme, reason=""):
+def unpublish(actor: "User", scheme: Scheme, reason: str | None = "") -> Scheme:
     """Hide the scores from the units again (e.g. to correct them)."""
     _check_runs(actor, scheme.campaign)
     reason = _reason(reason, "撤回理由")

@@ -1,19 +1,24 @@
 """Personal invitations: import the invitee list, send, remind, print letters, accept."""
 
 import io
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from openday.audit.services import record
+from openday.lib.imports import ImportResult
 from openday.lib.personal_data import is_mobile, lookup_hash, normalize_phone
 from openday.lib.spreadsheet import cell_text, open_workbook
 from openday.lib.text import clean_code
 from openday.messaging.models import OutboundMessage
 from openday.messaging.services import queue_message
 
-from .models import CATEGORY_NAMES, Invitation
+from .models import CATEGORY_NAMES, Event, Invitation
 from .services import TICKET_ALPHABET
+
+if TYPE_CHECKING:
+    from openday.accounts.models import User
 
 HEADERS = ["姓名", "手机号", "类别", "单位/职务"]
 CATEGORY_BY_NAME = {name: code for code, name in CATEGORY_NAMES.items()}
@@ -35,23 +40,29 @@ def _code():
     return "".join(secrets.choice(TICKET_ALPHABET) for _ in range(12))
 
 
-def import_invitees(actor, event, data):
-    """All or nothing: every bad row is listed, and nothing is saved if any row is bad."""
+def import_invitees(actor: "User | None", event: Event, data: bytes) -> ImportResult:
+    """All or nothing: every bad row is listed, and nothing is saved if any row is bad;
+    created is the number of invitees added."""
+    result = ImportResult()
     wb, problem = open_workbook(data)
     if problem:
-        return [(0, problem[:-1] + "（列：姓名、手机号、类别、单位/职务）。")], 0
+        result.add_error(0, problem[:-1] + "（列：姓名、手机号、类别、单位/职务）。")
+        return result
     lines = [[cell_text(v) for v in row] for row in wb.worksheets[0].iter_rows(values_only=True)]
     header_at = next(
         (i for i, line in enumerate(lines) if "姓名" in line and "手机号" in line), None
     )
     if header_at is None:
-        return [(0, "找不到表头：需要“姓名”“手机号”“类别”列，“单位/职务”可选。")], 0
+        result.add_error(0, "找不到表头：需要“姓名”“手机号”“类别”列，“单位/职务”可选。")
+        return result
     header = lines[header_at]
     cols = {h: header.index(h) for h in HEADERS if h in header}
     if "类别" not in cols:
-        return [(header_at + 1, "表头缺少列：类别。")], 0
+        result.add_error(header_at + 1, "表头缺少列：类别。")
+        return result
     existing = set(event.invitations.values_list("phone_hash", flat=True))
-    errors, rows, seen = [], [], {}
+    rows: list[tuple] = []
+    seen: dict[str, int] = {}
     for number, line in enumerate(lines[header_at + 1 :], start=header_at + 2):
         if not any(line):
             continue
@@ -74,15 +85,15 @@ def import_invitees(actor, event, data):
         if digest and digest in seen:
             problems.append(f"与第 {seen[digest]} 行的手机号重复")
         if problems:
-            errors.append((number, "；".join(problems) + "。"))
+            result.add_error(number, "；".join(problems) + "。")
             continue
         seen[digest] = number
         org = line[cols["单位/职务"]] if "单位/职务" in cols else ""
         rows.append((name[:64], phone, category, org[:100]))
-    if not rows and not errors:
-        errors.append((0, "文件中没有数据行。"))
-    if errors:
-        return errors, 0
+    if not rows and not result.errors:
+        result.add_error(0, "文件中没有数据行。")
+    if result.errors:
+        return result
     with transaction.atomic():
         for name, phone, category, org in rows:
             invitation = Invitation(
@@ -96,7 +107,8 @@ def import_invitees(actor, event, data):
             obj=event,
             changes={"count": len(rows)},
         )
-    return [], len(rows)
+    result.created = len(rows)
+    return result
 
 
 def _link(event, invitation, base_url):

@@ -1,8 +1,14 @@
+from datetime import datetime
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 
 from openday.lib import personal_data
 from openday.lib.masking import mask_name, mask_phone
+
+if TYPE_CHECKING:
+    from openday.orgs.models import Org
 
 # The seed's guest categories; an event sets a quota per category it invites.
 GUEST_CATEGORIES = [
@@ -78,15 +84,15 @@ class Event(models.Model):
     class Meta:
         ordering = ["-starts_at", "id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.title
 
     @property
-    def audit_org(self):
+    def audit_org(self) -> "Org":
         return self.unit
 
     @property
-    def is_public(self):
+    def is_public(self) -> bool:
         return self.status != self.Status.DRAFT
 
     # Why a registration is not taken now, as the PostgreSQL function openday_register()
@@ -98,7 +104,9 @@ class Event(models.Model):
         "invitation_only": "本活动仅限受邀人员参加，请使用邀请函中的链接报名。",
     }
 
-    def registration_window(self, now, *, staff=False, invited=False) -> str:
+    def registration_window(
+        self, now: datetime, *, staff: bool = False, invited: bool = False
+    ) -> str:
         """ "open", or why a registration is not taken now: "closed", "not_yet", "ended" or
         "invitation_only" (the key of WINDOW_REASONS). Staff registering someone who phoned
         in may do so while the event is published or closed, before and after the window."""
@@ -129,7 +137,7 @@ class Quota(models.Model):
             models.UniqueConstraint(fields=["event", "category"], name="one_quota_per_category")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_category_display()} {self.seats}"
 
 
@@ -178,12 +186,12 @@ class Registration(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         # Never the ticket code: it is enough to cancel, and audit readers should not hold it.
         return f"{self.masked_name}（{self.event_id}号活动）"
 
     @property
-    def audit_org(self):
+    def audit_org(self) -> "Org":
         return self.event.unit
 
     phone = personal_data.encrypted_phone(
@@ -191,11 +199,11 @@ class Registration(models.Model):
     )
 
     @property
-    def masked_phone(self):
+    def masked_phone(self) -> str:
         return mask_phone(self.phone)
 
     @property
-    def masked_name(self):
+    def masked_name(self) -> str:
         return mask_name(self.name)
 
 
@@ -230,19 +238,19 @@ class Invitation(models.Model):
             models.UniqueConstraint(fields=["event", "phone_hash"], name="one_invitation_per_phone")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{mask_name(self.name)} {self.get_status_display()}"
 
     @property
-    def audit_org(self):
+    def audit_org(self) -> "Org":
         return self.event.unit
 
     phone = personal_data.encrypted_phone("phone_encrypted", hash_field="phone_hash")
 
     @property
-    def masked_phone(self):
+    def masked_phone(self) -> str:
         return mask_phone(self.phone)
 
     @property
-    def masked_name(self):
+    def masked_name(self) -> str:
         return mask_name(self.name)

@@ -5,7 +5,9 @@ database, then insert. Never check-then-insert without the lock.
 """
 
 import secrets
-from datetime import timedelta
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -25,6 +27,13 @@ from openday.ops import ratelimit
 from .models import CATEGORY_NAMES, Event, Quota, Registration
 from .naming_rule import check_title
 
+if TYPE_CHECKING:
+    from openday.accounts.models import User
+    from openday.campaigns.models import Campaign
+    from openday.orgs.models import Org
+
+    from .models import Invitation
+
 TICKET_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud over the phone
 DEFAULT_CONSENT = (
     "为办理本次活动的报名、签到、通知和回访，我们将收集您的姓名、手机号、参加人类别和单位。"
@@ -35,7 +44,7 @@ DEFAULT_CONSENT = (
 class Refused(Exception):
     """A registration the rules do not allow; code is one of the API's error codes."""
 
-    def __init__(self, code, message):
+    def __init__(self, code: str, message: str):
         super().__init__(message)
         self.code = code
         self.message = message
@@ -44,7 +53,7 @@ class Refused(Exception):
 # --- Events ------------------------------------------------------------------------------
 
 
-def title_problems(title, unit, campaign):
+def title_problems(title: str, unit: "Org", campaign: "Campaign | None") -> list[str]:
     if campaign is None:
         return []
     names = [n for n in (unit.name, unit.short_name) if n]
@@ -58,7 +67,7 @@ def title_problems(title, unit, campaign):
     return [] if result.ok else result.reasons
 
 
-def check_event(unit, fields):
+def check_event(unit: "Org", fields: dict[str, Any]) -> None:
     errors = {}
     title = (fields.get("title") or "").strip()
     if not title:
@@ -120,7 +129,14 @@ EVENT_FIELDS = [
 ]
 
 
-def create_event(actor, unit, *, quotas=None, publish=False, **fields):
+def create_event(
+    actor: "User | None",
+    unit: "Org",
+    *,
+    quotas: dict[str, int] | None = None,
+    publish: bool = False,
+    **fields: Any,
+) -> Event:
     fields.setdefault("registration_mode", Event.Mode.OPEN)
     check_event(unit, {**fields, "quotas": quotas})
     with transaction.atomic():
@@ -140,7 +156,9 @@ def create_event(actor, unit, *, quotas=None, publish=False, **fields):
     return event
 
 
-def update_event(actor, event, *, quotas=None, **fields):
+def update_event(
+    actor: "User | None", event: Event, *, quotas: dict[str, int] | None = None, **fields: Any
+) -> Event:
     merged = {f: getattr(event, f) for f in EVENT_FIELDS}
     merged.update(fields)
     if quotas is None:
@@ -176,7 +194,7 @@ def update_event(actor, event, *, quotas=None, **fields):
     return event
 
 
-def publish_event(actor, event):
+def publish_event(actor: "User | None", event: Event) -> Event:
     """Publish and open registration (now, or when its window opens)."""
     with transaction.atomic():
         event = Event.objects.select_for_update().get(pk=event.pk)
@@ -187,7 +205,7 @@ def publish_event(actor, event):
     return event
 
 
-def set_status(actor, event, status):
+def set_status(actor: "User | None", event: Event, status: str) -> Event:
     with transaction.atomic():
         old = event.status
         Event.objects.filter(pk=event.pk).update(status=status)
@@ -206,7 +224,7 @@ def set_status(actor, event, status):
 # --- Seats -------------------------------------------------------------------------------
 
 
-def categories(event):
+def categories(event: Event) -> list[dict[str, Any]]:
     """[{code, name, quota, left}] for the categories the event invites (all if none set)."""
     confirmed = dict(
         event.registrations.filter(status=Registration.Status.CONFIRMED)
@@ -232,12 +250,12 @@ def categories(event):
     ]
 
 
-def seats_left(event):
+def seats_left(event: Event) -> int:
     confirmed = event.registrations.filter(status=Registration.Status.CONFIRMED).count()
     return max(event.capacity - confirmed, 0)
 
 
-def _fits(event, category, quotas):
+def _fits(event: Event, category: str, quotas: Mapping[str, int]) -> tuple[bool, str]:
     """Whether one more confirmed seat of category fits; call while holding the event lock."""
     counts = event.registrations.filter(status=Registration.Status.CONFIRMED).aggregate(
         total=Count("id"), mine=Count("id", filter=Q(category=category))
@@ -262,7 +280,7 @@ _COUNTS_SQL = (
 )
 
 
-def _counts_params(event_id, category, phone_hash):
+def _counts_params(event_id: int, category: str, phone_hash: str) -> list[str | int]:
     return [
         "confirmed",
         "confirmed",
@@ -274,7 +292,7 @@ def _counts_params(event_id, category, phone_hash):
     ]
 
 
-def _counts(event_id, category, phone_hash=""):
+def _counts(event_id: int, category: str, phone_hash: str = "") -> dict[str, int]:
     """{total, mine, waiting, same_phone} (see _COUNTS_SQL); same_phone given a phone hash."""
     with connection.cursor() as cursor:
         cursor.execute(_COUNTS_SQL, _counts_params(event_id, category, phone_hash))
@@ -309,7 +327,9 @@ _SNAPSHOT_SQL = "".join(
 )
 
 
-def _snapshot(event_id, category, phone_hash=""):
+def _snapshot(
+    event_id: int, category: str, phone_hash: str = ""
+) -> tuple[Event, dict[str, int], dict[str, int]]:
     """The event (fields not read here load on access), its {category: seats} and _counts():
     one statement, as every registration of a burst asks it before the seat decision (three
     round trips were a third of an accepted registration's time, docs/performance.md)."""
@@ -326,13 +346,17 @@ def _snapshot(event_id, category, phone_hash=""):
     return event, quotas, counts
 
 
-def _room(event, category, quotas, counts):
+def _room(
+    event: Event, category: str, quotas: Mapping[str, int], counts: Mapping[str, int]
+) -> bool:
     if counts["total"] >= event.capacity:
         return False
     return not (category in quotas and counts["mine"] >= quotas[category])
 
 
-def _refusal(event, category, quotas, counts):
+def _refusal(
+    event: Event, category: str, quotas: Mapping[str, int], counts: Mapping[str, int]
+) -> Refused | None:
     """The Refused to raise when there is neither a seat nor room on the waitlist, else None."""
     if _room(event, category, quotas, counts) or counts["waiting"] < event.waitlist_limit:
         return None
@@ -347,19 +371,19 @@ def _refusal(event, category, quotas, counts):
 FULL_SECONDS = 2
 
 
-def _full_key(event_id, category):
+def _full_key(event_id: int, category: str) -> str:
     return f"openday:event:{event_id}:full:{category}"
 
 
-def _remember_full(event_id, category, refusal):
+def _remember_full(event_id: int, category: str, refusal: Refused) -> None:
     cache.set(_full_key(event_id, category), (refusal.code, refusal.message), FULL_SECONDS)
 
 
-def _forget_full(event_id):
+def _forget_full(event_id: int) -> None:
     cache.delete_many([_full_key(event_id, c) for c in CATEGORY_NAMES])
 
 
-def _has_active(event_id, phone_hash):
+def _has_active(event_id: int, phone_hash: str) -> bool:
     """Whether the phone holds an active registration for the event. Plain SQL: this answers
     most requests of a sold-out burst, and the ORM's query building was a third of its cost."""
     with connection.cursor() as cursor:
@@ -371,15 +395,24 @@ def _has_active(event_id, phone_hash):
         return cursor.fetchone() is not None
 
 
-def _new_ticket():
+def _new_ticket() -> str:
     return "".join(secrets.choice(TICKET_ALPHABET) for _ in range(10))
 
 
-def check_registration(event, *, name, phone, category, consent, seats=None):
+def check_registration(
+    event: Event,
+    *,
+    name: str | None,
+    phone: str | None,
+    category: str,
+    consent: object,
+    seats: dict[str, int] | None = None,
+) -> tuple[str, str]:
     errors = {}
     try:  # callers other than forms and the API (commands, imports) meet the same rule
         name = clean_text(name, multiline=False)
     except InputError as exc:
+        name = ""  # refused: the error below is raised, the name never returned
         errors["name"] = str(exc)
     else:
         if not name:
@@ -405,18 +438,18 @@ def check_registration(event, *, name, phone, category, consent, seats=None):
 
 
 def register(
-    event_id,
+    event_id: int,
     *,
-    name,
-    phone,
-    category,
-    organization="",
-    consent=False,
-    source=Registration.Source.ONLINE,
-    actor=None,
-    invitation_code=None,
-    limits=(),
-):
+    name: str | None,
+    phone: str | None,
+    category: str,
+    organization: str | None = "",
+    consent: object = False,
+    source: str = Registration.Source.ONLINE,
+    actor: "User | None" = None,
+    invitation_code: str | None = None,
+    limits: Iterable[tuple[str, object]] = (),
+) -> Registration:
     """Register one person. Raises ValidationError (bad input) or Refused (rules).
 
     limits: (rule, value) pairs for ops.ratelimit, counted once the request goes on to the
@@ -507,20 +540,30 @@ def register(
     return registration
 
 
-def _confirmation(event, registration):
+def _confirmation(event: Event, registration: Registration) -> str:
     return kinds.render(
         "registration_confirmed", event=event.title, ticket=registration.ticket_code
     )
 
 
-def _check_window(event, *, now, staff, invited):
+def _check_window(event: Event, *, now: datetime, staff: bool, invited: bool) -> None:
     """Raise Refused when the event does not take this registration now; call under the lock."""
     state = event.registration_window(now, staff=staff, invited=invited)
     if state != "open":
         raise Refused("closed", Event.WINDOW_REASONS[state])
 
 
-def _seat_orm(event_id, registration, quotas, *, now, staff, approval, invitation, actor):
+def _seat_orm(
+    event_id: int,
+    registration: Registration,
+    quotas: Mapping[str, int],
+    *,
+    now: datetime,
+    staff: bool,
+    approval: bool,
+    invitation: "Invitation | None",
+    actor: "User | None",
+) -> tuple[str, None]:
     """Lock the event, recount, insert: the portable path (SQLite, approvals, invitations)."""
     from .invitations import accept
 
@@ -563,7 +606,15 @@ def _seat_orm(event_id, registration, quotas, *, now, staff, approval, invitatio
 _CLOSED = Event.WINDOW_REASONS
 
 
-def _seat_pg(event, registration, quotas, *, now, staff, actor):
+def _seat_pg(
+    event: Event,
+    registration: Registration,
+    quotas: Mapping[str, int],
+    *,
+    now: datetime,
+    staff: bool,
+    actor: "User | None",
+) -> tuple[str, int | None]:
     """The seat decision on PostgreSQL, for a registration that needs no approval or invitation.
 
     One call of openday_register() (events migrations 0002, 0003) locks the event row,
@@ -623,7 +674,7 @@ def _seat_pg(event, registration, quotas, *, now, staff, actor):
     return outcome, sms_id
 
 
-def _tell(registration, kind, **params):
+def _tell(registration: Registration, kind: str, **params: object) -> None:
     """An SMS of this kind (messaging.kinds) to the registrant, recorded once this commits."""
     transaction.on_commit(
         lambda: queue_message(
@@ -632,7 +683,7 @@ def _tell(registration, kind, **params):
     )
 
 
-def _promote(event, quotas):
+def _promote(event: Event, quotas: Mapping[str, int]) -> list[Registration]:
     """Fill freed seats from the waitlist in order of registration; call under the lock."""
     promoted = []
     for waiting in event.registrations.filter(status=Registration.Status.WAITLISTED).order_by(
@@ -654,7 +705,9 @@ def _promote(event, quotas):
     return promoted
 
 
-def cancel(ticket_code, *, actor=None):
+def cancel(
+    ticket_code: str, *, actor: "User | None" = None
+) -> tuple[Registration, list[Registration]]:
     """Cancel by ticket; a freed seat goes to the first who fits on the waitlist. Idempotent."""
     with transaction.atomic():
         registration = Registration.objects.select_related("event").get(
@@ -686,7 +739,7 @@ def cancel(ticket_code, *, actor=None):
     return registration, promoted
 
 
-def review(actor, registration, *, approve):
+def review(actor: "User | None", registration: Registration, *, approve: bool) -> Registration:
     """Decide a pending registration: approved ones take a seat, or the waitlist if full."""
     with transaction.atomic():
         event = Event.objects.select_for_update().get(pk=registration.event_id)
@@ -721,7 +774,7 @@ def review(actor, registration, *, approve):
 
 
 class AlreadyCheckedIn(Refused):
-    def __init__(self, registration):
+    def __init__(self, registration: Registration):
         local = timezone.localtime(registration.checked_in_at)
         super().__init__(
             "already_checked_in", f"{registration.masked_name} 已于 {local:%H:%M} 签到。"
@@ -729,7 +782,7 @@ class AlreadyCheckedIn(Refused):
         self.registration = registration
 
 
-def check_in(actor, event, ticket_code):
+def check_in(actor: "User | None", event: Event, ticket_code: str) -> Registration:
     """Mark a confirmed ticket as arrived; the conditional update makes retries harmless."""
     ticket_code = clean_code(ticket_code)
     registration = event.registrations.filter(ticket_code=ticket_code).first()
@@ -750,7 +803,7 @@ def check_in(actor, event, ticket_code):
     return registration
 
 
-def counters(event):
+def counters(event: Event) -> list[dict[str, Any]]:
     """Registered and arrived per category, for the check-in page."""
     rows = (
         event.registrations.filter(status=Registration.Status.CONFIRMED)
@@ -761,7 +814,7 @@ def counters(event):
     return [{"name": CATEGORY_NAMES[r["category"]], **r} for r in rows]
 
 
-def send_day_before_reminders():
+def send_day_before_reminders() -> int:
     """SMS every confirmed registrant of an event starting within 36 hours, once each."""
     now = timezone.now()
     sent = 0
@@ -801,7 +854,7 @@ def send_day_before_reminders():
 ANONYMIZED = personal_data.REMOVED_NAME
 
 
-def anonymize_past_events(now=None, batch_size=None):
+def anonymize_past_events(now: datetime | None = None, batch_size: int | None = None) -> int:
     """Remove names, phones and organizations of events that ended RETENTION_DAYS ago.
 
     Category, status and check-in times stay, so the event's figures remain. Rows are

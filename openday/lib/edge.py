@@ -5,21 +5,22 @@ does not), every API input schema from InputSchema, and a view that reads reques
 goes through clean_post. Passwords are left exactly as typed.
 """
 
-from typing import Any, ClassVar
+from collections.abc import Collection, Iterable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
 from ninja import Schema
-from pydantic import field_validator
+from pydantic import ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from openday.lib import text
 
 
-def _is_password(field) -> bool:
+def _is_password(field: forms.Field) -> bool:
     return isinstance(field.widget, forms.PasswordInput)
 
 
-def _scrub_values(values, multiline):
+def _scrub_values(values: Iterable[Any], multiline: bool) -> tuple[list[Any], bool]:
     cleaned, found = [], False
     for value in values:
         if isinstance(value, str):
@@ -29,7 +30,9 @@ def _scrub_values(values, multiline):
     return cleaned, found
 
 
-def clean_post(data, *, single_line=(), keep=()):
+def clean_post(
+    data: Any, *, single_line: Collection[str] = (), keep: Collection[str] = ()
+) -> tuple[Any, dict[str, str]]:
     """(a mutable copy of data with every string normalized, {key: reason} for the keys that
     held refused characters, which are removed from the copy). single_line: keys whose line
     breaks become spaces; keep: keys left as typed (passwords)."""
@@ -56,13 +59,19 @@ def clean_post(data, *, single_line=(), keep=()):
     return cleaned, problems
 
 
-class CleanInputMixin:
+if TYPE_CHECKING:
+    _FormBase = forms.BaseForm
+else:
+    _FormBase = object
+
+
+class CleanInputMixin(_FormBase):
     """Normalizes a bound form's data (openday.lib.text) before its fields clean it.
 
     What was typed stays on the re-rendered page in its normalized form; refused characters
     are removed from it and the field gets the reason, so the person sees why and resubmits."""
 
-    def full_clean(self):
+    def full_clean(self) -> None:
         if self.is_bound and not getattr(self, "_input_cleaned", False):
             names = {self.add_prefix(name): name for name in self.fields}
             fields = {key: self.fields[name] for key, name in names.items()}
@@ -85,7 +94,7 @@ class Form(CleanInputMixin, forms.Form):
     """The base of every form in openday."""
 
 
-def _clean_value(value, multiline):
+def _clean_value(value: Any, multiline: bool) -> Any:
     if isinstance(value, str):
         return text.clean_text(value, multiline=multiline)
     if isinstance(value, dict):
@@ -104,7 +113,7 @@ class InputSchema(Schema):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _normalize(cls, value: Any, info):
+    def _normalize(cls, value: Any, info: ValidationInfo) -> Any:
         try:
             return _clean_value(value, info.field_name not in cls.single_line)
         except text.InputError as exc:

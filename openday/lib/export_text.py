@@ -9,8 +9,10 @@ the one place where both are handled; ``tests/test_export_safety.py`` checks eve
 """
 
 import re
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 # Everything XML 1.0 allows is \t \n \r, U+0020–U+D7FF, U+E000–U+FFFD and U+10000–U+10FFFF;
 # the complement includes C0 controls, U+FFFE/U+FFFF and lone surrogates (U+D800–U+DFFF).
@@ -25,14 +27,14 @@ XLSX_CELL_MAX = 32767  # Excel refuses to open a file with a longer cell
 _TYPED = (int, float, Decimal, date, datetime, time, timedelta)  # bool is an int
 
 
-def xml_text(value) -> str:
+def xml_text(value: object) -> str:
     """``value`` as text with the characters XML 1.0 cannot hold removed (None gives "")."""
     if value is None:
         return ""
     return _NOT_XML.sub("", value if isinstance(value, str) else str(value))
 
 
-def safe_cell(value):
+def safe_cell(value: object) -> object:
     """A value for an xlsx cell: user text always as a string cell, never a formula.
 
     Numbers, dates and times the code itself produces (and None) stay typed. Any other value
@@ -53,7 +55,7 @@ def safe_cell(value):
     return text
 
 
-def append_row(ws, values):
+def append_row(ws: Any, values: Iterable[object]) -> None:
     """``ws.append`` for any worksheet (write-only too), each value through ``safe_cell``."""
     ws.append([safe_cell(v) for v in values])
 

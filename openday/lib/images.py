@@ -6,6 +6,8 @@ import io
 import os
 import struct
 import zlib
+from collections.abc import Iterable
+from typing import IO, Any
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 JPEG_MAGIC = b"\xff\xd8\xff"
@@ -15,7 +17,7 @@ SOF_MARKERS = {0xC0 + i for i in range(16)} - {0xC4, 0xC8, 0xCC}
 STANDALONE = {0x01, 0xD8, *range(0xD0, 0xD8)}
 
 
-def kind_of(head):
+def kind_of(head: bytes) -> str | None:
     """ "png", "jpeg" or None, from a file's first bytes."""
     if head.startswith(PNG_MAGIC):
         return "png"
@@ -24,14 +26,14 @@ def kind_of(head):
     return None
 
 
-def _png_size(f):
+def _png_size(f: IO[bytes]) -> tuple[int, int] | None:
     head = f.read(24)
     if len(head) < 24 or head[12:16] != b"IHDR":
         return None
     return struct.unpack(">II", head[16:24])
 
 
-def _jpeg_size(f):
+def _jpeg_size(f: IO[bytes]) -> tuple[int, int] | None:
     """Walk the JPEG segments from the start to the first SOF and read its height and width."""
     f.seek(2)
     while True:
@@ -63,7 +65,7 @@ def _jpeg_size(f):
         f.seek(length - 2, os.SEEK_CUR)
 
 
-def image_info(f):
+def image_info(f: IO[bytes] | bytes | bytearray) -> tuple[str, int, int] | None:
     """(kind, width, height) of a PNG or JPEG, given a file object or bytes; None when it is
     neither or its header cannot be read. A file object is rewound."""
     if isinstance(f, bytes | bytearray):
@@ -75,12 +77,12 @@ def image_info(f):
         size = {"png": _png_size, "jpeg": _jpeg_size}[kind](f) if kind else None
     finally:
         f.seek(0)
-    if not size or not size[0] or not size[1]:
+    if not kind or not size or not size[0] or not size[1]:
         return None
     return kind, size[0], size[1]
 
 
-def _chunk(kind, data):
+def _chunk(kind: bytes, data: bytes) -> bytes:
     return (
         struct.pack(">I", len(data))
         + kind
@@ -89,7 +91,7 @@ def _chunk(kind, data):
     )
 
 
-def rgb_png(width, height, rows):
+def rgb_png(width: int, height: int, rows: Iterable[bytes]) -> bytes:
     """An 8-bit RGB PNG from `height` scanlines of `width` RGB pixels each (bytes)."""
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     data = b"".join(b"\x00" + row for row in rows)  # filter type 0 (None) per scanline
@@ -105,7 +107,7 @@ class BadImage(ValueError):
     """Why an upload is not a usable picture, in words for the person who sent it."""
 
 
-def check_upload(f, *, name="", max_mb):
+def check_upload(f: Any, *, name: str = "", max_mb: float) -> tuple[str, int, int]:
     """(kind, width, height) of an uploaded PNG or JPEG (an uploaded file or bytes), checked by
     its content and size; BadImage with the reason in Chinese otherwise."""
     name = name or getattr(f, "name", "") or "图片"
@@ -130,7 +132,7 @@ def check_upload(f, *, name="", max_mb):
     return info
 
 
-def pixels_problem(width, height, name="图片"):
+def pixels_problem(width: int, height: int, name: str = "图片") -> str | None:
     """Why a picture of this size is refused (read from its header, before anything decodes it:
     a few KB of PNG can claim 60000×60000 pixels, 10 GB once decoded), or None."""
     from django.conf import settings

@@ -32,7 +32,9 @@ import io
 import math
 import re
 import unicodedata
+from collections.abc import Iterable
 from datetime import date
+from typing import TYPE_CHECKING
 
 from docx import Document
 from docx.enum.section import WD_ORIENT, WD_SECTION
@@ -45,6 +47,13 @@ from docx.table import _Cell
 from docx.text.run import Run
 
 from openday.lib.export_text import xml_text
+
+if TYPE_CHECKING:
+    from docx.enum.text import WD_PARAGRAPH_ALIGNMENT
+    from docx.oxml.xmlchemy import BaseOxmlElement
+    from docx.section import Section
+    from docx.shared import Length
+    from docx.text.paragraph import Paragraph
 
 # Fonts named by GB/T 9704-2012 (as installed on Chinese government desktops).
 FANGSONG = "仿宋_GB2312"
@@ -94,7 +103,9 @@ def text_units(text: str) -> float:
     return sum(1.0 if unicodedata.east_asian_width(c) in "FWA" else 0.5 for c in text)
 
 
-def set_run_font(run, name: str, size_pt: float | None = None, *, bold: bool | None = None):
+def set_run_font(
+    run: Run, name: str, size_pt: float | None = None, *, bold: bool | None = None
+) -> Run:
     """Set ``run``'s font for every script (ascii, hAnsi, eastAsia, cs), plus size and weight."""
     rpr = run._element.get_or_add_rPr()
     fonts = rpr.get_or_add_rFonts()
@@ -109,7 +120,14 @@ def set_run_font(run, name: str, size_pt: float | None = None, *, bold: bool | N
     return run
 
 
-def add_text(paragraph, text, font: str, size_pt: float | None = None, *, bold: bool | None = None):
+def add_text(
+    paragraph: Paragraph,
+    text: object,
+    font: str,
+    size_pt: float | None = None,
+    *,
+    bold: bool | None = None,
+) -> Run:
     """Append ``text`` to ``paragraph`` as one run in ``font``: the one way text enters a document.
 
     The text goes through ``xml_text`` first: python-docx refuses characters XML cannot hold
@@ -128,7 +146,7 @@ def condensing_pt(text: str, size_pt: float, width_pt: float) -> float | None:
     return per_char if len(text) > 1 and per_char <= size_pt * 0.1 else None
 
 
-def condense_to_fit(run, text: str, size_pt: float, width_pt: float) -> None:
+def condense_to_fit(run: Run, text: str, size_pt: float, width_pt: float) -> None:
     """Tighten character spacing (紧缩) so a slightly over-long line stays on one line.
 
     Lines more than ~10% too long are left alone and wrap; GB/T 9704 titles may take two
@@ -158,7 +176,15 @@ _AFTER_PBDR = (
 _AFTER_TBLBORDERS = ("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption")
 
 
-def _set_border(parent, tag: str, edges, *, sz: int, color: str, space: int = 0):
+def _set_border(
+    parent: BaseOxmlElement,
+    tag: str,
+    edges: Iterable[str],
+    *,
+    sz: int,
+    color: str,
+    space: int = 0,
+) -> BaseOxmlElement:
     """Add a ``w:pBdr``/``w:tblBorders`` element with single lines on ``edges``."""
     borders = OxmlElement(tag)
     for edge in edges:
@@ -173,10 +199,10 @@ def _set_border(parent, tag: str, edges, *, sz: int, color: str, space: int = 0)
     return borders
 
 
-def _add_page_field(paragraph) -> None:
+def _add_page_field(paragraph: Paragraph) -> None:
     """Append a complex ``PAGE`` field (begin, instruction, separate, "1", end)."""
 
-    def fld_char(kind: str):
+    def fld_char(kind: str) -> BaseOxmlElement:
         el = OxmlElement("w:fldChar")
         el.set(qn("w:fldCharType"), kind)
         return el
@@ -194,7 +220,7 @@ def _add_page_field(paragraph) -> None:
 class OfficialDocument:
     """Builder for one 公文 .docx; call the methods in reading order, then ``to_bytes()``."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.doc = Document()
         self._break_pending = False
         self._space_before_pending = 0.0
@@ -228,7 +254,7 @@ class OfficialDocument:
             off.set(qn("w:val"), "0")
             spacing.addprevious(off)
 
-    def _layout(self, section, *, landscape: bool) -> None:
+    def _layout(self, section: Section, *, landscape: bool) -> None:
         width, height = Mm(PAGE_WIDTH_MM), Mm(PAGE_HEIGHT_MM)
         if landscape:
             width, height = height, width
@@ -240,7 +266,7 @@ class OfficialDocument:
         # The page number sits about 7 mm below the text area.
         section.footer_distance = Mm(MARGIN_BOTTOM_MM - 7 - 6)
 
-    def _footers(self, section) -> None:
+    def _footers(self, section: Section) -> None:
         """'— N —': odd pages right, even pages left, each one character in from the edge."""
         for footer, align in (
             (section.footer, WD_ALIGN_PARAGRAPH.RIGHT),
@@ -261,7 +287,9 @@ class OfficialDocument:
 
     def _text_width_pt(self) -> float:
         section = self.doc.sections[-1]
-        return (section.page_width - section.left_margin - section.right_margin) / 12700
+        width, left, right = section.page_width, section.left_margin, section.right_margin
+        assert width is not None and left is not None and right is not None  # set by _layout
+        return (width - left - right) / 12700
 
     # ------------------------------------------------------------ paragraphs
     def _para(
@@ -270,7 +298,7 @@ class OfficialDocument:
         align: str = "justify",
         indent: bool = False,
         line_pt: float | None = LINE_PT,
-    ):
+    ) -> Paragraph:
         p = self.doc.add_paragraph()
         p.alignment = _ALIGN[align]
         fmt = p.paragraph_format
@@ -490,7 +518,7 @@ class OfficialDocument:
                     paragraph = tc.p_lst[0]
                     # The run's text setter, not its <w:t>: an empty template cell has no <w:t>,
                     # and tabs and line breaks need their own elements.
-                    Run(paragraph.r_lst[0], None).text = value
+                    Run(paragraph.r_lst[0], table).text = value
                     align = self._cell_align(False, value, widths[c], font_pt)
                     paragraph.get_or_add_pPr().get_or_add_jc().val = align
                 last.addnext(tr)
@@ -498,7 +526,9 @@ class OfficialDocument:
         self._space_before_pending = 0.0
 
     @staticmethod
-    def _cell_align(header, value, width, font_pt):
+    def _cell_align(
+        header: bool, value: str, width: Length, font_pt: float
+    ) -> WD_PARAGRAPH_ALIGNMENT:
         short = text_units(value) * font_pt <= width.pt - 12
         return WD_ALIGN_PARAGRAPH.CENTER if header or short else _ALIGN["justify"]
 

@@ -8,7 +8,8 @@ and ids too large for a database column.
 
 import datetime as dt
 import unicodedata
-from typing import Annotated
+from collections.abc import Container
+from typing import Annotated, Any
 
 from django.core.exceptions import BadRequest
 from django.http import Http404
@@ -26,7 +27,7 @@ Year = Annotated[int, Field(ge=MIN_YEAR, le=MAX_YEAR)]
 Page = Annotated[int, Field(ge=1, le=MAX_OFFSET)]
 
 
-def limit_type(maximum):
+def limit_type(maximum: int) -> Any:
     """A ninja `limit` parameter type: 1..maximum."""
     return Annotated[int, Field(ge=1, le=maximum)]
 
@@ -35,7 +36,7 @@ class BadParam(BadRequest):
     """A query or form parameter that cannot be read; the message is shown to the sender."""
 
 
-def _digits(value):
+def _digits(value: object) -> str | None:
     """The value as an ASCII digit string after NFKC and trimming, or None."""
     if value is None:
         return None
@@ -45,7 +46,7 @@ def _digits(value):
     return text
 
 
-def id_or_none(value):
+def id_or_none(value: object) -> int | None:
     """An object id in 1..2^63-1, or None when the value is empty or not such an id."""
     text = _digits(value)
     if text is None:
@@ -54,7 +55,7 @@ def id_or_none(value):
     return number if 1 <= number <= MAX_ID else None
 
 
-def object_id(value):
+def object_id(value: object) -> int:
     """The id of an object someone asked for by name: anything but a valid id is a 404."""
     number = id_or_none(value)
     if number is None:
@@ -62,7 +63,9 @@ def object_id(value):
     return number
 
 
-def integer(value, *, name, minimum, maximum, default=None):
+def integer(
+    value: object, *, name: str, minimum: int, maximum: int, default: int | None = None
+) -> int:
     """A whole number within [minimum, maximum]; `default` when empty; BadParam otherwise."""
     if value is None or not str(value).strip():
         if default is None:
@@ -77,18 +80,18 @@ def integer(value, *, name, minimum, maximum, default=None):
     return number
 
 
-def year(value, *, name="year", default=None):
+def year(value: object, *, name: str = "year", default: int | None = None) -> int:
     """A calendar year the product can hold (1950–2100)."""
     return integer(value, name=name, minimum=MIN_YEAR, maximum=MAX_YEAR, default=default)
 
 
-def page(value):
+def page(value: object) -> int:
     """A page number for Paginator.get_page: anything unreadable is the first page."""
     text = _digits(value)
     return min(int(text), MAX_OFFSET) if text else 1
 
 
-def date(value, *, name="date", default=None):
+def date(value: object, *, name: str = "date", default: dt.date | None = None) -> dt.date:
     """An ISO date (2024-05-01, full-width digits allowed); BadParam otherwise."""
     if value is None or not str(value).strip():
         if default is None:
@@ -103,7 +106,7 @@ def date(value, *, name="date", default=None):
         raise BadParam(f"参数 {name} 须为日期，格式如 2024-05-01。") from None
 
 
-def choice(value, choices, *, default=""):
+def choice(value: object, choices: Container[str], *, default: str = "") -> str:
     """One of `choices` (a mapping or a collection of strings), or `default`."""
     text = unicodedata.normalize("NFKC", str(value or "")).strip()
     return text if text in choices else default
@@ -114,13 +117,13 @@ class IdConverter:
 
     regex = "[0-9]{1,19}"
 
-    def to_python(self, value):
+    def to_python(self, value: str) -> int:
         number = int(value)
         if not 1 <= number <= MAX_ID:
             raise ValueError(value)  # the resolver reads ValueError as "no match"
         return number
 
-    def to_url(self, value):
+    def to_url(self, value: int) -> str:
         return str(value)
 
 
@@ -129,17 +132,17 @@ class YearConverter:
 
     regex = "[0-9]{4}"
 
-    def to_python(self, value):
+    def to_python(self, value: str) -> int:
         number = int(value)
         if not MIN_YEAR <= number <= MAX_YEAR:
             raise ValueError(value)
         return number
 
-    def to_url(self, value):
+    def to_url(self, value: int) -> str:
         return str(value)
 
 
-def register_converters():
+def register_converters() -> None:
     """Called once from openday.control's AppConfig.ready, before any URLconf is read."""
     from django.urls import register_converter
 

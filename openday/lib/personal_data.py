@@ -5,11 +5,16 @@ import hashlib
 import hmac
 import re
 from functools import cache
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 
 from openday.lib.text import identifier
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from django.db.models.functions import Concat
 
 # ASCII digits only (Python's \d is any Unicode digit): normalize_phone turns every other
 # spelling into these first, so one number has one hash. Used with fullmatch.
@@ -85,17 +90,28 @@ def lookup_hash(value: str) -> str:
     return hmac.new(settings.HASH_KEY.encode(), normalized.encode(), hashlib.sha256).hexdigest()
 
 
-def encrypted_phone(field, *, hash_field=None, last4_field=None):
+class PhoneProperty(Protocol):
+    """What encrypted_phone() gives a model, as the type checker sees it: a str on read, and a
+    str (or None for none) on assignment."""
+
+    def __get__(self, instance: Any, owner: Any = None, /) -> str: ...
+
+    def __set__(self, instance: Any, value: str | None, /) -> None: ...
+
+
+def encrypted_phone(
+    field: str, *, hash_field: str | None = None, last4_field: str | None = None
+) -> PhoneProperty:
     """A model property storing a phone number encrypted in `field`.
 
     Setting it normalizes the number and also fills the keyed look-up hash and the last four
     digits when the model keeps them (for finding a person without decrypting everyone).
     """
 
-    def get(self):
+    def get(self: Any) -> str:
         return decrypt(getattr(self, field))
 
-    def set_(self, value):
+    def set_(self: Any, value: str | None) -> None:
         value = normalize_phone(value or "")
         setattr(self, field, encrypt(value))
         if hash_field:
@@ -103,7 +119,7 @@ def encrypted_phone(field, *, hash_field=None, last4_field=None):
         if last4_field:
             setattr(self, last4_field, value[-4:])
 
-    return property(get, set_)
+    return cast(PhoneProperty, property(get, set_))
 
 
 # --- Removal after the retention period -------------------------------------------------
@@ -112,7 +128,7 @@ REMOVED_NAME = "（已匿名）"
 ERASE_BATCH = 2000
 
 
-def removed_hash():
+def removed_hash() -> "Concat":
     """The value a look-up hash column gets when its person is removed: "removed:<pk>".
 
     Unique per row, so no unique constraint over (…, phone_hash) can trip however many
@@ -123,7 +139,9 @@ def removed_hash():
     return Concat(Value("removed:"), Cast("pk", output_field=CharField()))
 
 
-def erase_in_batches(queryset, values: dict, batch_size: int | None = None) -> int:
+def erase_in_batches(
+    queryset: "QuerySet[Any]", values: dict[str, Any], batch_size: int | None = None
+) -> int:
     """Update the rows of queryset with values, batch_size rows per transaction.
 
     queryset must no longer match a row once it is updated (e.g. it excludes

@@ -5,22 +5,25 @@ a large Content-Length is answered here first, and the lazy case is turned into 
 the 400 handler and the API's exception handler.
 """
 
+from collections.abc import Callable
+
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 
-def body_cap(request):
+def body_cap(request: HttpRequest) -> int:
     """Bytes a request may send: the upload cap for multipart forms, the data cap otherwise."""
     if request.content_type == "multipart/form-data":
         return settings.OPENDAY_UPLOAD_MAX_BYTES
     return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
 
 
-def _mb(n):
+def _mb(n: int) -> str:
     return f"{n / 1024 / 1024:g}"
 
 
-def too_large(request, cap=None):
+def too_large(request: HttpRequest, cap: int | None = None) -> HttpResponse:
     """The 413 answer: the API's error shape under /api/, a page in Chinese elsewhere."""
     cap = cap or body_cap(request)
     message = f"请求内容过大：不能超过 {_mb(cap)} MB。文件请压缩或拆分后再上传。"
@@ -35,10 +38,10 @@ def too_large(request, cap=None):
 class RequestSizeMiddleware:
     """Answers 413 when the declared Content-Length is over the cap."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:

@@ -2,7 +2,6 @@
 
 import io
 import zipfile
-from dataclasses import dataclass, field
 
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
@@ -87,47 +86,6 @@ def open_workbook(data):
         workbook.close()
         return None, problem
     return workbook, None
-
-
-@dataclass
-class RowError:
-    """One bad row of an import: its row number in the sheet (0: the file) and the reason."""
-
-    row: int
-    reason: str
-
-
-def errors_shown(errors):
-    """The bad rows an error page lists: the first OPENDAY_IMPORT_ERRORS_SHOWN."""
-    from django.conf import settings
-
-    return list(errors[: settings.OPENDAY_IMPORT_ERRORS_SHOWN])
-
-
-def errors_note(errors):
-    """ "共 N 行有问题" for an error page, saying when only the first rows are listed."""
-    from django.conf import settings
-
-    shown = settings.OPENDAY_IMPORT_ERRORS_SHOWN
-    # RowError-like objects (row, and sheet for the org tree) or (row, reason) pairs; row 0 is the file
-    where = [(getattr(e, "sheet", ""), e.row) if hasattr(e, "row") else ("", e[0]) for e in errors]
-    rows = {w for w in where if w[1]}
-    note = f"共 {len(rows) or len(errors)} 行有问题"
-    if len(errors) > shown:
-        note += f"（{len(errors)} 处），下面列出前 {shown} 处，修改后重新上传可看到其余的"
-    return note + "。"
-
-
-@dataclass
-class ImportResult:
-    """What an all-or-nothing import did: every bad row, or how many were created."""
-
-    errors: list = field(default_factory=list)
-    created: int = 0
-
-    @property
-    def ok(self):
-        return not self.errors
 
 
 def append_header(ws, headers):

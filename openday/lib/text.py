@@ -75,7 +75,7 @@ def ascii_digits(value: str) -> str:
     )
 
 
-def scrub(value, *, multiline: bool = True) -> tuple[str, bool]:
+def scrub(value: object, *, multiline: bool = True) -> tuple[str, bool]:
     """(the text normalized with refused characters removed, whether any were found)."""
     if value is None:
         return "", False
@@ -91,7 +91,7 @@ def scrub(value, *, multiline: bool = True) -> tuple[str, bool]:
     return value.strip(), found
 
 
-def clean_text(value, *, multiline: bool = True) -> str:
+def clean_text(value: object, *, multiline: bool = True) -> str:
     """The text normalized; raises InputError when it holds refused characters."""
     value, found = scrub(value, multiline=multiline)
     if found:
@@ -99,13 +99,13 @@ def clean_text(value, *, multiline: bool = True) -> str:
     return value
 
 
-def identifier(value) -> str:
+def identifier(value: object) -> str:
     """NFKC and ASCII digits, no spaces: the first step for phones and codes."""
     value = unicodedata.normalize("NFKC", str(value or ""))
     return "".join(ascii_digits(value).split())
 
 
-def clean_code(value) -> str:
+def clean_code(value: object) -> str:
     """A ticket, tracking or invitation code as stored (ASCII upper-case letters and digits);
     "" when what was typed cannot be a code (so a look-up finds nothing, and a NUL or a
     lookalike never reaches a query)."""

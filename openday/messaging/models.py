@@ -15,7 +15,7 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.title
 
 
@@ -85,5 +85,5 @@ class OutboundMessage(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.to_masked}"

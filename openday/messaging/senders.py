@@ -14,6 +14,7 @@ recipient masked. The gateways (Alibaba Cloud and Tencent Cloud SMS, SMTP) are i
 import inspect
 import logging
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -60,6 +61,12 @@ class PermanentFailure(Exception):
     """The gateway will never take this message (refused number, bad template …)."""
 
 
+class Sender(Protocol):
+    """What the delivery loop needs of a sender."""
+
+    def send(self, message: Outgoing) -> Sent: ...
+
+
 class LogSender:
     """Writes each message to the log instead of sending it; the recipient is masked."""
 
@@ -103,7 +110,7 @@ class LegacySender:
 
     name = "legacy"
 
-    def __init__(self, inner):
+    def __init__(self, inner: Any):
         self.inner = inner
 
     def send(self, message: Outgoing) -> Sent:
@@ -120,13 +127,13 @@ SENDERS = {
 }
 
 
-def _build(path: str):
+def _build(path: str) -> Sender:
     instance = import_string(SENDERS.get(path, path))()
     params = list(inspect.signature(instance.send).parameters)
     return LegacySender(instance) if len(params) == 4 else instance
 
 
-def get_sender(channel: str):
+def get_sender(channel: str) -> Sender:
     """The sender configured for channel ("sms" or "email")."""
     legacy = getattr(settings, "OPENDAY_SENDER", "")
     configured = settings.OPENDAY_SMS_SENDER if channel == "sms" else settings.OPENDAY_EMAIL_SENDER

@@ -11,12 +11,14 @@ message whose worker died is claimed again when the lease lapses.
 
 import logging
 import random
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from openday.lib import personal_data
@@ -24,19 +26,31 @@ from openday.lib.masking import mask_email, mask_phone
 
 from . import kinds
 from .models import Notification, OutboundMessage
-from .senders import Outgoing, PermanentFailure, TemporaryFailure, get_sender
+from .senders import Outgoing, PermanentFailure, Sender, Sent, TemporaryFailure, get_sender
+
+if TYPE_CHECKING:
+    from openday.accounts.models import User
+    from openday.orgs.models import Org
 
 log = logging.getLogger(__name__)
 
 Status = OutboundMessage.Status
 
 
-def notify_org(org, title, body="", link=""):
+def notify_org(org: "Org", title: str, body: str = "", link: str = "") -> Notification:
     """An in-app notice for the staff of org (shown on their dashboard)."""
     return Notification.objects.create(org=org, title=title, body=body, link=link)
 
 
-def queue_message(channel, to, subject, body=None, *, kind="", params=None):
+def queue_message(
+    channel: str,
+    to: str | None,
+    subject: str,
+    body: str | None = None,
+    *,
+    kind: str = "",
+    params: dict[str, object] | None = None,
+) -> OutboundMessage | None:
     """Record an email/SMS in the outbox; the worker sends it once the transaction commits.
 
     With a kind from messaging.kinds, the text is rendered from its params (body may be
@@ -58,7 +72,7 @@ def queue_message(channel, to, subject, body=None, *, kind="", params=None):
     )
 
 
-def _due(now):
+def _due(now: datetime) -> QuerySet[OutboundMessage]:
     """Pending rows whose backoff has passed, and sending rows whose claim lapsed (their
     worker died or hung mid-send)."""
     pending = Q(status=Status.PENDING) & (Q(next_attempt_at=None) | Q(next_attempt_at__lte=now))
@@ -66,7 +80,7 @@ def _due(now):
     return OutboundMessage.objects.filter(pending | lapsed)
 
 
-def claim_due(limit=50, now=None):
+def claim_due(limit: int = 50, now: datetime | None = None) -> list[OutboundMessage]:
     """Claim up to limit due messages for this caller; returns them, already marked SENDING.
 
     PostgreSQL: FOR UPDATE SKIP LOCKED, so two workers take disjoint rows without waiting.
@@ -91,7 +105,7 @@ def claim_due(limit=50, now=None):
     return rows
 
 
-def backoff_seconds(attempts, retry_after=None):
+def backoff_seconds(attempts: int, retry_after: float | None = None) -> float:
     """Wait before try attempts+1: base × 2^(attempts-1), capped, with ±20 % jitter so a
     crowd of retries after a gateway outage does not come back at one instant."""
     base = settings.OPENDAY_DELIVERY_BACKOFF_SECONDS
@@ -100,7 +114,9 @@ def backoff_seconds(attempts, retry_after=None):
     return max(wait, retry_after or 0)
 
 
-def _send_one(message, senders):
+def _send_one(
+    message: OutboundMessage, senders: dict[str, Sender]
+) -> tuple[OutboundMessage, Sent | Exception]:
     """(message, Sent or exception): the gateway call, outside any transaction."""
     try:
         outgoing = Outgoing(
@@ -122,7 +138,7 @@ def _send_one(message, senders):
         return message, exc
 
 
-def _record(message, outcome, now):
+def _record(message: OutboundMessage, outcome: Sent | Exception, now: datetime) -> str:
     """Write one message's outcome if the claim is still ours (same try, still SENDING);
     returns the status it gets."""
     mine = OutboundMessage.objects.filter(
@@ -158,7 +174,7 @@ def _record(message, outcome, now):
     return Status.PENDING
 
 
-def deliver_due(limit=50, concurrency=None):
+def deliver_due(limit: int = 50, concurrency: int | None = None) -> dict[str, int]:
     """Claim due messages, send them (concurrency at once), record each outcome.
 
     Returns {"claimed", "sent", "retrying", "failed"}. Safe to call from any number of
@@ -167,7 +183,7 @@ def deliver_due(limit=50, concurrency=None):
     counts = {"claimed": len(messages), "sent": 0, "retrying": 0, "failed": 0}
     if not messages:
         return counts
-    senders = {}
+    senders: dict[str, Sender] = {}
     workers = max(1, min(concurrency or settings.OPENDAY_DELIVERY_CONCURRENCY, len(messages)))
     if workers == 1:
         outcomes = [_send_one(m, senders) for m in messages]
@@ -177,14 +193,18 @@ def deliver_due(limit=50, concurrency=None):
         with ThreadPoolExecutor(workers, thread_name_prefix="deliver") as pool:
             outcomes = list(pool.map(lambda m: _send_one(m, senders), messages))
     now = timezone.now()
-    names = {Status.SENT: "sent", Status.PENDING: "retrying", Status.FAILED: "failed"}
+    names: dict[str, str] = {
+        Status.SENT: "sent",
+        Status.PENDING: "retrying",
+        Status.FAILED: "failed",
+    }
     with transaction.atomic():
         for message, outcome in outcomes:
             counts[names[_record(message, outcome, now)]] += 1
     return counts
 
 
-def deliver_all_due(limit=None):
+def deliver_all_due(limit: int | None = None) -> int:
     """Send everything due now (housekeeping's catch-up, and tests); returns how many were sent."""
     sent = 0
     seen = 0
@@ -197,14 +217,14 @@ def deliver_all_due(limit=None):
     return sent
 
 
-def retry_failed(message_ids):
+def retry_failed(message_ids: Iterable[int]) -> int:
     """Put failed messages back in the outbox for a fresh round of tries (an operator's action)."""
     return OutboundMessage.objects.filter(pk__in=message_ids, status=Status.FAILED).update(
         status=Status.PENDING, attempts=0, next_attempt_at=None, claimed_until=None
     )
 
 
-def forget_old_recipients(now=None, batch_size=None):
+def forget_old_recipients(now: datetime | None = None, batch_size: int | None = None) -> int:
     """Erase the recipient of messages finished RETENTION_DAYS ago; the masked form stays."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.RETENTION_DAYS)
@@ -214,7 +234,7 @@ def forget_old_recipients(now=None, batch_size=None):
     return personal_data.erase_in_batches(old, {"to_encrypted": ""}, batch_size)
 
 
-def outbox_figures(now=None):
+def outbox_figures(now: datetime | None = None) -> dict[str, dict[str, Any]]:
     """Per channel: unsent, failed, and the age in seconds of the oldest unsent message."""
     from django.db.models import Count, Min
 
@@ -236,5 +256,5 @@ def outbox_figures(now=None):
     return figures
 
 
-def unread_for(user, orgs):
+def unread_for(user: "User", orgs: "Iterable[Org]") -> QuerySet[Notification]:
     return Notification.objects.filter(org__in=orgs).exclude(read_by=user)

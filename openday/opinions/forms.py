@@ -5,7 +5,6 @@ Rules live in services: a form only gathers the fields, services say what is wro
 """
 
 import io
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django import forms
@@ -13,11 +12,13 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from openday.events.models import CATEGORY_NAMES, GUEST_CATEGORIES
+from openday.events.models import CATEGORY_NAMES, GUEST_CATEGORIES, Event
 from openday.lib import spreadsheet
 from openday.lib.edge import Form
 from openday.lib.export_text import append_row
-from openday.lib.spreadsheet import RowError, cell_text, open_workbook
+from openday.lib.imports import ImportResult
+from openday.lib.spreadsheet import cell_text, open_workbook
+from openday.orgs.models import Org
 
 from .models import Callback, Opinion
 from .services import CONTENT_LIMIT, check_submission
@@ -362,11 +363,6 @@ MAX_ROWS = 2000
 DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"]
 
 
-@dataclass
-class ImportResult(spreadsheet.ImportResult):
-    rows: list = field(default_factory=list)  # submit_opinion keyword arguments, one per row
-
-
 def template_workbook(events=()):
     """The blank forum-notes sheet and a sheet explaining it, with the events one may name."""
     wb = Workbook()
@@ -442,32 +438,39 @@ def _received(value, event):
     return moment, None
 
 
-def read_workbook(data, *, source, events, default_event=None, default_office=None):
-    """Check every row of a forum-notes sheet; result.rows only when no row has a problem.
+def read_workbook(
+    data: bytes,
+    *,
+    source: str,
+    events: dict[int, Event],
+    default_event: Event | None = None,
+    default_office: Org | None = None,
+) -> ImportResult:
+    """Check every row of a forum-notes sheet; nothing is written here.
 
-    events: {id: event} the importer may enter opinions for."""
-    result = ImportResult()
+    events: {id: event} the importer may enter opinions for. details["rows"] holds
+    submit_opinion's keyword arguments, one per row, only when no row has a problem."""
+    result = ImportResult(details={"rows": []})
+    rows: list[dict] = []
     wb, problem = open_workbook(data)
     if problem:
-        result.errors.append(RowError(0, problem))
+        result.add_error(0, problem)
         return result
     ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
-    head = [cell_text(v) for v in next(rows, ())]
+    lines = ws.iter_rows(values_only=True)
+    head = [cell_text(v) for v in next(lines, ())]
     while head and not head[-1]:
         head.pop()
     if [h.rstrip("*＊") for h in head[: len(HEADERS)]] != HEADERS:
-        result.errors.append(
-            RowError(1, "表头应为：" + "、".join(HEADERS) + "。请下载导入模板后填写。")
-        )
+        result.add_error(1, "表头应为：" + "、".join(HEADERS) + "。请下载导入模板后填写。")
         return result
-    for n, values in enumerate(rows, 2):
+    for n, values in enumerate(lines, 2):
         values = list(values[: len(HEADERS)]) + [None] * (len(HEADERS) - len(values))
         cells = [cell_text(v) for v in values]
         if not any(cells):
             continue
-        if len(result.rows) + len(result.errors) >= MAX_ROWS:
-            result.errors.append(RowError(n, f"一次最多导入{MAX_ROWS}条，请分成几个文件上传"))
+        if len(rows) + len(result.errors) >= MAX_ROWS:
+            result.add_error(n, f"一次最多导入{MAX_ROWS}条，请分成几个文件上传")
             break
         content, name, phone, cat, event_no, _ = cells
         reasons = []
@@ -497,9 +500,9 @@ def read_workbook(data, *, source, events, default_event=None, default_office=No
         )
         reasons.extend(errors.values())
         if reasons:
-            result.errors.append(RowError(n, "；".join(r.rstrip("。") for r in reasons)))
+            result.add_error(n, "；".join(r.rstrip("。") for r in reasons))
         else:
-            result.rows.append(
+            rows.append(
                 {
                     "content": content,
                     "source": source,
@@ -511,8 +514,7 @@ def read_workbook(data, *, source, events, default_event=None, default_office=No
                     "received_at": received_at,
                 }
             )
-    if not result.errors and not result.rows:
-        result.errors.append(RowError(0, "文件中没有意见数据。"))
-    if result.errors:
-        result.rows = []
+    if not result.errors and not rows:
+        result.add_error(0, "文件中没有意见数据。")
+    result.details["rows"] = [] if result.errors else rows
     return result

@@ -2,6 +2,9 @@
 and person (认领/交办), answer and adoption (采纳情况), rectification (整改), review, publication of
 the results (采纳及整改结果公开) and phone call-backs (电话回访)."""
 
+from datetime import date
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -9,6 +12,9 @@ from django.utils import timezone
 from openday.events.models import GUEST_CATEGORIES
 from openday.lib import personal_data
 from openday.lib.masking import mask_name, mask_phone
+
+if TYPE_CHECKING:
+    from openday.orgs.models import Org
 
 
 class Opinion(models.Model):
@@ -114,11 +120,11 @@ class Opinion(models.Model):
             models.Index(fields=["assignee", "status"], name="opinion_assignee_status"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"意见 {self.tracking_code}"
 
     @property
-    def audit_org(self):
+    def audit_org(self) -> "Org":
         return self.unit or self.office
 
     phone = personal_data.encrypted_phone(
@@ -126,20 +132,20 @@ class Opinion(models.Model):
     )
 
     @property
-    def masked_phone(self):
+    def masked_phone(self) -> str:
         return mask_phone(self.phone) if self.phone_encrypted else ""
 
     @property
-    def masked_name(self):
+    def masked_name(self) -> str:
         return "匿名" if self.anonymous or not self.name else mask_name(self.name)
 
     @property
-    def short(self):
+    def short(self) -> str:
         """What the public board shows: the summary, or the start of the content."""
         text = self.summary or self.content
         return text if len(text) <= 120 else text[:118] + "……"
 
-    def is_overdue(self, today=None):
+    def is_overdue(self, today: date | None = None) -> bool:
         today = today or timezone.localdate()
         return bool(self.due_date and self.status in self.OPEN_STATUSES and today > self.due_date)
 
@@ -159,11 +165,11 @@ class RectificationStep(models.Model):
     class Meta:
         ordering = ["planned_date", "id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.description
 
     @property
-    def audit_org(self):
+    def audit_org(self) -> "Org":
         return self.opinion.audit_org
 
 
@@ -180,7 +186,7 @@ class Evidence(models.Model):
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -234,17 +240,17 @@ class Callback(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"回访 {mask_name(self.name)}"
 
     @property
-    def audit_org(self):
+    def audit_org(self) -> "Org":
         return self.org
 
     phone = personal_data.encrypted_phone("phone_encrypted", hash_field="phone_hash")
 
     @property
-    def masked_phone(self):
+    def masked_phone(self) -> str:
         return mask_phone(self.phone) if self.phone_encrypted else ""
 
 
@@ -270,11 +276,11 @@ class TriageModel(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_target_display()}模型（{self.examples}条）"
 
     @property
-    def audit_org(self):
+    def audit_org(self) -> "Org":
         return self.office
 
 
@@ -297,11 +303,11 @@ class TriageLabel(models.Model):
             models.UniqueConstraint(fields=["opinion", "target"], name="one_label_per_target")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_target_display()}：{self.value}"
 
     @property
-    def accepted(self):
+    def accepted(self) -> bool:
         return self.value == self.suggested
 
 
@@ -316,9 +322,9 @@ class TriageSettings(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"意见分类（{len(self.categories)}类）"
 
     @property
-    def audit_org(self):
+    def audit_org(self) -> "Org":
         return self.office

@@ -4,8 +4,9 @@ rate limit), and the results board (采纳及整改结果公开).
 """
 
 import re
+from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from openday.audit import context
@@ -30,7 +31,7 @@ NOT_FOUND_MESSAGE = (
 )
 
 
-def lookup_limit(code):
+def lookup_limit(code: str) -> ratelimit.Limited | None:
     """The limit this look-up is over, or None: failed look-ups are counted per address and
     per tracking code in the shared store (ops.ratelimit), so codes cannot be guessed and a
     code's phone tail cannot be tried through, across processes and restarts."""
@@ -41,19 +42,19 @@ def lookup_limit(code):
     return None
 
 
-def note_failed_lookup(code):
+def note_failed_lookup(code: str) -> None:
     try:
         ratelimit.hit(("lookup.address", context.current().ip), ("lookup.code", code))
     except ratelimit.Limited:
         pass  # counted; the next look-up is refused by lookup_limit
 
 
-def ascii_text(value):
+def ascii_text(value: object) -> str:
     """Digits and letters however typed (full-width, other scripts) as ASCII, no spaces."""
     return text.identifier(value)
 
 
-def normalize_code(value):
+def normalize_code(value: object) -> str:
     return text.clean_code(value)
 
 
@@ -62,7 +63,7 @@ TAIL_RE = re.compile(r"^[0-9]{4}$")
 
 # --- What the public may see --------------------------------------------------------------------
 
-PUBLIC_STATUS = {
+PUBLIC_STATUS: dict[str, tuple[str, str]] = {
     S.NEW: ("received", "已收到，正在分派给责任单位"),
     S.ASSIGNED: ("in_progress", "正在办理"),
     S.RETURNED: ("in_progress", "正在办理"),
@@ -77,7 +78,7 @@ _MOBILE_IN_TEXT = re.compile(
 )
 
 
-def scrub(text, opinion):
+def scrub(text: str | None, opinion: Opinion) -> str:
     """Text for the public: mobile numbers and the submitter's name masked, wherever typed."""
     text = _MOBILE_IN_TEXT.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text or "")
     name = (opinion.name or "").strip()
@@ -86,13 +87,13 @@ def scrub(text, opinion):
     return text
 
 
-def public_short(opinion):
+def public_short(opinion: Opinion) -> str:
     """Opinion.short, masked before it is cut so that no number is left half-masked."""
     text = scrub(opinion.summary or opinion.content, opinion)
     return text if len(text) <= 120 else text[:118] + "……"
 
 
-def _final(opinion):
+def _final(opinion: Opinion) -> Opinion:
     """The opinion a merged one now lives in (following a chain, a few hops at most)."""
     seen = {opinion.pk}
     while opinion.status == S.MERGED and opinion.merged_into_id and len(seen) < 6:
@@ -103,21 +104,21 @@ def _final(opinion):
     return opinion
 
 
-def _steps(opinion):
+def _steps(opinion: Opinion) -> list[dict[str, Any]]:
     return [
         {"description": s.description, "planned_date": s.planned_date, "done_date": s.done_date}
         for s in opinion.steps.all()
     ]
 
 
-def progress(opinion):
+def progress(opinion: Opinion) -> dict[str, Any]:
     """Status and, once published, the result, in plain words; no personal data."""
     code, label = PUBLIC_STATUS[opinion.status]
     out = {
         "status": code,
         "status_label": label,
         "received_at": opinion.received_at,
-        "unit": opinion.unit.name if opinion.unit_id and opinion.status != S.NEW else None,
+        "unit": opinion.unit.name if opinion.status != S.NEW and opinion.unit is not None else None,
         "due_date": opinion.due_date if opinion.status != S.NEW else None,
         "due_estimated": bool(opinion.due_date and opinion.due_estimated),
     }
@@ -132,7 +133,7 @@ def progress(opinion):
     return out
 
 
-def public_result(opinion):
+def public_result(opinion: Opinion) -> dict[str, Any]:
     """What the submitter sees with code and phone tail (page and API)."""
     out = {"tracking_code": opinion.tracking_code, **progress(opinion)}
     if opinion.status == S.MERGED:
@@ -143,7 +144,7 @@ def public_result(opinion):
     return out
 
 
-def public_offices():
+def public_offices() -> QuerySet[Org]:
     """Offices the public may address an opinion to: active offices with active units."""
     return (
         Org.objects.filter(kind=Org.Kind.OFFICE, is_active=True)
@@ -157,30 +158,34 @@ def public_offices():
     )
 
 
-def public_events():
+def public_events() -> QuerySet[Event]:
     return Event.objects.exclude(status=Event.Status.DRAFT).select_related("unit", "campaign")
 
 
-def _int(value):
+def _int(value: object) -> int | None:
     return param.id_or_none(value)
 
 
-def board_scope(event_id=None, campaign_id=None):
+def board_scope(
+    event_id: object = None, campaign_id: object = None
+) -> tuple[QuerySet[Opinion], Event | None, Campaign | None]:
     """(published opinions in scope, event, campaign); Http404 for an unknown or draft one."""
     qs = Opinion.objects.filter(status=S.PUBLISHED)
     event = campaign = None
     if event_id not in (None, ""):
-        event = public_events().filter(pk=_int(event_id)).first() if _int(event_id) else None
+        number = _int(event_id)
+        event = public_events().filter(pk=number).first() if number else None
         if event is None:
             raise Http404("活动不存在。")
         qs = qs.filter(event=event)
     elif campaign_id not in (None, ""):
+        number = _int(campaign_id)
         campaign = (
             Campaign.objects.exclude(status=Campaign.Status.DRAFT)
             .select_related("office")
-            .filter(pk=_int(campaign_id))
+            .filter(pk=number)
             .first()
-            if _int(campaign_id)
+            if number
             else None
         )
         if campaign is None:
@@ -189,7 +194,7 @@ def board_scope(event_id=None, campaign_id=None):
     return qs, event, campaign
 
 
-def board_summary(qs):
+def board_summary(qs: QuerySet[Opinion]) -> dict[str, Any]:
     rows = qs.order_by().values("decision").annotate(n=Count("id"))
     counts = {row["decision"]: row["n"] for row in rows}
     decisions = [
@@ -198,7 +203,7 @@ def board_summary(qs):
     return {"total": sum(counts.values()), "decisions": decisions}
 
 
-def board_queryset(qs, decision=""):
+def board_queryset(qs: QuerySet[Opinion], decision: str = "") -> QuerySet[Opinion]:
     if decision:
         qs = qs.filter(decision=decision)
     return (
@@ -209,7 +214,7 @@ def board_queryset(qs, decision=""):
     )
 
 
-def board_row(o):
+def board_row(o: Opinion) -> dict[str, Any]:
     steps = list(o.steps.all())
     done = [s for s in steps if s.done_date]
     pending = [s for s in steps if not s.done_date]
@@ -229,8 +234,10 @@ def board_row(o):
         "submitter": o.masked_name,
         "category": o.category,
         "category_label": o.get_category_display() if o.category else "",
-        "unit": o.unit.name if o.unit_id else "",
-        "event": o.event.title if o.event_id and o.event.status != Event.Status.DRAFT else "",
+        "unit": o.unit.name if o.unit is not None else "",
+        "event": (
+            o.event.title if o.event is not None and o.event.status != Event.Status.DRAFT else ""
+        ),
         "decision": o.decision,
         "decision_label": o.get_decision_display(),
         "answer": scrub(o.answer, o),

@@ -9,10 +9,13 @@ Deadlines count working days (openday.workdays): the campaign's `opinion_due_day
 """
 
 import secrets
-from datetime import timedelta
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta
 from functools import wraps
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar, cast
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -26,6 +29,14 @@ from openday.messaging.services import notify_org, queue_message
 from openday.orgs.models import Membership, Org, Role
 
 from .models import Callback, Evidence, Opinion, RectificationStep
+
+if TYPE_CHECKING:
+    from openday.accounts.models import User
+    from openday.events.models import Event
+    from openday.surveys.models import Answer, Response
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 S = Opinion.Status
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # read aloud over the phone: no 0/O, 1/I
@@ -46,17 +57,17 @@ EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 class Refused(Exception):
     """A move the rules do not allow now; the message says why, in Chinese."""
 
-    def __init__(self, message, code="refused"):
+    def __init__(self, message: str, code: str = "refused"):
         super().__init__(message)
         self.message = message
         self.code = code
 
 
-def _code():
+def _code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
 
 
-def office_of(org):
+def office_of(org: Org | None) -> Org | None:
     """The nearest office at or above org (its openness office runs the opinions loop)."""
     if org is None:
         return None
@@ -65,31 +76,43 @@ def office_of(org):
     return Org.objects.filter(kind=Org.Kind.OFFICE, path__in=prefixes).order_by("-path").first()
 
 
-def _locked(fn):
+def _locked(
+    fn: "Callable[Concatenate[User | None, Opinion, _P], _R]",
+) -> "Callable[Concatenate[User | None, Opinion, _P], _R]":
     """Run a move on a fresh, locked copy of the opinion inside a transaction, so two people
     acting at once are serialized and the second sees the first's result (e.g. a second
     'publish' is refused instead of sending the SMS twice); the caller's instance is then
     refreshed."""
 
     @wraps(fn)
-    def wrapper(actor, opinion, *args, **kwargs):
+    def wrapper(actor: "User | None", opinion: Opinion, *args: _P.args, **kwargs: _P.kwargs) -> _R:
         with transaction.atomic():
             fresh = Opinion.objects.select_for_update().get(pk=opinion.pk)
             result = fn(actor, fresh, *args, **kwargs)
         opinion.refresh_from_db()
-        return opinion if result is fresh else result
+        # The move returned the locked copy: the caller gets its own instance, now refreshed.
+        return cast(_R, opinion) if result is fresh else result
 
     return wrapper
 
 
-def _log(action, actor, opinion, **changes):
+def _log(action: str, actor: "User | None", opinion: Opinion, **changes: object) -> None:
     record(action, actor=actor, obj=opinion, changes=changes or None)
 
 
 # --- Intake ------------------------------------------------------------------------------------
 
 
-def check_submission(*, content, name, phone, anonymous, consent, category, public):
+def check_submission(
+    *,
+    content: str | None,
+    name: str | None,
+    phone: str | None,
+    anonymous: bool,
+    consent: bool,
+    category: str | None,
+    public: bool,
+) -> dict[str, str]:
     errors = {}
     content = (content or "").strip()
     if not content:
@@ -112,20 +135,20 @@ def check_submission(*, content, name, phone, anonymous, consent, category, publ
 
 def submit_opinion(
     *,
-    content,
-    source,
-    office=None,
-    event=None,
-    name="",
-    phone="",
-    anonymous=False,
-    consent=False,
-    category="",
-    actor=None,
-    topic_area="",
-    survey_response=None,
-    received_at=None,
-):
+    content: str,
+    source: str,
+    office: Org | None = None,
+    event: "Event | None" = None,
+    name: str | None = "",
+    phone: str | None = "",
+    anonymous: bool = False,
+    consent: bool = False,
+    category: str | None = "",
+    actor: "User | None" = None,
+    topic_area: str | None = "",
+    survey_response: "Response | None" = None,
+    received_at: datetime | None = None,
+) -> Opinion:
     """A new opinion from any channel; returns it with its tracking code."""
     public = source in (Opinion.Source.ONLINE, Opinion.Source.API)
     errors = check_submission(
@@ -141,7 +164,7 @@ def submit_opinion(
         office = office_of(event.unit)
     if office is None:
         errors["office"] = "请选择受理意见的政务公开办。"
-    if errors:
+    if errors or office is None:
         raise ValidationError(errors)
     opinion = Opinion(
         source=source,
@@ -182,7 +205,7 @@ def submit_opinion(
     return opinion
 
 
-def opinion_from_answer(actor, answer):
+def opinion_from_answer(actor: "User | None", answer: "Answer") -> Opinion:
     """Turn a questionnaire's free-text answer into an opinion (source: questionnaire)."""
     response = answer.response
     survey = response.survey
@@ -204,7 +227,7 @@ def opinion_from_answer(actor, answer):
     )
 
 
-def lookup(tracking_code, phone_tail):
+def lookup(tracking_code: str | None, phone_tail: str | None) -> Opinion | None:
     """The opinion when code and the last four digits of the phone match; None otherwise
     (the same answer whether or not the code exists)."""
     code = clean_code(tracking_code)
@@ -228,7 +251,14 @@ def lookup(tracking_code, phone_tail):
 
 
 @_locked
-def classify(actor, opinion, *, topic_area=None, topic=None, summary=None):
+def classify(
+    actor: "User | None",
+    opinion: Opinion,
+    *,
+    topic_area: str | None = None,
+    topic: str | None = None,
+    summary: str | None = None,
+) -> Opinion:
     before = {"主题领域": opinion.topic_area, "分类": opinion.topic, "公开摘要": opinion.summary}
     if topic_area is not None:
         opinion.topic_area = topic_area.strip()[:32]
@@ -244,7 +274,7 @@ def classify(actor, opinion, *, topic_area=None, topic=None, summary=None):
     return opinion
 
 
-def merge(actor, target, others):
+def merge(actor: "User | None", target: Opinion, others: Iterable[Opinion]) -> Opinion:
     """Merge duplicates into target; every submitter stays linked and hears the result."""
     ids = [o.pk for o in others if o.pk != target.pk]
     with transaction.atomic():
@@ -286,7 +316,7 @@ def merge(actor, target, others):
 
 
 @_locked
-def split(actor, opinion, parts):
+def split(actor: "User | None", opinion: Opinion, parts: Iterable[str]) -> list[Opinion]:
     """One opinion that raises several matters becomes several; the first keeps the code."""
     parts = [p.strip() for p in parts if p and p.strip()]
     if len(parts) < 2:
@@ -329,13 +359,13 @@ def split(actor, opinion, parts):
 # --- Assignment ---------------------------------------------------------------------------------
 
 
-def due_days_for(opinion):
-    if opinion.campaign_id and getattr(opinion.campaign, "opinion_due_days", None):
+def due_days_for(opinion: Opinion) -> int:
+    if opinion.campaign is not None and getattr(opinion.campaign, "opinion_due_days", None):
         return opinion.campaign.opinion_due_days
     return DEFAULT_DUE_DAYS
 
 
-def handlers_of(unit):
+def handlers_of(unit: Org) -> "list[User]":
     """People who may be named responsible for a unit's opinions (anyone holding a role in the
     unit or one of its departments, handlers first)."""
     memberships = (
@@ -352,7 +382,16 @@ def handlers_of(unit):
 
 
 @_locked
-def assign(actor, opinion, *, unit, assignee=None, due_days=None, reason="", today=None):
+def assign(
+    actor: "User | None",
+    opinion: Opinion,
+    *,
+    unit: Org | None,
+    assignee: "User | None" = None,
+    due_days: int | None = None,
+    reason: str = "",
+    today: date | None = None,
+) -> Opinion:
     """认领/交办: a responsible unit, a named person (now or later by the unit) and a due date."""
     from openday.workdays.services import add_working_days
 
@@ -395,7 +434,7 @@ def assign(actor, opinion, *, unit, assignee=None, due_days=None, reason="", tod
         "责任人": str(opinion.assignee or ""),
         "办理期限": str(opinion.due_date or ""),
     }
-    changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+    changes: dict[str, object] = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
     if reason:
         changes["原因"] = reason.strip()
     _log(
@@ -417,7 +456,7 @@ def assign(actor, opinion, *, unit, assignee=None, due_days=None, reason="", tod
 
 
 @_locked
-def answer(actor, opinion, *, text, decision):
+def answer(actor: "User | None", opinion: Opinion, *, text: str | None, decision: str) -> Opinion:
     if opinion.status not in (S.ASSIGNED, S.RETURNED, S.ANSWERED):
         raise Refused(f"意见当前状态为“{opinion.get_status_display()}”，不能答复。")
     errors = {}
@@ -445,7 +484,7 @@ def answer(actor, opinion, *, text, decision):
         答复=[before["答复"], text],
         采纳情况=[before["采纳情况"], opinion.get_decision_display()],
     )
-    if opinion.unit_id:
+    if opinion.unit is not None:
         notify_org(
             opinion.unit,
             "意见答复待审核",
@@ -455,13 +494,15 @@ def answer(actor, opinion, *, text, decision):
     return opinion
 
 
-def add_step(actor, opinion, *, description, planned_date):
+def add_step(
+    actor: "User | None", opinion: Opinion, *, description: str, planned_date: date | None
+) -> RectificationStep:
     errors = {}
     if not (description or "").strip():
         errors["description"] = "请填写整改措施。"
     if planned_date is None:
         errors["planned_date"] = "请填写计划完成日期。"
-    if errors:
+    if errors or planned_date is None:
         raise ValidationError(errors)
     if opinion.status in (S.NEW, S.MERGED):
         raise Refused("请先交办，再填写整改措施。")
@@ -481,7 +522,9 @@ def add_step(actor, opinion, *, description, planned_date):
     return step
 
 
-def complete_step(actor, step, *, done_date):
+def complete_step(
+    actor: "User | None", step: RectificationStep, *, done_date: date | None
+) -> RectificationStep:
     if done_date is None:
         raise ValidationError({"done_date": "请填写实际完成日期。"})
     if done_date > timezone.localdate():
@@ -498,8 +541,9 @@ def complete_step(actor, step, *, done_date):
     return step
 
 
-def add_evidence(actor, step, upload):
+def add_evidence(actor: "User | None", step: RectificationStep, upload: UploadedFile) -> Evidence:
     """A photo (PNG/JPEG) or PDF, checked by its content, at most 10 MB."""
+    assert upload.size is not None and upload.name is not None  # an upload has both
     if upload.size > EVIDENCE_MAX_BYTES:
         raise ValidationError({"file": "文件不能超过 10 MB。"})
     head = upload.read(8)
@@ -526,7 +570,14 @@ def add_evidence(actor, step, upload):
 
 
 @_locked
-def review(actor, opinion, *, approve, note="", publish=False):
+def review(
+    actor: "User | None",
+    opinion: Opinion,
+    *,
+    approve: bool,
+    note: str | None = "",
+    publish: bool = False,
+) -> Opinion:
     """The unit admin's check before anything is published: approve (and publish) or return."""
     if opinion.status != S.ANSWERED:
         raise Refused("只有待审核的答复可以审核。")
@@ -544,7 +595,7 @@ def review(actor, opinion, *, approve, note="", publish=False):
     )
     if approve and publish:
         publish_result(actor, opinion)
-    elif not approve and opinion.assignee_id:
+    elif not approve and opinion.assignee_id and opinion.unit is not None:
         notify_org(
             opinion.unit,
             "意见答复被退回修改",
@@ -554,7 +605,7 @@ def review(actor, opinion, *, approve, note="", publish=False):
     return opinion
 
 
-def _tell_submitters(opinion):
+def _tell_submitters(opinion: Opinion) -> None:
     """Each submitter, the merged ones too, hears the result with their own tracking code."""
     people = [opinion, *Opinion.objects.filter(merged_into=opinion)]
     decision = opinion.get_decision_display()
@@ -570,7 +621,7 @@ def _tell_submitters(opinion):
 
 
 @_locked
-def publish_result(actor, opinion):
+def publish_result(actor: "User | None", opinion: Opinion) -> Opinion:
     if opinion.status != S.APPROVED:
         raise Refused("答复经单位管理员审核通过后才能公开。")
     opinion.status, opinion.published_at = S.PUBLISHED, timezone.now()
@@ -581,7 +632,7 @@ def publish_result(actor, opinion):
 
 
 @_locked
-def unpublish(actor, opinion, *, reason):
+def unpublish(actor: "User | None", opinion: Opinion, *, reason: str) -> Opinion:
     if opinion.status != S.PUBLISHED:
         raise Refused("这条意见没有公开。")
     if not (reason or "").strip():
@@ -595,7 +646,7 @@ def unpublish(actor, opinion, *, reason):
 # --- Reminders ----------------------------------------------------------------------------------
 
 
-def remind_and_escalate(today=None):
+def remind_and_escalate(today: date | None = None) -> dict[str, int]:
     """Before the due date, remind the unit; once overdue, tell the unit and the office.
     Each opinion is claimed with a conditional update, so two workers never send twice."""
     from openday.workdays.services import add_working_days
@@ -632,7 +683,9 @@ def remind_and_escalate(today=None):
 SATISFACTION = range(1, 6)
 
 
-def build_call_list(actor, *, event=None, org=None):
+def build_call_list(
+    actor: "User | None", *, event: "Event | None" = None, org: Org | None = None
+) -> int:
     """Call-back rows for the submitters of published opinions (of the event, or of org's units)
     and, for an event, its participants who checked in. Existing rows are kept."""
     made = 0
@@ -641,6 +694,7 @@ def build_call_list(actor, *, event=None, org=None):
         opinions = opinions.filter(event=event)
         scope_org = event.unit
     else:
+        assert org is not None, "build_call_list needs an event or an org"
         opinions = opinions.filter(unit__path__startswith=org.path)
         scope_org = org
     for o in opinions:
@@ -678,22 +732,22 @@ def build_call_list(actor, *, event=None, org=None):
     return made
 
 
-def reveal_phone(actor, callback):
+def reveal_phone(actor: "User | None", callback: Callback) -> str:
     """The full number, for the person about to call; the viewing is audit-logged."""
     record("callback.phone_viewed", actor=actor, obj=callback)
     return callback.phone
 
 
 def log_call(
-    actor,
-    callback,
+    actor: "User | None",
+    callback: Callback,
     *,
-    outcome,
-    satisfaction_handling=None,
-    satisfaction_event=None,
-    notes="",
-    retry_at=None,
-):
+    outcome: str,
+    satisfaction_handling: int | None = None,
+    satisfaction_event: int | None = None,
+    notes: str | None = "",
+    retry_at: datetime | None = None,
+) -> Callback:
     errors = {}
     if outcome not in Callback.Outcome.values or outcome == Callback.Outcome.TODO:
         errors["outcome"] = "请选择回访结果。"
@@ -729,7 +783,9 @@ def log_call(
     return callback
 
 
-def anonymize_closed_opinions(now=None, batch_size=None):
+def anonymize_closed_opinions(
+    now: datetime | None = None, batch_size: int | None = None
+) -> dict[str, int]:
     """Remove the names and phones of opinions whose loop closed RETENTION_DAYS ago.
 
     Closed means published (the result was made public) or merged into another opinion.

@@ -8,15 +8,26 @@ labels, models, retraining, and who may see and change them.
 
 import logging
 import random
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 
 from openday.audit.services import record
 from openday.orgs.models import Org, Role
 
 from .models import Opinion, TriageLabel, TriageModel, TriageSettings
+
+if TYPE_CHECKING:
+    from openday.accounts.models import User
+    from openday.campaigns.models import Campaign
+    from openday.orgs.access import Access
+    from openday.triage import TextClassifier
 
 RETRAIN_EVERY = 20  # new labels since the last training before retraining is queued
 MIN_EXAMPLES = 30  # an office model needs at least this many labelled opinions
@@ -55,16 +66,16 @@ class Suggested:
     value: str  # a category label, or a unit's id as text
     label: str  # what staff read
     confidence: float
-    terms: list
+    terms: list[str]
 
 
-def _engine():
+def _engine() -> ModuleType:
     from openday import triage
 
     return triage
 
 
-def _active(office, target):
+def _active(office: Org, target: str) -> TriageModel | None:
     return (
         TriageModel.objects.filter(office=office, target=target, active=True)
         .order_by("-created_at")
@@ -72,15 +83,17 @@ def _active(office, target):
     )
 
 
-def _last_trained(office, target):
+def _last_trained(office: Org, target: str) -> TriageModel | None:
     rows = TriageModel.objects.filter(office=office, target=target).only("pk", "created_at")
     return rows.order_by("-created_at", "-id").first()
 
 
-_cache = {}
+_cache: "dict[int, TextClassifier]" = {}
 
 
-def model_for(office, target):
+def model_for(
+    office: Org | None, target: str
+) -> "tuple[TextClassifier | None, TriageModel | None]":
     """(classifier, the TriageModel or None for the starter) — cached per stored model."""
     engine = _engine()
     row = _active(office, target) if office is not None else None
@@ -96,10 +109,11 @@ def model_for(office, target):
     return _cache[row.pk], row
 
 
-def category_suggestions(opinion, top=3):
+def category_suggestions(opinion: Opinion, top: int = 3) -> tuple[list[Suggested], str]:
     """(suggestions naming only categories of the office's list, why there are none or "")."""
     categories = categories_of(opinion.office)
     clf, row = model_for(opinion.office, TriageModel.Target.CATEGORY)
+    assert clf is not None  # for categories, the starter model stands in for the office's
     known = set(clf.labels) & set(categories)
     if not known:
         return [], STARTER_KNOWS_NONE if row is None else MODEL_KNOWS_NONE
@@ -113,11 +127,11 @@ def category_suggestions(opinion, top=3):
     return found[:top], ""
 
 
-def suggest_category(opinion, top=3):
+def suggest_category(opinion: Opinion, top: int = 3) -> list[Suggested]:
     return category_suggestions(opinion, top=top)[0]
 
 
-def units_under(office):
+def units_under(office: Org) -> list[Org]:
     return list(
         Org.objects.filter(
             path__startswith=office.path, kind=Org.Kind.UNIT, is_active=True
@@ -125,7 +139,7 @@ def units_under(office):
     )
 
 
-def suggest_unit(opinion, top=3):
+def suggest_unit(opinion: Opinion, top: int = 3) -> list[Suggested]:
     """The office's own unit model when it has one; else the category's usual department."""
     units = {str(u.pk): u for u in units_under(opinion.office)}
     clf, _row = model_for(opinion.office, TriageModel.Target.UNIT)
@@ -146,7 +160,15 @@ def suggest_unit(opinion, top=3):
     return out
 
 
-def record_label(actor, opinion, target, value, *, suggested="", confidence=None):
+def record_label(
+    actor: "User | None",
+    opinion: Opinion,
+    target: str,
+    value: object,
+    *,
+    suggested: str = "",
+    confidence: float | None = None,
+) -> None:
     """Staff decided value for opinion (accepting the suggestion or correcting it)."""
     TriageLabel.objects.update_or_create(
         opinion=opinion,
@@ -172,7 +194,7 @@ def record_label(actor, opinion, target, value, *, suggested="", confidence=None
         transaction.on_commit(lambda: retrain_office_model.enqueue(office_id, target))
 
 
-def labels_for(office, target):
+def labels_for(office: Org, target: str) -> QuerySet[TriageLabel]:
     """The office's labels that may train a model: for categories, only those in its list."""
     rows = TriageLabel.objects.filter(office=office, target=target)
     if target == TriageModel.Target.CATEGORY:
@@ -180,13 +202,15 @@ def labels_for(office, target):
     return rows
 
 
-def _examples(office, target):
+def _examples(office: Org, target: str) -> list[tuple[str, str, datetime]]:
     """(text, label, when the label was last set) of the office's training labels."""
     rows = labels_for(office, target).select_related("opinion")
     return [(r.opinion.content, r.value, r.created_at) for r in rows.order_by("opinion_id")]
 
 
-def _held_back(data, trained_at, seed):
+def _held_back(
+    data: Sequence[tuple[str, str, datetime]], trained_at: datetime | None, seed: int
+) -> tuple[set[int], set[int]]:
     """(positions kept out of the new model's training, positions both models are scored on).
 
     About HELD_BACK of each label, drawn at random with duplicate opinions (the same opening
@@ -196,12 +220,12 @@ def _held_back(data, trained_at, seed):
     from labels set or changed since, and from at most half of them, so that the new model also
     learns from what is new. When too few labels are new for that, it comes from all of them."""
     groups = _engine().duplicate_groups([text for text, _v, _at in data])
-    total = {}
+    total: dict[str, int] = {}
     for _text, value, _at in data:
         total[value] = total.get(value, 0) + 1
 
-    def draw(pool, at_most_half):
-        by_label = {}
+    def draw(pool: Iterable[int], at_most_half: bool) -> list[int]:
+        by_label: dict[str, dict[int, list[int]]] = {}
         for i in pool:
             by_label.setdefault(data[i][1], {}).setdefault(groups[i], []).append(i)
         rng = random.Random(seed)
@@ -237,7 +261,9 @@ def _held_back(data, trained_at, seed):
     return {i for i in range(len(data)) if groups[i] in copies}, set(held)
 
 
-def retrain(office, target, *, actor=None, seed=2026):
+def retrain(
+    office: Org, target: str, *, actor: "User | None" = None, seed: int = 2026
+) -> TriageModel | None:
     """Train on the office's labels (for categories, only those in its list); keep the new
     model only if it scores at least as well as the current one (or the starter, for
     categories) on the same held-back part. Returns the new TriageModel (active or not) or
@@ -290,7 +316,9 @@ def retrain(office, target, *, actor=None, seed=2026):
     return row
 
 
-def duplicates_of(opinion, limit=5, threshold=None):
+def duplicates_of(
+    opinion: Opinion, limit: int = 5, threshold: float | None = None
+) -> list[tuple[Opinion, float]]:
     """Open opinions of the same office that say the same thing in other words."""
     engine = _engine()
     if threshold is None:
@@ -307,7 +335,9 @@ def duplicates_of(opinion, limit=5, threshold=None):
     return [(candidates[i], round(s, 2)) for i, s in found if s >= threshold]
 
 
-def topics_of(opinions, max_topics=8, limit=300):
+def topics_of(
+    opinions: QuerySet[Opinion], max_topics: int = 8, limit: int = 300
+) -> list[tuple[str, int, list[Opinion]]]:
     """Hot topics of a queryset of opinions (the newest `limit`, merged duplicates once):
     [(label, count, [representative opinions])]."""
     engine = _engine()
@@ -325,23 +355,23 @@ def topics_of(opinions, max_topics=8, limit=300):
 # --- The office's category list -----------------------------------------------------------------
 
 
-def default_categories():
+def default_categories() -> list[str]:
     """The starter model's categories (first level of the public-message category tree)."""
     return list(_engine().starter_model().labels)
 
 
-def categories_of(office):
+def categories_of(office: Org | None) -> list[str]:
     row = TriageSettings.objects.filter(office=office).only("categories").first()
     return list(row.categories) if row is not None and row.categories else default_categories()
 
 
-def latest_campaign(office):
+def latest_campaign(office: Org) -> "Campaign | None":
     from openday.campaigns.models import Campaign
 
     return Campaign.objects.filter(office=office).order_by("-year", "-created_at", "-id").first()
 
 
-def preset_categories(office, preset):
+def preset_categories(office: Org, preset: str) -> list[str]:
     """The list a preset stands for ([] when the office has no campaign yet)."""
     if preset == "default":
         return default_categories()
@@ -351,11 +381,11 @@ def preset_categories(office, preset):
     raise ValueError(preset)
 
 
-def split_lines(text):
+def split_lines(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-def categories_from(office, preset, text):
+def categories_from(office: Org, preset: str, text: str | None) -> list[str]:
     """The list a submitted form stands for: a preset's, or the typed lines."""
     if preset == "custom":
         return split_lines(text)
@@ -370,7 +400,7 @@ def categories_from(office, preset, text):
     return values
 
 
-def check_categories(values):
+def check_categories(values: Iterable[Any]) -> list[str]:
     """The list as it will be kept, or ValidationError listing every problem."""
     values = [str(v).strip() for v in values if str(v).strip()]
     problems = []
@@ -393,7 +423,9 @@ def check_categories(values):
     return values
 
 
-def set_categories(actor, office, categories):
+def set_categories(
+    actor: "User | None", office: Org, categories: Iterable[object]
+) -> TriageSettings | None:
     """Replace the office's category list (checked); audit-logged when it changed."""
     categories = check_categories(categories)
     with transaction.atomic():
@@ -406,7 +438,7 @@ def set_categories(actor, office, categories):
         row.categories = categories
         row.updated_by = actor if getattr(actor, "is_authenticated", False) else None
         row.save()
-        changes = {"分类": ["、".join(before), "、".join(categories)]}
+        changes: dict[str, object] = {"分类": ["、".join(before), "、".join(categories)]}
         added = [c for c in categories if c not in before]
         removed = [c for c in before if c not in categories]
         if added:
@@ -426,7 +458,7 @@ def set_categories(actor, office, categories):
 # --- What the office's models page shows --------------------------------------------------------
 
 
-def retrain_state(office, target):
+def retrain_state(office: Org, target: str) -> dict[str, Any]:
     """Counts behind the models page: labels usable for training, those since the active model
     and since the last training, and whether enough new ones have come for a retrain."""
     labels = labels_for(office, target)
@@ -455,7 +487,7 @@ def retrain_state(office, target):
     }
 
 
-def retrain_queued(office_id, target):
+def retrain_queued(office_id: int, target: str) -> bool:
     """True when a retrain of this office and target waits in the database task queue."""
     try:
         from django_tasks_db.models import DBTaskResult
@@ -473,7 +505,7 @@ def retrain_queued(office_id, target):
         return False
 
 
-def request_retrain(actor, office, target):
+def request_retrain(actor: "User | None", office: Org, target: str) -> bool:
     """Queue a retrain of an office's model now (on commit). Returns False when one is already
     waiting; ValidationError when there are too few labels to train on."""
     target = TriageModel.Target(target)
@@ -500,18 +532,18 @@ def request_retrain(actor, office, target):
 # --- Who may see and change an office's triage --------------------------------------------------
 
 
-def offices_for(access):
+def offices_for(access: "Access") -> list[Org]:
     """Offices whose triage page the user may open: their admins and viewers (and operators)."""
     offices = Org.objects.filter(kind=Org.Kind.OFFICE, is_active=True).order_by("path")
     return list(offices.filter(access.scope_q(SEE_ROLES)))
 
 
-def can_manage(access, office):
+def can_manage(access: "Access", office: Org) -> bool:
     """Change the category list and start a retrain: the office's admins."""
     return access.is_office_admin_over(office)
 
 
-def can_see_page(access, office):
+def can_see_page(access: "Access", office: Org) -> bool:
     return access.is_operator or any(
         m.role in SEE_ROLES and office.path.startswith(m.org.path) for m in access.memberships
     )

@@ -15,7 +15,8 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -32,24 +33,28 @@ SLOT = "housekeeping"
 LEASE = timedelta(hours=2)
 
 
+# What a step returns: how many rows it handled, or such figures by name.
+Counts = dict[str, int] | int
+
+
 @dataclass(frozen=True)
 class Step:
     name: str
     label: str  # shown to operators
-    run: Callable[[], dict | int]
+    run: Callable[[], Counts]
     # False for steps that commit in batches themselves (millions of rows must not sit in
     # one transaction); True wraps the step in one.
     atomic: bool = True
 
 
-def _sessions():
+def _sessions() -> int:
     from django.contrib.sessions.models import Session
 
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted
 
 
-def _login_throttles():
+def _login_throttles() -> int:
     from openday.accounts.models import LoginThrottle
 
     day_ago = timezone.now() - timedelta(days=1)
@@ -62,7 +67,7 @@ def _login_throttles():
     return deleted
 
 
-def _task_results():
+def _task_results() -> int:
     from django_tasks_db.models import DBTaskResult
 
     # Finished task results are kept a week for inspection, then dropped.
@@ -71,17 +76,17 @@ def _task_results():
     return deleted
 
 
-def _service(path: str) -> Callable[[], dict | int]:
+def _service(path: str) -> Callable[[], Counts]:
     """A step that calls one service function, imported when the step runs (the apps are
     loaded by then, and an import error fails that step alone)."""
 
-    def run():
+    def run() -> Counts:
         return import_string(path)()
 
     return run
 
 
-def _messages():
+def _messages() -> int:
     from openday.messaging.services import deliver_all_due
 
     # The worker's outbox loop sends messages within seconds; this catches up where no
@@ -89,7 +94,7 @@ def _messages():
     return deliver_all_due(limit=5000)
 
 
-def _old_records():
+def _old_records() -> dict[str, int]:
     now = timezone.now()
     runs, _ = HousekeepingRun.objects.filter(started_at__lt=now - timedelta(days=90)).delete()
     workers, _ = WorkerHeartbeat.objects.filter(seen_at__lt=now - timedelta(days=7)).delete()
@@ -162,7 +167,7 @@ COUNT_LABELS = {
 }
 
 
-def describe_counts(counts) -> str:
+def describe_counts(counts: Counts | None) -> str:
     """A step's counts as a line of Chinese: "提醒 0，督办 3" or "12"."""
     if counts is None:
         return "—"
@@ -171,7 +176,7 @@ def describe_counts(counts) -> str:
     return str(counts)
 
 
-def _acquire(owner: str, now) -> bool:
+def _acquire(owner: str, now: datetime) -> bool:
     ScheduleSlot.objects.get_or_create(name=SLOT, defaults={"next_run_at": now})
     free = Q(running_until=None) | Q(running_until__lt=now)
     return bool(
@@ -181,17 +186,21 @@ def _acquire(owner: str, now) -> bool:
     )
 
 
-def _release(owner: str):
+def _release(owner: str) -> None:
     ScheduleSlot.objects.filter(name=SLOT, running_by=owner).update(
         running_until=None, running_by=""
     )
 
 
-def run_step(step: Step) -> dict:
+def run_step(step: Step) -> dict[str, Any]:
     """Run one step; never raises. Returns its record for the run's steps list."""
     started = timezone.now()
     clock = time.monotonic()
-    record = {"name": step.name, "label": step.label, "started_at": started.isoformat()}
+    record: dict[str, Any] = {
+        "name": step.name,
+        "label": step.label,
+        "started_at": started.isoformat(),
+    }
     try:
         if step.atomic:
             with transaction.atomic():
@@ -211,7 +220,9 @@ def run_step(step: Step) -> dict:
     return record
 
 
-def run_housekeeping(trigger=HousekeepingRun.Trigger.COMMAND, steps=None) -> HousekeepingRun | None:
+def run_housekeeping(
+    trigger: str = HousekeepingRun.Trigger.COMMAND, steps: list[Step] | None = None
+) -> HousekeepingRun | None:
     """Run every step once, recording the run; None when another run holds the lease."""
     steps = STEPS if steps is None else steps
     now = timezone.now()
@@ -238,7 +249,7 @@ def run_housekeeping(trigger=HousekeepingRun.Trigger.COMMAND, steps=None) -> Hou
         _release(owner)
 
 
-def claim_scheduled_run(worker_id: str, every: timedelta, now=None) -> bool:
+def claim_scheduled_run(worker_id: str, every: timedelta, now: datetime | None = None) -> bool:
     """True for exactly one caller per period, however many workers ask at once.
 
     The caller that moves next_run_at on (a conditional update) owns this period's run."""

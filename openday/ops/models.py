@@ -30,7 +30,7 @@ class HousekeepingRun(models.Model):
         ordering = ["-started_at", "-id"]
         indexes = [models.Index(fields=["-started_at"], name="housekeeping_run_recent")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"housekeeping {self.started_at:%Y-%m-%d %H:%M}"
 
     @property
@@ -50,7 +50,7 @@ class ScheduleSlot(models.Model):
     running_until = models.DateTimeField(null=True, blank=True)
     running_by = models.CharField(max_length=64, blank=True)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -73,7 +73,7 @@ class WorkerHeartbeat(models.Model):
     class Meta:
         ordering = ["-seen_at"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.host}:{self.pid}"
 
 
@@ -92,5 +92,5 @@ class RateCounter(models.Model):
         ]
         indexes = [models.Index(fields=["window_start"], name="ratecounter_window")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.key}@{self.window_start}: {self.count}"

@@ -13,6 +13,7 @@ Every rule can be changed with OPENDAY_RATE_LIMITS (docs/operator.md).
 import math
 import random
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -80,7 +81,13 @@ class _Share:
     limit: int
 
 
-def _keys(pairs, now, *, counting):
+# A counter: the share of its rule it carries, its key in the store, its window's start.
+_Key = tuple[_Share, str, int]
+# Count per (store key, window start).
+_Counts = dict[tuple[str, int], int]
+
+
+def _keys(pairs: Iterable[tuple[str, object]], now: float, *, counting: bool) -> list[_Key]:
     """[(share, store key, window start)] for the (rule name, value) pairs that have a value.
 
     When only reading (blocked()), a sharded rule is read on one shard as well: the shards
@@ -102,7 +109,7 @@ def _keys(pairs, now, *, counting):
     return out
 
 
-def _increment_db(keys) -> dict:
+def _increment_db(keys: list[_Key]) -> _Counts:
     placeholders = ", ".join(["(%s, %s, 1)"] * len(keys))
     params = [v for _rule, key, start in keys for v in (key, start)]
     table = connection.ops.quote_name("ops_ratecounter")
@@ -116,7 +123,7 @@ def _increment_db(keys) -> dict:
         return {(key, start): count for key, start, count in cursor.fetchall()}
 
 
-def _read_db(keys) -> dict:
+def _read_db(keys: list[_Key]) -> _Counts:
     from .models import RateCounter
 
     counts = {}
@@ -126,11 +133,11 @@ def _read_db(keys) -> dict:
     return counts
 
 
-def _cache_key(key, start):
+def _cache_key(key: str, start: int) -> str:
     return f"{key}:{start}"
 
 
-def _increment_cache(keys) -> dict:
+def _increment_cache(keys: list[_Key]) -> _Counts:
     counts = {}
     for share, key, start in keys:
         rule = share.rule
@@ -144,7 +151,7 @@ def _increment_cache(keys) -> dict:
     return counts
 
 
-def _read_cache(keys) -> dict:
+def _read_cache(keys: list[_Key]) -> _Counts:
     return {(key, start): cache.get(_cache_key(key, start)) or 0 for _r, key, start in keys}
 
 
@@ -152,7 +159,7 @@ def _shared_cache() -> bool:
     return bool(settings.REDIS_URL)
 
 
-def _raise_if_over(keys, counts, now, *, counted):
+def _raise_if_over(keys: list[_Key], counts: _Counts, now: float, *, counted: bool) -> None:
     for share, key, start in keys:
         # hit() counted this event, so the limit is reached when the count passes it;
         # blocked() only looks, so it is reached when the count is at it.
@@ -163,7 +170,7 @@ def _raise_if_over(keys, counts, now, *, counted):
             raise Limited(rule, math.ceil(start + rule.seconds - now))
 
 
-def hit(*pairs, now=None):
+def hit(*pairs: tuple[str, object], now: float | None = None) -> None:
     """Count one event against each (rule name, value) pair; raise Limited if any rule is over.
 
     Values that are empty (no phone given) are not counted. One round trip to the store."""
@@ -177,7 +184,7 @@ def hit(*pairs, now=None):
     _raise_if_over(keys, counts, now, counted=True)
 
 
-def blocked(*pairs, now=None):
+def blocked(*pairs: tuple[str, object], now: float | None = None) -> None:
     """Raise Limited if any rule has already reached its limit, without counting (look-ups
     count only their failures, with hit())."""
     if not settings.OPENDAY_RATE_LIMITS_ENABLED:
@@ -190,7 +197,7 @@ def blocked(*pairs, now=None):
     _raise_if_over(keys, counts, now, counted=False)
 
 
-def forget_old(now=None) -> int:
+def forget_old(now: float | None = None) -> int:
     """Delete counters of windows that ended more than a day ago (housekeeping)."""
     from .models import RateCounter
 

@@ -17,11 +17,11 @@ import os
 import socket
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, close_old_connections, connection
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 
@@ -34,12 +34,15 @@ log = logging.getLogger("openday.worker")
 # A task claimed this many times (its worker died each time) is not tried again.
 MAX_CLAIMS = 5
 
+_POOL_ERRORS: tuple[type[Exception], ...]
 try:  # the pool's own errors (PoolTimeout "couldn't get a connection") are not Django's
     from psycopg_pool import PoolTimeout
-except ImportError:  # pragma: no cover - psycopg is a requirement
-    PoolTimeout = DatabaseError
 
-DB_ERRORS = (DatabaseError, InterfaceError, PoolTimeout)
+    _POOL_ERRORS = (PoolTimeout,)
+except ImportError:  # pragma: no cover - psycopg is a requirement
+    _POOL_ERRORS = ()
+
+DB_ERRORS = (DatabaseError, InterfaceError, *_POOL_ERRORS)
 
 
 def _close_connection():
@@ -52,7 +55,7 @@ def _close_connection():
 class Backoff:
     """1, 2, 4 … up to `most` seconds between tries after consecutive failures."""
 
-    def __init__(self, most=30.0):
+    def __init__(self, most: float = 30.0):
         self.most = most
         self.failures = 0
 
@@ -60,11 +63,11 @@ class Backoff:
         self.failures += 1
         return min(2 ** (self.failures - 1), self.most)
 
-    def ok(self):
+    def ok(self) -> None:
         self.failures = 0
 
 
-def requeue_lost_tasks(now=None) -> int:
+def requeue_lost_tasks(now: datetime | None = None) -> int:
     """Put back in the queue tasks RUNNING under a worker that stopped beating.
 
     A worker is gone when its heartbeat is older than OPENDAY_WORKER_LOST_SECONDS. A task
@@ -271,7 +274,7 @@ class OpendayWorker(Worker):
         self.last_error = (f"{type(exc).__name__}: {exc}"[:300], timezone.now())
 
 
-def live_workers(now=None):
+def live_workers(now: datetime | None = None) -> QuerySet[WorkerHeartbeat]:
     now = now or timezone.now()
     fresh = now - timedelta(seconds=settings.OPENDAY_WORKER_LOST_SECONDS)
     return WorkerHeartbeat.objects.filter(Q(stopped_at=None), seen_at__gte=fresh)

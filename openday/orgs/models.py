@@ -30,24 +30,26 @@ class Region(models.Model):
             models.UniqueConstraint(fields=["parent", "name"], name="region_name_unique_in_parent"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
     @property
-    def full_name(self):
-        names, node = [], self
+    def full_name(self) -> str:
+        names: list[str] = []
+        node: Region | None = self
         while node is not None:
             names.append(node.name)
             node = node.parent
         return " > ".join(reversed(names))
 
 
-def region_paths():
+def region_paths() -> dict[int, list[Region]]:
     """{region id: [the region and its ancestors, top first]} from one query."""
-    regions = {r.pk: r for r in Region.objects.all()}
+    regions: dict[int | None, Region] = {r.pk: r for r in Region.objects.all()}
     paths = {}
     for r in regions.values():
-        chain, node = [], r
+        chain: list[Region] = []
+        node: Region | None = r
         while node is not None:
             chain.append(node)
             node = regions.get(node.parent_id)
@@ -89,25 +91,25 @@ class Org(models.Model):
             models.UniqueConstraint(fields=["parent", "name"], name="org_name_unique_in_parent"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
     @property
-    def display_name(self):
+    def display_name(self) -> str:
         return self.short_name or self.name
 
     @property
-    def depth(self):
+    def depth(self) -> int:
         return self.path.count("/")
 
     @property
-    def audit_org(self):
+    def audit_org(self) -> "Org":
         return self
 
-    def ancestor_ids(self):
+    def ancestor_ids(self) -> list[int]:
         return [int(part) for part in self.path.split("/") if part]
 
-    def is_within(self, other):
+    def is_within(self, other: "Org") -> bool:
         return self.path.startswith(other.path)
 
 
@@ -120,7 +122,7 @@ class Role(models.TextChoices):
 
 
 # Which roles an org of each kind can hold.
-ROLES_FOR_KIND = {
+ROLES_FOR_KIND: dict[str, list[Role]] = {
     Org.Kind.OFFICE: [Role.OFFICE_ADMIN, Role.HANDLER, Role.VIEWER],
     Org.Kind.UNIT: [Role.UNIT_ADMIN, Role.UNIT_STAFF, Role.HANDLER, Role.VIEWER],
     Org.Kind.DEPARTMENT: [Role.UNIT_ADMIN, Role.UNIT_STAFF, Role.HANDLER, Role.VIEWER],
@@ -145,13 +147,13 @@ class Membership(models.Model):
             models.UniqueConstraint(fields=["user", "org"], name="one_role_per_org"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user} @ {self.org}: {self.get_role_display()}"
 
     @property
-    def audit_org(self):
+    def audit_org(self) -> Org:
         return self.org
 
     @property
-    def is_managing(self):
+    def is_managing(self) -> bool:
         return self.role in MANAGING_ROLES

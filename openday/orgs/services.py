@@ -5,10 +5,12 @@ and record to the audit log inside one transaction.
 """
 
 import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 
@@ -17,16 +19,21 @@ from openday.lib.personal_data import is_phone, normalize_phone
 
 from .models import ROLES_FOR_KIND, Membership, Org, Region, Role
 
+if TYPE_CHECKING:
+    from openday.accounts.models import User
+
+    from .access import Access
+
 DOC_CODE_RE = re.compile(r"^[\u4e00-\u9fff]{2,20}$")
 CODE_LENGTH = {"province": 6, "city": 6, "county": 6, "town": 9, "village": 12}
 # How many leading digits of a child's code repeat its parent's code.
 PARENT_PREFIX = {"province": 2, "city": 4, "county": 6, "town": 9}
-ALLOWED_PARENT_KINDS = {
+ALLOWED_PARENT_KINDS: dict[str, set[str | None]] = {
     Org.Kind.OFFICE: {None, Org.Kind.OFFICE},
     Org.Kind.UNIT: {Org.Kind.OFFICE},
     Org.Kind.DEPARTMENT: {Org.Kind.UNIT, Org.Kind.DEPARTMENT},
 }
-KIND_PARENT_HINT = {
+KIND_PARENT_HINT: dict[str, str] = {
     Org.Kind.OFFICE: "政务公开办的上级只能是上级政务公开办，或不设上级",
     Org.Kind.UNIT: "单位的上级必须是政务公开办",
     Org.Kind.DEPARTMENT: "部门的上级必须是单位或部门",
@@ -47,17 +54,24 @@ ORG_FIELDS = [
 REGION_FIELDS = ["name", "code", "level", "parent"]
 
 
-def _audit_value(value):
+def _audit_value(value: object) -> object:
     if isinstance(value, Org | Region):
         return str(value)
     return value
 
 
-def _snapshot(obj, fields):
+def _snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, object]:
     return {f: _audit_value(getattr(obj, f)) for f in fields}
 
 
-def check_region(*, name, code, level, parent, instance=None):
+def check_region(
+    *,
+    name: str | None,
+    code: str | None,
+    level: str,
+    parent: Region | None,
+    instance: Region | None = None,
+) -> dict[str, Any]:
     errors = {}
     name = (name or "").strip()
     code = (code or "").strip()
@@ -76,8 +90,9 @@ def check_region(*, name, code, level, parent, instance=None):
             clash = Region.objects.filter(code=code)
             if instance is not None:
                 clash = clash.exclude(pk=instance.pk)
-            if clash.exists():
-                errors["code"] = f"区划代码 {code} 已被“{clash.first().name}”使用。"
+            other = clash.first()
+            if other is not None:
+                errors["code"] = f"区划代码 {code} 已被“{other.name}”使用。"
     if parent is not None and level in Region.DEPTH:
         if Region.DEPTH[parent.level] >= Region.DEPTH[level]:
             errors["parent"] = (
@@ -101,7 +116,7 @@ def check_region(*, name, code, level, parent, instance=None):
     return {"name": name, "code": code, "level": level, "parent": parent}
 
 
-def _region_is_below(node, region):
+def _region_is_below(node: Region | None, region: Region) -> bool:
     while node is not None:
         if node.pk == region.pk:
             return True
@@ -109,7 +124,9 @@ def _region_is_below(node, region):
     return False
 
 
-def check_region_access(access, *, instance, parent):
+def check_region_access(
+    access: "Access", *, instance: Region | None, parent: Region | None
+) -> None:
     """Office admins keep the regions at or below their own office's region."""
     if not access.can_manage_regions():
         raise PermissionDenied("只有政务公开办管理员可以维护行政区划。")
@@ -122,7 +139,7 @@ def check_region_access(access, *, instance, parent):
         raise PermissionDenied(f"上级区划“{parent.name}”不在本办所辖范围内。")
 
 
-def _office_org(access):
+def _office_org(access: "Access") -> Org | None:
     """The org an office admin's region changes are filed under in the audit log."""
     for m in access.memberships:
         if m.role == Role.OFFICE_ADMIN:
@@ -130,7 +147,7 @@ def _office_org(access):
     return None
 
 
-def save_region(actor, *, instance=None, **fields):
+def save_region(actor: "User | Access", *, instance: Region | None = None, **fields: Any) -> Region:
     access = _access(actor)
     check_region_access(access, instance=instance, parent=fields.get("parent"))
     data = check_region(instance=instance, **fields)
@@ -164,18 +181,18 @@ def save_region(actor, *, instance=None, **fields):
 
 def check_org(
     *,
-    name,
-    kind,
-    parent,
-    short_name="",
-    region=None,
-    contact_name="",
-    contact_phone="",
-    email="",
-    doc_code="",
-    is_active=True,
-    instance=None,
-):
+    name: str | None,
+    kind: str,
+    parent: Org | None,
+    short_name: str | None = "",
+    region: Region | None = None,
+    contact_name: str | None = "",
+    contact_phone: str | None = "",
+    email: str | None = "",
+    doc_code: str | None = "",
+    is_active: bool = True,
+    instance: Org | None = None,
+) -> dict[str, Any]:
     errors = {}
     name = (name or "").strip()
     doc_code = (doc_code or "").strip()
@@ -230,19 +247,19 @@ def check_org(
     }
 
 
-def _access(actor):
+def _access(actor: "User | Access") -> "Access":
     from .access import Access
 
     return actor if isinstance(actor, Access) else Access(actor)
 
 
-def _set_path(org):
-    prefix = org.parent.path if org.parent_id else ""
+def _set_path(org: Org) -> None:
+    prefix = org.parent.path if org.parent is not None else ""
     org.path = f"{prefix}{org.pk:08d}/"
     Org.objects.filter(pk=org.pk).update(path=org.path)
 
 
-def create_org(actor, **fields):
+def create_org(actor: "User | Access", **fields: Any) -> Org:
     """Create an org under a parent the actor manages (a root office needs an operator)."""
     access = _access(actor)
     parent = fields.get("parent")
@@ -263,7 +280,7 @@ def create_org(actor, **fields):
     return org
 
 
-def update_org(actor, org, **fields):
+def update_org(actor: "User | Access", org: Org, **fields: Any) -> Org:
     access = _access(actor)
     if not access.can_manage_org(org):
         raise PermissionDenied("您无权修改该组织。")
@@ -274,11 +291,13 @@ def update_org(actor, org, **fields):
             raise PermissionDenied("只有系统运维人员可以把组织设为顶级。")
         if new_parent is not None and not access.can_manage_org(new_parent):
             raise PermissionDenied("您无权把组织移到该上级之下。")
-        if org.parent_id and not access.can_manage_org(org.parent):
+        if org.parent is not None and not access.can_manage_org(org.parent):
             raise PermissionDenied("您无权调整该组织的上级。")
     new_kind = fields.get("kind", org.kind)
     if new_kind != org.kind:
-        if not (access.is_operator or (org.parent_id and access.can_manage_org(org.parent))):
+        if not (
+            access.is_operator or (org.parent is not None and access.can_manage_org(org.parent))
+        ):
             raise PermissionDenied("只有上级组织的管理员可以更改组织类型。")
         misfits = org.memberships.exclude(role__in=ROLES_FOR_KIND[new_kind])
         if misfits.exists():
@@ -304,16 +323,16 @@ def update_org(actor, org, **fields):
     return org
 
 
-def _snapshot_raw(org):
+def _snapshot_raw(org: Org) -> dict[str, Any]:
     return {f: getattr(org, f) for f in ORG_FIELDS}
 
 
-def _parent_id_of_path(path):
+def _parent_id_of_path(path: str) -> int | None:
     parts = [p for p in path.split("/") if p]
     return int(parts[-2]) if len(parts) > 1 else None
 
 
-def check_role(access, org, role, user):
+def check_role(access: "Access", org: Org, role: str, user: "User") -> None:
     if role not in ROLES_FOR_KIND[org.kind]:
         raise ValidationError(
             {"role": f"{org.get_kind_display()}不能设置“{Role(role).label}”角色。"}
@@ -324,7 +343,9 @@ def check_role(access, org, role, user):
         raise PermissionDenied("不能修改自己的角色，请联系其他管理员。")
 
 
-def grant_role(actor, org, user, role, *, title=""):
+def grant_role(
+    actor: "User | Access", org: Org, user: "User", role: str, *, title: str = ""
+) -> Membership:
     access = _access(actor)
     check_role(access, org, role, user)
     with transaction.atomic():
@@ -343,7 +364,9 @@ def grant_role(actor, org, user, role, *, title=""):
     return membership
 
 
-def change_role(actor, membership, role, *, title=None):
+def change_role(
+    actor: "User | Access", membership: Membership, role: str, *, title: str | None = None
+) -> Membership:
     access = _access(actor)
     check_role(access, membership.org, role, membership.user)
     if membership.role not in access.grantable_roles(membership.org):
@@ -365,7 +388,7 @@ def change_role(actor, membership, role, *, title=None):
     return membership
 
 
-def revoke_role(actor, membership):
+def revoke_role(actor: "User | Access", membership: Membership) -> None:
     access = _access(actor)
     if membership.role not in access.grantable_roles(membership.org):
         raise PermissionDenied("您无权撤销该角色。")

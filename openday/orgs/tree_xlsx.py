@@ -6,7 +6,6 @@ updates that record; any bad row means nothing is written and every bad row is r
 """
 
 import io
-from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -14,8 +13,10 @@ from openpyxl import Workbook
 
 from openday.audit.services import record
 from openday.lib.export_text import append_row
+from openday.lib.imports import ImportResult
 from openday.lib.spreadsheet import append_header, cell_text, open_workbook
 
+from .access import Access
 from .models import ROLES_FOR_KIND, Org, Region
 from .services import (
     ORG_FIELDS,
@@ -74,25 +75,8 @@ FIELD_LABELS = {
 }
 
 
-@dataclass
-class RowError:
-    sheet: str
-    row: int
-    reason: str
-
-
-@dataclass
-class ImportResult:
-    errors: list = field(default_factory=list)
-    regions_created: int = 0
-    regions_updated: int = 0
-    orgs_created: int = 0
-    orgs_updated: int = 0
-    unchanged: int = 0
-
-    @property
-    def ok(self):
-        return not self.errors
+# What import_workbook's result.details counts (created and updated are their sums).
+COUNTS = ("regions_created", "regions_updated", "orgs_created", "orgs_updated")
 
 
 def _style_header(ws, headers):
@@ -197,7 +181,7 @@ def _read_sheet(wb, name, headers, result):
     header = [cell_text(v) for v in rows[0]]
     missing = [h for h in headers if h not in header]
     if missing:
-        result.errors.append(RowError(name, 1, f"表头缺少列：{'、'.join(missing)}。"))
+        result.add_error(1, f"表头缺少列：{'、'.join(missing)}。", sheet=name)
         return []
     index = {h: header.index(h) for h in headers}
     out = []
@@ -217,24 +201,25 @@ def _messages(exc):
     return "；".join(exc.messages)
 
 
-def import_workbook(access, data):
-    """Validate every row, then write all of them in one transaction, or none."""
-    result = ImportResult()
+def import_workbook(access: Access, data: bytes) -> ImportResult:
+    """Validate every row, then write all of them in one transaction, or none.
+
+    created/updated count regions and orgs together, unchanged the regions already as in the
+    file; details has the four counts apart (COUNTS)."""
+    result = ImportResult(details=dict.fromkeys(COUNTS, 0))
     wb, problem = open_workbook(data)
     if problem:
-        result.errors.append(RowError("", 0, problem))
+        result.add_error(0, problem)
         return result
     if REGION_SHEET not in wb.sheetnames and ORG_SHEET not in wb.sheetnames:
-        result.errors.append(
-            RowError("", 0, f"文件中没有“{REGION_SHEET}”或“{ORG_SHEET}”工作表，请使用导入模板。")
-        )
+        result.add_error(0, f"文件中没有“{REGION_SHEET}”或“{ORG_SHEET}”工作表，请使用导入模板。")
         return result
     region_rows = _read_sheet(wb, REGION_SHEET, REGION_HEADERS, result)
     org_rows = _read_sheet(wb, ORG_SHEET, ORG_HEADERS, result)
     if result.errors:
         return result
     if region_rows and not access.can_manage_regions():
-        result.errors.append(RowError(REGION_SHEET, 0, "只有政务公开办管理员可以导入行政区划。"))
+        result.add_error(0, "只有政务公开办管理员可以导入行政区划。", sheet=REGION_SHEET)
         return result
     try:
         with transaction.atomic():
@@ -245,18 +230,22 @@ def import_workbook(access, data):
             record(
                 "org.imported",
                 actor=access.user,
-                changes={
-                    "regions_created": result.regions_created,
-                    "regions_updated": result.regions_updated,
-                    "orgs_created": result.orgs_created,
-                    "orgs_updated": result.orgs_updated,
-                },
+                changes=dict(result.details),
                 org=_import_scope_org(access),
             )
     except _Rollback:
-        result.regions_created = result.regions_updated = 0
-        result.orgs_created = result.orgs_updated = 0
+        result.created = result.updated = result.unchanged = 0
+        result.details.update(dict.fromkeys(COUNTS, 0))
     return result
+
+
+def _count(result, key):
+    """One region or org written: its own count and the total (key ends in _created/_updated)."""
+    result.details[key] += 1
+    if key.endswith("_created"):
+        result.created += 1
+    else:
+        result.updated += 1
 
 
 class _Rollback(Exception):
@@ -294,7 +283,7 @@ def _apply_regions(access, rows, result):
         level = LEVEL_BY_LABEL.get(row["级别"], row["级别"])
         parent, problem = _find_region(row["上级区划"], by_code, by_name)
         if problem:
-            result.errors.append(RowError(REGION_SHEET, number, f"上级区划：{problem}"))
+            result.add_error(number, f"上级区划：{problem}", sheet=REGION_SHEET)
             continue
         existing = None
         if row["代码"]:
@@ -306,7 +295,7 @@ def _apply_regions(access, rows, result):
                 name=row["名称"], code=row["代码"], level=level, parent=parent, instance=existing
             )
         except ValidationError as exc:
-            result.errors.append(RowError(REGION_SHEET, number, _messages(exc)))
+            result.add_error(number, _messages(exc), sheet=REGION_SHEET)
             continue
         if _unchanged(existing, data):
             # An export lists the regions above an office too; re-importing them is a no-op.
@@ -318,17 +307,17 @@ def _apply_regions(access, rows, result):
         try:
             check_region_access(access, instance=existing, parent=parent)
         except PermissionDenied as exc:
-            result.errors.append(RowError(REGION_SHEET, number, f"权限：{exc}"))
+            result.add_error(number, f"权限：{exc}", sheet=REGION_SHEET)
             continue
         if existing is None:
             region = Region.objects.create(**data)
-            result.regions_created += 1
+            _count(result, "regions_created")
         else:
             for key, value in data.items():
                 setattr(existing, key, value)
             existing.save()
             region = existing
-            result.regions_updated += 1
+            _count(result, "regions_updated")
         if region.code:
             by_code[region.code] = region
         by_name.setdefault(region.name, []).append(region)
@@ -350,21 +339,17 @@ def _apply_orgs(access, rows, result):
                 lookable.filter(name=row["上级组织"]).distinct()
             )
             if not candidates:
-                result.errors.append(
-                    RowError(ORG_SHEET, number, f"上级组织：找不到“{row['上级组织']}”。")
-                )
+                result.add_error(number, f"上级组织：找不到“{row['上级组织']}”。", sheet=ORG_SHEET)
                 continue
             if len(candidates) > 1:
-                result.errors.append(
-                    RowError(
-                        ORG_SHEET, number, f"上级组织：名为“{row['上级组织']}”的组织不止一个。"
-                    )
+                result.add_error(
+                    number, f"上级组织：名为“{row['上级组织']}”的组织不止一个。", sheet=ORG_SHEET
                 )
                 continue
             parent = candidates[0]
         region, problem = _find_region(row["行政区划"], {}, {})
         if problem:
-            result.errors.append(RowError(ORG_SHEET, number, f"行政区划：{problem}"))
+            result.add_error(number, f"行政区划：{problem}", sheet=ORG_SHEET)
             continue
         existing = Org.objects.filter(parent=parent, name=row["名称"]).first()
         if existing is not None:
@@ -373,8 +358,8 @@ def _apply_orgs(access, rows, result):
             allowed = access.is_operator or (parent is not None and access.can_manage_org(parent))
         if not allowed:
             where = f"“{parent.name}”下" if parent is not None else "顶级"
-            result.errors.append(
-                RowError(ORG_SHEET, number, f"权限：您无权在{where}新建或修改组织“{row['名称']}”。")
+            result.add_error(
+                number, f"权限：您无权在{where}新建或修改组织“{row['名称']}”。", sheet=ORG_SHEET
             )
             continue
         fields = {
@@ -393,12 +378,12 @@ def _apply_orgs(access, rows, result):
                 fields["is_active"] = existing.is_active  # the file has no 启用 column
             data = check_org(instance=existing, **fields)
         except ValidationError as exc:
-            result.errors.append(RowError(ORG_SHEET, number, _messages(exc)))
+            result.add_error(number, _messages(exc), sheet=ORG_SHEET)
             continue
         if existing is None:
             org = Org.objects.create(**data)
             _set_path(org)
-            result.orgs_created += 1
+            _count(result, "orgs_created")
         else:
             if existing.kind != kind:
                 problem = None
@@ -407,13 +392,13 @@ def _apply_orgs(access, rows, result):
                 elif existing.memberships.exclude(role__in=ROLES_FOR_KIND[kind]).exists():
                     problem = "该组织现有人员的角色与新类型不符，请先调整这些人员的角色。"
                 if problem:
-                    result.errors.append(RowError(ORG_SHEET, number, problem))
+                    result.add_error(number, problem, sheet=ORG_SHEET)
                     continue
             for key, value in data.items():
                 setattr(existing, key, value)
             existing.save()
             org = existing
-            result.orgs_updated += 1
+            _count(result, "orgs_updated")
         seen.setdefault(org.name, [])
         if org not in seen[org.name]:
             seen[org.name].append(org)

@@ -21,7 +21,8 @@ from openday.lib import params as param
 from openday.opinions.models import Opinion
 from openday.publicity import rendering
 from openday.publicity.access import can_see, is_public, public_articles
-from openday.publicity.models import Article, ArticleImage, EventPhoto
+from openday.publicity.models import Article, ArticleImage
+from openday.summaries.models import EventPhoto
 
 PAGE_SIZE = 10
 PHOTOS_PER_EVENT = 8

@@ -4,4 +4,4 @@ from django.apps import AppConfig
 class PublicityConfig(AppConfig):
     name = "openday.publicity"
     label = "publicity"
-    verbose_name = "宣传报道与活动总结"
+    verbose_name = "宣传报道"

@@ -1,5 +1,6 @@
-"""Publicity (宣传报道): articles for the campaign's special column (活动专栏), event photos kept
-as evidence, and each event's summary (活动总结)."""
+"""Publicity (宣传报道): articles for the campaign's special column (活动专栏).
+
+Event photos and summaries are in openday.summaries."""
 
 from django.conf import settings
 from django.db import models
@@ -85,63 +86,3 @@ class ArticleImage(models.Model):
 
     def __str__(self):
         return self.caption or self.image.name
-
-
-class EventPhoto(models.Model):
-    """A photo of the event kept as evidence (the seed asks that the logo be visible)."""
-
-    event = models.ForeignKey("events.Event", on_delete=models.CASCADE, related_name="photos")
-    image = models.FileField(upload_to="event-photos/%Y/%m/")
-    caption = models.CharField("说明", max_length=120, blank=True)
-    shows_logo = models.BooleanField("照片中可见活动 LOGO", default=False)
-    public = models.BooleanField("在专栏中公开", default=True)
-    width = models.PositiveIntegerField(null=True, blank=True)
-    height = models.PositiveIntegerField(null=True, blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["event", "uploaded_at", "id"]
-
-    def __str__(self):
-        return self.caption or self.image.name
-
-    @property
-    def audit_org(self):
-        return self.event.unit
-
-
-class EventSummary(models.Model):
-    """A unit's summary of one event: figures filled in from the data plus the unit's own text."""
-
-    class Status(models.TextChoices):
-        DRAFT = "draft", "草稿"
-        SUBMITTED = "submitted", "已报送"
-
-    event = models.OneToOneField("events.Event", on_delete=models.CASCADE, related_name="report")
-    overview = models.TextField("活动开展情况", blank=True)
-    experiences = models.TextField("经验做法", blank=True)
-    shortcomings = models.TextField("存在不足", blank=True)
-    causes = models.TextField("原因分析", blank=True)
-    next_steps = models.TextField("下一步打算", blank=True)
-    # The figures as they were when the summary was submitted (see publicity.summaries.figures).
-    figures = models.JSONField(default=dict, blank=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    def __str__(self):
-        return f"{self.event.title} 活动总结"
-
-    @property
-    def audit_org(self):
-        return self.event.unit

@@ -6,6 +6,7 @@ row, the score, or the text as written).
 """
 
 import io
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from openpyxl import Workbook
@@ -13,11 +14,15 @@ from openpyxl import Workbook
 from openday.audit.services import record
 from openday.events.models import CATEGORY_NAMES, GUEST_CATEGORIES
 from openday.lib.export_text import append_row
-from openday.lib.spreadsheet import ImportResult, RowError, append_header, cell_text, open_workbook
+from openday.lib.imports import ImportResult
+from openday.lib.spreadsheet import append_header, cell_text, open_workbook
 
 from . import answers as checks
-from .models import Answer, Question, Response
+from .models import Answer, Question, Response, Survey
 from .services import get_definition
+
+if TYPE_CHECKING:
+    from openday.accounts.models import User
 
 FIXED = ["批次号", "表单编号", "参加人类别"]
 SHEET = "纸质答卷"
@@ -72,15 +77,16 @@ def _category(text):
     return "", f"参加人类别“{text}”不正确，应为：{'、'.join(CATEGORY_NAMES.values())}。"
 
 
-def import_paper(actor, survey, data):
-    """Import every row or none; the result lists each bad row with its reason."""
+def import_paper(actor: "User", survey: Survey, data: bytes) -> ImportResult:
+    """Import every row or none; the result lists each bad row with its reason, or how many
+    paper forms were created."""
     result = ImportResult()
     if survey.status == survey.Status.DRAFT:
-        result.errors.append(RowError(0, "问卷尚未发布，不能录入纸质答卷。"))
+        result.add_error(0, "问卷尚未发布，不能录入纸质答卷。")
         return result
     wb, problem = open_workbook(data)
     if problem:
-        result.errors.append(RowError(0, problem))
+        result.add_error(0, problem)
         return result
     ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
     defn = get_definition(survey.pk)
@@ -91,9 +97,10 @@ def import_paper(actor, survey, data):
     while head and not head[-1]:
         head.pop()
     if head[:3] != FIXED or len(head) != len(expected):
-        result.errors.append(RowError(1, "表头与本问卷的录入模板不一致，请重新下载模板后填写。"))
+        result.add_error(1, "表头与本问卷的录入模板不一致，请重新下载模板后填写。")
         return result
-    parsed, seen = [], {}
+    parsed: list[tuple] = []
+    seen: dict[tuple[str, str], int] = {}
     existing = set(
         survey.responses.filter(channel=Response.Channel.PAPER).values_list("batch_no", "form_no")
     )
@@ -135,13 +142,13 @@ def import_paper(actor, survey, data):
                     for qid, msg in exc.errors.items()
                 )
         if reasons:
-            result.errors.append(RowError(n, "；".join(reasons)))
+            result.add_error(n, "；".join(reasons))
         else:
             parsed.append((batch, form, category, clean))
     if result.errors:
         return result
     if not parsed:
-        result.errors.append(RowError(0, "文件中没有答卷数据。"))
+        result.add_error(0, "文件中没有答卷数据。")
         return result
     with transaction.atomic():
         for batch, form, category, clean in parsed:

@@ -33,9 +33,11 @@ import io
 import json
 import re
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -87,7 +89,7 @@ def _softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def _linear_svc(C: float, balanced: bool):
+def _linear_svc(C: float, balanced: bool) -> Any:
     from sklearn.svm import LinearSVC
 
     return LinearSVC(C=C, class_weight="balanced" if balanced else None, dual=True, max_iter=5000)
@@ -111,7 +113,7 @@ def category_tree() -> tuple[tuple[str, str], ...]:
     return tuple(sorted(seen))
 
 
-def taxonomy_examples(labels) -> tuple[list[str], list[str]]:
+def taxonomy_examples(labels: Iterable[object]) -> tuple[list[str], list[str]]:
     """Texts (the name as title and body) and labels of the tree rows under `labels`; none
     unless every label is a first-level name of the tree (rows for only some of an office's
     own categories would pull its model towards those)."""
@@ -123,10 +125,22 @@ def taxonomy_examples(labels) -> tuple[list[str], list[str]]:
     return [f"{name}\n{name}" for name, _top in rows], [top for _name, top in rows]
 
 
+@dataclass(frozen=True)
+class _Fitted:
+    """The parts of a trained classifier, none of them missing (TextClassifier._fitted)."""
+
+    vectorizer: NgramTfidf
+    classes: np.ndarray
+    coef: np.ndarray
+    intercept: np.ndarray
+    body_coef: np.ndarray
+    body_intercept: np.ndarray
+
+
 class TextClassifier:
     """fit / predict / suggest over texts made by `message_text(title, body)`."""
 
-    def __init__(self, **params):
+    def __init__(self, **params: Any):
         unknown = set(params) - set(DEFAULTS)
         if unknown:
             raise TypeError(f"unknown parameters: {', '.join(sorted(unknown))}")
@@ -143,7 +157,7 @@ class TextClassifier:
         self.knn_columns_: np.ndarray | None = None  # int32 vocabulary columns used
         self.knn_rows_: sp.csr_matrix | None = None
         self.knn_labels_: np.ndarray | None = None  # class index per training row
-        self._knn_rows_t = None
+        self._knn_rows_t: sp.csr_matrix | None = None
 
     # -- training ---------------------------------------------------------------------------
     def _new_vectorizer(self) -> NgramTfidf:
@@ -204,12 +218,13 @@ class TextClassifier:
         R.data /= np.repeat(norm, np.diff(R.indptr)).astype(np.float32)
         return R
 
-    def _knn_votes(self, X: sp.csr_matrix) -> np.ndarray:
+    def _knn_votes(self, X: sp.csr_matrix, n_classes: int) -> np.ndarray:
         """Class-balanced vote of the nearest training rows, each row summing to 1."""
+        knn_rows, knn_labels = self.knn_rows_, self.knn_labels_
+        assert knn_rows is not None and knn_labels is not None  # only called when kept
         if self._knn_rows_t is None:
-            self._knn_rows_t = self.knn_rows_.T.tocsr()
-        n_classes = len(self.classes_)
-        n_train = self.knn_rows_.shape[0]
+            self._knn_rows_t = knn_rows.T.tocsr()
+        n_train = knn_rows.shape[0]
         k = min(int(self.params["knn_k"]), n_train)
         S = (self._knn_project(X) @ self._knn_rows_t).toarray()
         if k < n_train:
@@ -220,14 +235,16 @@ class TextClassifier:
         votes = np.zeros((S.shape[0], n_classes))
         np.add.at(
             votes,
-            (np.repeat(np.arange(S.shape[0]), k), self.knn_labels_[idx].ravel()),
+            (np.repeat(np.arange(S.shape[0]), k), knn_labels[idx].ravel()),
             sims.ravel(),
         )
-        share = np.bincount(self.knn_labels_, minlength=n_classes) / n_train
+        share = np.bincount(knn_labels, minlength=n_classes) / n_train
         votes = votes / np.maximum(share, 1e-12)
         return votes / np.maximum(votes.sum(axis=1, keepdims=True), 1e-12)
 
-    def _fit_linear(self, X, y, classes) -> tuple[np.ndarray, np.ndarray]:
+    def _fit_linear(
+        self, X: sp.csr_matrix, y: np.ndarray, classes: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """SVM and NB-SVM on X, each scaled to unit score spread, averaged into one."""
         p = self.params
         with warnings.catch_warnings():
@@ -247,13 +264,15 @@ class TextClassifier:
         return coef, intercept
 
     @staticmethod
-    def _one_vs_rest(model, classes) -> tuple[np.ndarray, np.ndarray]:
+    def _one_vs_rest(model: Any, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         w, b = np.asarray(model.coef_), np.asarray(model.intercept_)
         if len(classes) == 2:  # scikit-learn keeps one row for the second class
             w, b = np.vstack([-w[0], w[0]]), np.array([-b[0], b[0]])
         return w, b
 
-    def _nbsvm(self, X, y, classes) -> tuple[np.ndarray, np.ndarray]:
+    def _nbsvm(
+        self, X: sp.csr_matrix, y: np.ndarray, classes: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         alpha, C = self.params["nb_alpha"], self.params["C"]
         present = X.copy()
         present.data[:] = 1.0
@@ -270,25 +289,41 @@ class TextClassifier:
         return np.vstack(weights), np.asarray(biases)
 
     # -- using ------------------------------------------------------------------------------
-    def _check(self):
-        if self.coef_ is None:
+    def _fitted(self) -> _Fitted:
+        """The trained parts; RuntimeError when the classifier has not been trained."""
+        if (
+            self.vectorizer is None
+            or self.classes_ is None
+            or self.coef_ is None
+            or self.intercept_ is None
+            or self.body_coef_ is None
+            or self.body_intercept_ is None
+        ):
             raise RuntimeError("the classifier has not been trained")
+        return _Fitted(
+            self.vectorizer,
+            self.classes_,
+            self.coef_,
+            self.intercept_,
+            self.body_coef_,
+            self.body_intercept_,
+        )
 
     @property
     def labels(self) -> list[str]:
-        self._check()
-        return [str(c) for c in self.classes_]
+        return [str(c) for c in self._fitted().classes]
 
     def _scores(self, X: sp.csr_matrix, titled: np.ndarray) -> np.ndarray:
-        scores = np.asarray(X @ self.coef_.T) + self.intercept_
+        fitted = self._fitted()
+        scores = np.asarray(X @ fitted.coef.T) + fitted.intercept
         if not titled.all():
             rest = ~titled
-            scores[rest] = np.asarray(X[rest] @ self.body_coef_.T) + self.body_intercept_
+            scores[rest] = np.asarray(X[rest] @ fitted.body_coef.T) + fitted.body_intercept
         if self.knn_rows_ is not None and self.params["knn_weight"] and scores.shape[1] > 1:
             top2 = np.partition(scores, -2, axis=1)[:, -2:]
             unsure = np.flatnonzero(titled & (top2[:, 1] - top2[:, 0] < self.params["knn_gap"]))
             if len(unsure):
-                votes = self._knn_votes(X[unsure])
+                votes = self._knn_votes(X[unsure], len(fitted.classes))
                 scores[unsure] += self.params["knn_weight"] * votes.astype(scores.dtype)
         return scores
 
@@ -297,14 +332,14 @@ class TextClassifier:
         return np.fromiter((bool(split_message(t)[0]) for t in texts), bool, len(texts))
 
     def decision_function(self, texts: list[str]) -> np.ndarray:
-        self._check()
+        fitted = self._fitted()
         texts = [t or "" for t in texts]
         out = []
         for start in range(0, len(texts), _BATCH):
             batch = texts[start : start + _BATCH]
-            out.append(self._scores(self.vectorizer.transform(batch), self._titled(batch)))
+            out.append(self._scores(fitted.vectorizer.transform(batch), self._titled(batch)))
         if not out:
-            return np.zeros((0, len(self.classes_)), np.float32)
+            return np.zeros((0, len(fitted.classes)), np.float32)
         return np.vstack(out)
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
@@ -312,21 +347,22 @@ class TextClassifier:
 
     def predict(self, texts: list[str]) -> list[str]:
         scores = self.decision_function(list(texts))
-        return [str(c) for c in self.classes_[scores.argmax(axis=1)]] if len(scores) else []
+        classes = self._fitted().classes
+        return [str(c) for c in classes[scores.argmax(axis=1)]] if len(scores) else []
 
     def suggest(self, text: str, top: int = 3) -> list[Suggestion]:
         """The `top` most likely labels, most likely first, each with the words behind it."""
-        self._check()
+        fitted = self._fitted()
         text = text or ""
-        X = self.vectorizer.transform([text])
+        X = fitted.vectorizer.transform([text])
         titled = self._titled([text])
         scores = self._scores(X, titled).ravel()
-        coef = self.coef_ if titled[0] else self.body_coef_
+        coef = fitted.coef if titled[0] else fitted.body_coef
         proba = _softmax(scores[None, :], self.params["temperature"]).ravel()
         order = np.argsort(-proba, kind="stable")[: max(0, top)]
         return [
             Suggestion(
-                label=str(self.classes_[k]),
+                label=str(fitted.classes[k]),
                 confidence=float(proba[k]),
                 terms=self._terms(text, X, coef[k]),
             )
@@ -340,8 +376,9 @@ class TextClassifier:
             return []
         weight: dict[str, float] = {}
         contribution = row.data * coef[row.indices]
+        vectorizer = self._fitted().vectorizer
         for column, value in zip(row.indices, contribution, strict=True):
-            gram = self.vectorizer.feature_text(column)
+            gram = vectorizer.feature_text(column)
             weight[gram] = weight.get(gram, 0.0) + float(value)
         lo, hi = self.params["ngram_range"]
         title, body = split_message(text)
@@ -358,7 +395,7 @@ class TextClassifier:
         )
         return [w for _, w in ranked[:limit]]
 
-    def score(self, texts: list[str], labels: list[str]) -> dict:
+    def score(self, texts: list[str], labels: list[str]) -> dict[str, Any]:
         """macro_f1 (over the labels in `labels`), accuracy, and f1 per label (the labels that
         are in `labels` or were predicted)."""
         from sklearn.metrics import accuracy_score, f1_score
@@ -379,8 +416,8 @@ class TextClassifier:
     # -- storing ----------------------------------------------------------------------------
     def to_bytes(self) -> bytes:
         """A compressed numpy archive (no pickle: loading it cannot run code)."""
-        self._check()
-        v = self.vectorizer
+        fitted = self._fitted()
+        v = fitted.vectorizer
         meta = {
             "format": FORMAT,
             "params": {**self.params, "ngram_range": list(self.params["ngram_range"])},
@@ -397,15 +434,15 @@ class TextClassifier:
                 "skip_start": v.skip_start_,
             },
         }
-        knn = {}
-        if self.knn_rows_ is not None:
-            R = self.knn_rows_
+        knn: dict[str, Any] = {}  # numpy arrays, passed to savez_compressed by name
+        R, columns, labels = self.knn_rows_, self.knn_columns_, self.knn_labels_
+        if R is not None and columns is not None and labels is not None:  # kept together
             knn = {
-                "knn_columns": self.knn_columns_,
+                "knn_columns": columns,
                 "knn_data": R.data.astype(np.float32),
                 "knn_indices": R.indices.astype(np.int32),
                 "knn_indptr": R.indptr.astype(np.int64),
-                "knn_labels": self.knn_labels_,
+                "knn_labels": labels,
             }
         buffer = io.BytesIO()
         np.savez_compressed(
@@ -413,10 +450,10 @@ class TextClassifier:
             meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8),
             vocabulary=v.vocabulary_,
             idf=v.idf_,
-            coef=self.coef_,
-            intercept=self.intercept_,
-            body_coef=self.body_coef_,
-            body_intercept=self.body_intercept_,
+            coef=fitted.coef,
+            intercept=fitted.intercept,
+            body_coef=fitted.body_coef,
+            body_intercept=fitted.body_intercept,
             **knn,
         )
         return buffer.getvalue()
@@ -463,11 +500,11 @@ class TextClassifier:
             )
         return model
 
-    def save(self, path) -> None:
+    def save(self, path: str | Path) -> None:
         Path(path).write_bytes(self.to_bytes())
 
     @classmethod
-    def load(cls, path) -> TextClassifier:
+    def load(cls, path: str | Path) -> TextClassifier:
         return cls.from_bytes(Path(path).read_bytes())
 
 
@@ -498,7 +535,9 @@ def duplicate_groups(texts: list[str]) -> np.ndarray:
     return np.asarray(groups)
 
 
-def cross_validate(texts: list[str], labels: list[str], folds: int = 5, seed: int = 0, **params):
+def cross_validate(
+    texts: list[str], labels: list[str], folds: int = 5, seed: int = 0, **params: Any
+) -> dict[str, Any]:
     """Stratified k-fold cross-validation with duplicates kept in one fold.
 
     Returns macro_f1, accuracy, f1 per label (over all out-of-fold predictions), the macro-F1
@@ -524,7 +563,7 @@ def cross_validate(texts: list[str], labels: list[str], folds: int = 5, seed: in
         s = model.decision_function([texts[i] for i in test])
         # classes absent from a training fold get no column: keep them at -inf
         full = np.full((len(test), len(classes)), -np.inf)
-        full[:, np.searchsorted(classes, model.classes_)] = s
+        full[:, np.searchsorted(classes, model._fitted().classes)] = s
         scores[test] = full
         predicted[test] = classes[full.argmax(axis=1)]
         fold_f1.append(float(f1_score(y[test], predicted[test], average="macro")))

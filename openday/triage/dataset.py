@@ -25,7 +25,7 @@ class Labelled:
         return len(self.texts)
 
 
-def read_labelled_csv(path, what: str = "数据") -> Labelled:
+def read_labelled_csv(path: str | Path, what: str = "数据") -> Labelled:
     """Read a UTF-8 CSV (a byte-order mark is fine) with columns id, title, body, label."""
     path = Path(path)
     if not path.is_file():

@@ -142,7 +142,7 @@ def hot_topics(
         key=lambda m: (-len(m), m[0]),
     )[:max_topics]
     overall = np.asarray(X.mean(axis=0)).ravel()
-    names = np.array(sorted(vocab, key=vocab.get))
+    names = np.array(sorted(vocab, key=vocab.__getitem__))
     topics = []
     for members in clusters:
         centroid = np.asarray(X[members].mean(axis=0)).ravel()
@@ -157,7 +157,13 @@ def hot_topics(
     return topics
 
 
-def _label(centroid, overall, member_rows, names, size: int = 3) -> str:
+def _label(
+    centroid: np.ndarray,
+    overall: np.ndarray,
+    member_rows: sp.csr_matrix,
+    names: np.ndarray,
+    size: int = 3,
+) -> str:
     """Top terms: heavy in the group, common among its members, lighter elsewhere.
 
     Search-mode segmentation also yields pieces of long words (公积金 → 公积, 积金): a piece is

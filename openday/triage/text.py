@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -63,7 +65,9 @@ def _code_points(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return cp, np.concatenate(([0], np.cumsum(cp == 0)))
 
 
-def ngram_keys(texts: list[str], ngram_range=(1, 3)) -> tuple[np.ndarray, np.ndarray]:
+def ngram_keys(
+    texts: list[str], ngram_range: Sequence[int] = (1, 3)
+) -> tuple[np.ndarray, np.ndarray]:
     """(row, key) for every character n-gram of every text, n-grams never crossing texts.
 
     A key packs the n characters 16 bits each (characters beyond the Basic Multilingual
@@ -133,7 +137,7 @@ class NgramTfidf:
 
     def __init__(
         self,
-        ngram_range=(1, 3),
+        ngram_range: Sequence[int] = (1, 3),
         min_df: int = 2,
         max_chars: int | None = 1000,
         title_weight: float = 1.0,
@@ -150,7 +154,7 @@ class NgramTfidf:
         self.skip_weight = skip_weight
 
     # -- keys -------------------------------------------------------------------------------
-    def _fields(self, texts):
+    def _fields(self, texts: list[str]) -> tuple[list[str], list[str]]:
         titles, bodies = [], []
         for text in texts:
             title, body = split_message(text)
@@ -161,7 +165,7 @@ class NgramTfidf:
             bodies.append(body[: self.max_chars] if self.max_chars else body)
         return titles, bodies
 
-    def _keys(self, texts):
+    def _keys(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         titles, bodies = self._fields(texts)
         rows, keys = ngram_keys(bodies, self.ngram_range)
         if self.skip_weight:
@@ -255,7 +259,7 @@ _jieba_lock = threading.Lock()
 _jieba = None
 
 
-def _tokenizer():
+def _tokenizer() -> Any:
     """jieba's default tokenizer, initialized once per process from the installed dictionary."""
     global _jieba
     if _jieba is None:

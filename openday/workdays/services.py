@@ -17,8 +17,10 @@ import io
 import logging
 import re
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -26,9 +28,13 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from openday.audit.services import record
+from openday.lib.imports import ImportResult, RowError
 from openday.lib.spreadsheet import cell_text, open_workbook
 
 from .models import SpecialDay
+
+if TYPE_CHECKING:
+    from openday.accounts.models import User
 
 log = logging.getLogger(__name__)
 
@@ -368,48 +374,37 @@ class Entry:
     name: str
 
 
-@dataclass
-class ImportResult:
-    """errors: [(line or row number, reason)]; nothing is written when there is any."""
-
-    errors: list = field(default_factory=list)
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    years: list = field(default_factory=list)
-    entries: list = field(default_factory=list)
-
-    @property
-    def ok(self):
-        return not self.errors
-
-
-def import_days(actor, source, *, year=None) -> "ImportResult":
+def import_days(
+    actor: "User | None",
+    source: bytes | str | Iterable[Sequence[object]],
+    *,
+    year: int | str | None = None,
+) -> ImportResult:
     """Import special days, all or nothing.
 
     source is the bytes of an xlsx file (rows 日期, 类型 休/班, 名称), the text of a State
     Council notice (with `year`, or a title naming it), or an iterable of (日期, 类型, 名称)
-    rows. Returns an ImportResult whose `.errors` lists every bad line or row in Chinese.
+    rows. Returns an ImportResult whose `.errors` lists every bad line or row in Chinese; when
+    it is ok, details["years"] are the years imported and details["entries"] the days (Entry).
     """
     _check_actor(actor)
-    result = ImportResult()
+    result = ImportResult(details={"years": [], "entries": []})
     if isinstance(source, (bytes, bytearray)):
         entries, kind = _rows_from_xlsx(bytes(source), result.errors), "xlsx"
     elif isinstance(source, str):
         entries, kind = parse_notice(source, year, result.errors), "notice"
     else:
-        entries = _entries_from_rows(
-            ((i, row) for i, row in enumerate(source, start=1)), result.errors
-        )
+        numbered = ((i, row) for i, row in enumerate(source, start=1))
+        entries = _entries_from_rows(numbered, result.errors)
         kind = "rows"
     entries = _check_conflicts(entries, result.errors)
     if not result.errors and not entries:
-        result.errors.append((0, "没有找到任何放假或上班日期。"))
+        result.add_error(0, "没有找到任何放假或上班日期。")
     if result.errors:
-        result.errors.sort(key=lambda e: e[0])
+        result.errors.sort(key=lambda e: e.row)
         return result
-    result.entries = entries
-    result.years = sorted({e.date.year for e in entries})
+    years = sorted({e.date.year for e in entries})
+    result.details.update(entries=entries, years=years)
     user = actor if getattr(actor, "is_authenticated", False) else None
     with transaction.atomic():
         existing = {
@@ -442,7 +437,7 @@ def import_days(actor, source, *, year=None) -> "ImportResult":
             actor=actor,
             org=_audit_org(actor),
             changes={
-                "年份": "、".join(str(y) for y in result.years),
+                "年份": "、".join(str(y) for y in years),
                 "来源": label,
                 "新增": result.created,
                 "更新": result.updated,
@@ -463,7 +458,7 @@ def _check_conflicts(entries, errors):
             out.append(e)
         elif first.kind != e.kind:
             errors.append(
-                (
+                RowError(
                     e.where,
                     f"{date_text(e.date)}已在第 {first.where} 行写作"
                     f"“{KIND_SHORT[first.kind]}”，这里又写作“{KIND_SHORT[e.kind]}”。",
@@ -517,7 +512,7 @@ def _entry(where, date_value, kind_value, name_value, errors):
     if day is not None and kind == WORKDAY and day.weekday() < 5:
         problems.append(f"{date_text(day)}是{weekday_name(day)}，调休上班日应为周六或周日。")
     if problems:
-        errors.extend((where, p) for p in problems)
+        errors.extend(RowError(where, p) for p in problems)
         return None
     return Entry(where, day, kind, name)
 
@@ -529,7 +524,7 @@ def _entries_from_rows(numbered_rows, errors):
         if not any(cell_text(c) for c in cells):
             continue
         if len(entries) + len(errors) >= MAX_ROWS:
-            errors.append((where, f"行数过多：一次最多导入 {MAX_ROWS} 行。"))
+            errors.append(RowError(where, f"行数过多：一次最多导入 {MAX_ROWS} 行。"))
             break
         e = _entry(where, *cells, errors)
         if e is not None:
@@ -540,7 +535,7 @@ def _entries_from_rows(numbered_rows, errors):
 def _rows_from_xlsx(data, errors):
     wb, problem = open_workbook(data)
     if wb is None:
-        errors.append((0, problem))
+        errors.append(RowError(0, problem))
         return []
     try:
         ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
@@ -737,28 +732,30 @@ def _parse_item(number, piece, year):
 
 
 def parse_notice(text, year, errors):
-    """Entries of a pasted notice; each bad line is added to errors as (line, reason)."""
+    """Entries of a pasted notice; each bad line is added to errors as a RowError (its line)."""
     title = _TITLE_YEAR_RE.search(text or "")
     if year in (None, ""):
         if title is None:
-            errors.append((0, "请填写通知所属的年份（如 2027）。"))
+            errors.append(RowError(0, "请填写通知所属的年份（如 2027）。"))
             return []
         year = int(title["y"])
     try:
         year = int(year)
     except (TypeError, ValueError):
-        errors.append((0, f"年份“{year}”不正确，请填写四位数字，如 2027。"))
+        errors.append(RowError(0, f"年份“{year}”不正确，请填写四位数字，如 2027。"))
         return []
     if not MIN_YEAR <= year <= MAX_YEAR:
-        errors.append((0, f"年份应在 {MIN_YEAR} 年至 {MAX_YEAR} 年之间。"))
+        errors.append(RowError(0, f"年份应在 {MIN_YEAR} 年至 {MAX_YEAR} 年之间。"))
         return []
     if title is not None and int(title["y"]) != year:
-        errors.append((0, f"填写的年份是 {year} 年，但通知写的是 {title['y']} 年，请核对。"))
+        errors.append(
+            RowError(0, f"填写的年份是 {year} 年，但通知写的是 {title['y']} 年，请核对。")
+        )
         return []
     entries = []
     for number, piece in _items(text or ""):
         try:
             entries.extend(_parse_item(number, piece, year))
         except _Bad as exc:
-            errors.append((number, str(exc)))
+            errors.append(RowError(number, str(exc)))
     return entries

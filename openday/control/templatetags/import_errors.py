@@ -2,8 +2,8 @@
 
 from django import template
 
-from openday.lib import spreadsheet
+from openday.lib import imports
 
 register = template.Library()
-register.filter("errors_shown", spreadsheet.errors_shown)
-register.filter("errors_note", spreadsheet.errors_note)
+register.filter("errors_shown", imports.errors_shown)
+register.filter("errors_note", imports.errors_note)

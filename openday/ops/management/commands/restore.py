@@ -3,7 +3,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from openday.ops.backup import VENDOR_NAMES, BackupError, check_phones, restore_backup
+from openday.ops.backup import (
+    MOVED_MODELS,
+    VENDOR_NAMES,
+    BackupError,
+    check_phones,
+    restore_backup,
+)
 
 # Rows Django writes itself after each migrate: a newer version has more of them.
 REGENERATED = {"contenttypes.ContentType", "auth.Permission"}
@@ -53,8 +59,10 @@ class Command(BaseCommand):
             out("  数据库迁移：与本程序一致，无需补充。")
         out("  数据行数（备份时 → 恢复后，只列非空的表）：")
         differ = 0
-        for label in sorted(set(manifest["counts"]) | set(result.counts)):
-            before, after = manifest["counts"].get(label), result.counts.get(label)
+        # An older backup counts a model that has moved since under its old label.
+        counts = {MOVED_MODELS.get(label, label): n for label, n in manifest["counts"].items()}
+        for label in sorted(set(counts) | set(result.counts)):
+            before, after = counts.get(label), result.counts.get(label)
             if not (before or after):
                 continue
             if before == after:
@@ -64,7 +72,8 @@ class Command(BaseCommand):
             else:
                 mark = "  ≠"
                 differ += 1
-            out(f"    {label:<40} {before if before is not None else '-':>8} → {after:>8}{mark}")
+            shown = ["-" if n is None else str(n) for n in (before, after)]
+            out(f"    {label:<40} {shown[0]:>8} → {shown[1]:>8}{mark}")
         if differ:
             out(
                 self.style.WARNING(

@@ -8,6 +8,9 @@ Checklist decisions (also in docs/summary.md):
   received no opinions is ok too ("未收到意见建议") — there is nothing left to answer.
 - every other item needs at least one row: a checked-in registration, a photo and a photo with the
   logo visible, a survey response, a published article, a submitted summary.
+
+A bundle holds the summary's .docx (services.summary_docx), so this module comes after services,
+which never imports it; the campaign's figures workbook (workbook.py) uses both.
 """
 
 import io
@@ -21,8 +24,21 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.html import escape
+from openpyxl import Workbook, load_workbook
 
+from openday.audit.services import record
+from openday.campaigns.models import PlanEntry
+from openday.events.documents import HEADERS, signin_xlsx
+from openday.events.models import Event, Registration
+from openday.lib.export_text import append_row, safe_cell
 from openday.lib.masking import mask_name, mask_phone
+from openday.opinions.models import Opinion
+from openday.publicity.models import Article
+from openday.surveys.exports import responses_xlsx, summary_docx
+from openday.surveys.models import Response
+
+from .models import EventPhoto, EventSummary
+from .services import summary_docx as event_summary_docx
 
 KEYS = ["plan_entry", "signin", "photos", "survey", "opinions", "articles", "summary"]
 LABELS = {
@@ -61,11 +77,6 @@ FACT_FIELDS = [
 
 def _facts(event_ids):
     """Every count the checklists of these events need, in one query: {event id: facts}."""
-    from openday.events.models import Event, Registration
-    from openday.opinions.models import Opinion
-    from openday.publicity.models import Article, EventPhoto, EventSummary
-    from openday.surveys.models import Response
-
     me = OuterRef("pk")
     rows = (
         Event.objects.filter(pk__in=event_ids)
@@ -230,11 +241,6 @@ def _plan_text(entry):
 
 def _signin_sheet(event):
     """The sign-in sheet of events.documents with the names masked (the bundle leaves the unit)."""
-    from openpyxl import load_workbook
-
-    from openday.events.documents import HEADERS, signin_xlsx
-    from openday.lib.export_text import safe_cell
-
     wb = load_workbook(io.BytesIO(signin_xlsx(event)))
     ws = wb.active
     column = HEADERS.index("姓名") + 1
@@ -250,10 +256,6 @@ def _signin_sheet(event):
 
 def _opinion_sheet(opinions):
     """Every opinion of the event with its answer and rectification; names and phones masked."""
-    from openpyxl import Workbook
-
-    from openday.lib.export_text import append_row
-
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("意见建议及办理结果")
     append_row(ws, OPINION_HEADERS)
@@ -352,10 +354,6 @@ def _ext(name, default=".jpg"):
 
 def _write_event(zf, event, prefix=""):
     """Write one event's evidence under prefix; returns (checklist, [file names], [problems])."""
-    from openday.opinions.models import Opinion
-    from openday.publicity.models import Article, EventPhoto, EventSummary
-    from openday.surveys.exports import responses_xlsx, summary_docx
-
     items = checklist(event)
     names, problems = [], []
 
@@ -364,8 +362,6 @@ def _write_event(zf, event, prefix=""):
         names.append(name)
 
     if event.plan_entry_id:
-        from openday.campaigns.models import PlanEntry
-
         entry = PlanEntry.objects.select_related("campaign", "unit").get(pk=event.plan_entry_id)
         put("01_计划安排.txt", _plan_text(entry))
     if event.registrations.filter(status="confirmed").exists():
@@ -415,8 +411,6 @@ def _write_event(zf, event, prefix=""):
         put(stem + ".html", article_html(article, image_names))
     summary = EventSummary.objects.filter(event=event).first()
     if summary is not None:
-        from .summaries import summary_docx as event_summary_docx
-
         draft = summary.status != EventSummary.Status.SUBMITTED
         put("07_活动总结（草稿）.docx" if draft else "07_活动总结.docx", event_summary_docx(event))
     put("00_材料清单.txt", _manifest(event, items, names, problems))
@@ -453,8 +447,6 @@ def event_zip(event):
 
 def unit_events(unit, campaign):
     """The unit's events (its departments' too) of a campaign, or standalone ones if None."""
-    from openday.events.models import Event
-
     events = Event.objects.filter(unit__path__startswith=unit.path).select_related("unit")
     events = (
         events.filter(campaign=campaign) if campaign is not None else events.filter(campaign=None)
@@ -496,8 +488,6 @@ def unit_zip(unit, campaign):
 
 def record_download(actor, *, event=None, unit=None, campaign=None):
     """Audit one download of an evidence bundle."""
-    from openday.audit.services import record
-
     if event is not None:
         record(
             "evidence.downloaded",

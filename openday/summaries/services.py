@@ -1,41 +1,33 @@
 """The event summary (活动总结): figures counted from the data, the unit's own text, submission,
-reopening, the GB/T 9704 .docx and the campaign's figures workbook.
+reopening and the GB/T 9704 .docx.
 
-Who may do what (views check, services trust their caller):
-- the event's unit admins and staff (and the units above it) write, save and submit;
-- office admins and viewers above the unit, and the unit's admins and staff, see and download;
-- office admins above the unit, and the unit's admins, reopen a submitted summary with a reason;
-- handlers, and everybody outside the unit's branch of the tree, see nothing.
+Who may do what is in access.py (views check, services trust their caller). The campaign's
+figures workbook is in workbook.py, the evidence checklist and bundles in evidence.py.
 
 Submitting moves a held event (已举办) to 已总结 through events.services.set_status, which
 records it; reopening moves it back.
 """
 
-import io
-
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
-from openpyxl import Workbook
 
 from openday.audit.services import record
+from openday.events import services as events
 from openday.events.models import GUEST_CATEGORIES, Event, Invitation
-from openday.lib.export_text import append_row
 from openday.lib.official_doc import OfficialDocument, chinese_date
-from openday.orgs.models import Role
+from openday.opinions import figures as opinion_figures
+from openday.publicity.models import Article
+from openday.surveys import results
 
-from .models import Article, EventPhoto, EventSummary
+from .models import EventPhoto, EventSummary
 
 TEXT_FIELDS = ["overview", "experiences", "shortcomings", "causes", "next_steps"]
 # Minimum length (characters, blanks not counted) of each text required on submit.
 REQUIRED = {"experiences": 20, "shortcomings": 20, "causes": 10, "next_steps": 10}
 TEXT_MAX = 5000
 FIELD_NAMES = {f: EventSummary._meta.get_field(f).verbose_name for f in TEXT_FIELDS}
-
-EDIT_ROLES = {Role.UNIT_ADMIN, Role.UNIT_STAFF}
-VIEW_ROLES = {Role.OFFICE_ADMIN, Role.VIEWER, Role.UNIT_ADMIN, Role.UNIT_STAFF}
-REOPEN_ROLES = {Role.OFFICE_ADMIN, Role.UNIT_ADMIN}
 
 
 class Refused(Exception):
@@ -44,40 +36,6 @@ class Refused(Exception):
     def __init__(self, message):
         super().__init__(message)
         self.message = message
-
-
-# --- Who may ------------------------------------------------------------------------------------
-
-
-def _covers(access, org, roles):
-    return access.is_operator or any(
-        m.role in roles and org.path.startswith(m.org.path) for m in access.memberships
-    )
-
-
-def can_edit(access, event):
-    return _covers(access, event.unit, EDIT_ROLES)
-
-
-def can_view(access, event):
-    return _covers(access, event.unit, VIEW_ROLES)
-
-
-def can_reopen(access, event):
-    return _covers(access, event.unit, REOPEN_ROLES)
-
-
-def can_view_unit(access, unit):
-    return _covers(access, unit, VIEW_ROLES)
-
-
-def viewable_q(access, field="unit__path"):
-    """A Q over events (or anything with a unit path under `field`) the access may see."""
-    return access.scope_q(VIEW_ROLES, field=field)
-
-
-def may_use_summaries(access):
-    return access.is_operator or any(m.role in VIEW_ROLES for m in access.memberships)
 
 
 # --- Figures ------------------------------------------------------------------------------------
@@ -90,8 +48,6 @@ def _survey_figures(event):
     first, see surveys.results): the rate is the share of the two best options, the score the
     mean points (5 = 非常满意).
     """
-    from openday.surveys import results
-
     surveys = list(event.surveys.all())
     responses = answered = satisfied = points = 0
     for survey in surveys:
@@ -121,12 +77,9 @@ def _survey_figures(event):
 
 def figures(event) -> dict:
     """Every figure of the summary, counted from the data now (JSON-serializable)."""
-    from openday.events.services import counters
-    from openday.opinions import figures as opinion_figures
-
     quotas = dict(event.quotas.values_list("category", "seats"))
     # The check-in page's counters: confirmed registrations, and those who arrived.
-    rows = {r["category"]: r for r in counters(event)}
+    rows = {r["category"]: r for r in events.counters(event)}
     categories = []
     for code, name in GUEST_CATEGORIES:
         r = rows.get(code)
@@ -303,8 +256,6 @@ def submit_summary(actor, event, data=None, *, now=None):
     if problems:
         missing = "；".join(problems.values())
         raise ValidationError({**problems, "__all__": f"还不能报送：{missing}"})
-    from openday.events import services as events
-
     with transaction.atomic():
         summary = EventSummary.objects.select_for_update().get(pk=summary.pk)
         if summary.status == EventSummary.Status.SUBMITTED:
@@ -335,8 +286,6 @@ def reopen_summary(actor, event, reason):
         raise ValidationError({"reason": "请填写退回修改的原因。"})
     if len(reason) > 300:
         raise ValidationError({"reason": "原因不能超过 300 字。"})
-    from openday.events import services as events
-
     with transaction.atomic():
         summary = EventSummary.objects.select_for_update().filter(event=event).first()
         if summary is None or summary.status != EventSummary.Status.SUBMITTED:
@@ -430,105 +379,3 @@ def summary_docx(event) -> bytes:
     on = _local(summary.submitted_at).date() if summary.submitted_at else timezone.localdate()
     doc.signature(unit.name, on)
     return doc.to_bytes()
-
-
-FIGURE_HEADERS = [
-    "单位",
-    "活动",
-    "活动日期",
-    "活动状态",
-    "总结状态",
-    "报送时间",
-    "计划名额",
-    "报名人数",
-    "签到人数",
-    *[f"签到-{name}" for _code, name in GUEST_CATEGORIES],
-    "发出邀请",
-    "受邀报名",
-    "问卷份数",
-    "问卷满意率(%)",
-    "问卷平均分",
-    "意见建议",
-    "已答复",
-    "按期答复",
-    "采纳（含部分）",
-    "部分采纳",
-    "解释说明",
-    "已解决",
-    "已整改",
-    "已公开",
-    "采纳率(%)",
-    "整改率(%)",
-    "回访接通",
-    "办理满意度",
-    "活动满意度",
-    "宣传报道",
-    "活动照片",
-    "可见LOGO照片",
-    "佐证材料齐全",
-]
-
-
-def figure_row(event, summary, f, complete):
-    p, s, o = f["participants"], f["survey"], f["opinions"]
-    d, cb, inv = o.get("decisions", {}), f["callbacks"], f["invitations"]
-    by_cat = {c["code"]: c["checked_in"] for c in p["categories"]}
-    submitted = summary is not None and summary.status == EventSummary.Status.SUBMITTED
-    return [
-        event.unit.name,
-        event.title,
-        _local(event.starts_at).strftime("%Y-%m-%d"),
-        event.get_status_display(),
-        summary.get_status_display() if summary else "未填写",
-        _local(summary.submitted_at).strftime("%Y-%m-%d %H:%M") if submitted else "",
-        p["capacity"],
-        p["registered"],
-        p["checked_in"],
-        *[by_cat.get(code, 0) for code, _name in GUEST_CATEGORIES],
-        inv.get("sent", 0),
-        inv.get("accepted", 0),
-        s["responses"],
-        s["satisfaction_rate"],
-        s["satisfaction_score"],
-        o["received"],
-        o["answered"],
-        o["on_time"],
-        o["adopted"],
-        d.get("partly", 0),
-        d.get("explained", 0),
-        d.get("solved", 0),
-        o["rectified"],
-        o["published"],
-        o["adoption_rate"],
-        o["rectification_rate"],
-        cb["callbacks_reached"],
-        cb["satisfaction"],
-        cb["event_satisfaction"],
-        f["articles"],
-        f["photos"]["total"],
-        f["photos"]["with_logo"],
-        "是" if complete else "否",
-    ]
-
-
-def campaign_xlsx(events, fileobj):
-    """One row of summary figures per event (the snapshot once submitted), written to fileobj."""
-    from .evidence import checklists
-
-    events = list(events.select_related("unit", "report").order_by("unit__path", "starts_at", "id"))
-    states = checklists(events)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("活动总结数据")
-    append_row(ws, FIGURE_HEADERS)
-    for event in events:
-        summary = getattr(event, "report", None)
-        f = shown_figures(event, summary)
-        complete = all(item["ok"] for item in states[event.pk])
-        append_row(ws, figure_row(event, summary, f, complete))
-    wb.save(fileobj)
-
-
-def campaign_xlsx_bytes(events):
-    out = io.BytesIO()
-    campaign_xlsx(events, out)
-    return out.getvalue()

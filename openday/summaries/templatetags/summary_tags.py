@@ -2,8 +2,9 @@
 
 from django import template
 
-from openday.publicity import evidence, summaries
-from openday.publicity.models import EventPhoto, EventSummary
+from openday.summaries import access as rules
+from openday.summaries import evidence
+from openday.summaries.models import EventPhoto, EventSummary
 
 register = template.Library()
 
@@ -13,7 +14,7 @@ def summary_panel(context, event):
     """Checklist (✓/✗), photo count and summary state with links; nothing for outsiders."""
     request = context.get("request")
     access = getattr(request, "access", None)
-    if access is None or not summaries.can_view(access, event):
+    if access is None or not rules.can_view(access, event):
         return {"hidden": True}
     items = evidence.checklist(event)
     summary = EventSummary.objects.filter(event=event).first()
@@ -21,7 +22,7 @@ def summary_panel(context, event):
         "event": event,
         "summary": summary,
         "submitted": summary is not None and summary.status == EventSummary.Status.SUBMITTED,
-        "can_edit": summaries.can_edit(access, event),
+        "can_edit": rules.can_edit(access, event),
         "checklist": items,
         "missing": [i for i in items if not i["ok"]],
         "complete": all(i["ok"] for i in items),
@@ -32,4 +33,4 @@ def summary_panel(context, event):
 @register.filter
 def uses_summaries(access):
     """Whether the staff navigation shows 活动总结 (handlers have no part in summaries)."""
-    return access is not None and summaries.may_use_summaries(access)
+    return access is not None and rules.may_use_summaries(access)
