@@ -1,23 +1,28 @@
 """Who may do what with a campaign, along the organization tree."""
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from openday.lib.params import object_id
-from openday.orgs.models import Role
+from openday.orgs.models import Org, Role
 
 from .models import Campaign, Declaration
 
+if TYPE_CHECKING:
+    from openday.orgs.access import Access, AccessRequest
 
-def runs_campaign(access, campaign):
+
+def runs_campaign(access: "Access", campaign: Campaign) -> bool:
     """The office's own admins run its campaign (an upper office only looks)."""
     return access.is_operator or any(
         m.role == Role.OFFICE_ADMIN and m.org_id == campaign.office_id for m in access.memberships
     )
 
 
-def can_view_campaign(access, campaign):
+def can_view_campaign(access: "Access", campaign: Campaign) -> bool:
     """The office's people and those above it see drafts; its units once the notice is out."""
     office = campaign.office
     if access.is_operator or access.can_see_org(office):
@@ -27,7 +32,7 @@ def can_view_campaign(access, campaign):
     return any(m.org.path.startswith(office.path) for m in access.memberships)
 
 
-def can_declare(access, campaign, unit):
+def can_declare(access: "Access", campaign: Campaign, unit: Org) -> bool:
     """A unit's admins and staff fill its 申报表; the office may fill it on the unit's behalf."""
     if unit.parent_id != campaign.office_id:
         return False
@@ -39,7 +44,7 @@ def can_declare(access, campaign, unit):
     )
 
 
-def can_view_declaration(access, declaration):
+def can_view_declaration(access: "Access", declaration: Declaration) -> bool:
     return (
         can_declare(access, declaration.campaign, declaration.unit)
         or runs_campaign(access, declaration.campaign)
@@ -47,7 +52,7 @@ def can_view_declaration(access, declaration):
     )
 
 
-def visible_campaigns(access):
+def visible_campaigns(access: "Access") -> QuerySet[Campaign]:
     if access.is_operator:
         return Campaign.objects.all()
     q = Q(pk__in=[])
@@ -59,7 +64,9 @@ def visible_campaigns(access):
     return Campaign.objects.filter(q).distinct()
 
 
-def access_campaign(request, campaign_id, *, run=False):
+def access_campaign(
+    request: "AccessRequest", campaign_id: object, *, run: bool = False
+) -> Campaign:
     campaign = get_object_or_404(
         Campaign.objects.select_related("office", "parent"), pk=object_id(campaign_id)
     )
@@ -75,7 +82,9 @@ def access_campaign(request, campaign_id, *, run=False):
     return campaign
 
 
-def access_declaration(request, declaration_id, *, review=False):
+def access_declaration(
+    request: "AccessRequest", declaration_id: object, *, review: bool = False
+) -> Declaration:
     declaration = get_object_or_404(
         Declaration.objects.select_related("campaign", "campaign__office", "unit"),
         pk=object_id(declaration_id),

@@ -1,8 +1,13 @@
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 
 from openday.lib import personal_data
 from openday.lib.masking import mask_phone
+
+if TYPE_CHECKING:
+    from openday.orgs.models import Org
 
 
 class Campaign(models.Model):
@@ -68,33 +73,33 @@ class Campaign(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.title
 
     @property
-    def audit_org(self):
+    def audit_org(self) -> "Org":
         return self.office
 
     @property
-    def doc_number(self):
+    def doc_number(self) -> str:
         if self.doc_seq is None or not self.office.doc_code:
             return ""
         return f"{self.office.doc_code}〔{self.doc_year}〕{self.doc_seq}号"
 
     @property
-    def months(self):
+    def months(self) -> list[int]:
         return list(range(self.window_start_month, self.window_end_month + 1))
 
     @property
-    def window_label(self):
+    def window_label(self) -> str:
         return f"{self.year}年{self.window_start_month}—{self.window_end_month}月"
 
     @property
-    def is_open_for_declarations(self):
+    def is_open_for_declarations(self) -> bool:
         return self.status == self.Status.OPEN
 
     @property
-    def kind_quoted(self):
+    def kind_quoted(self) -> str:
         return f"“{self.get_kind_display()}”"
 
 
@@ -126,17 +131,17 @@ class Declaration(models.Model):
             models.UniqueConstraint(fields=["campaign", "unit"], name="one_declaration_per_unit"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.unit}：{self.campaign}"
 
     @property
-    def audit_org(self):
+    def audit_org(self) -> "Org":
         return self.unit
 
     contact_phone = personal_data.encrypted_phone("contact_phone_encrypted")
 
     @property
-    def masked_contact_phone(self):
+    def masked_contact_phone(self) -> str:
         phone = self.contact_phone
         return phone if not personal_data.is_mobile(phone) else mask_phone(phone)
 
@@ -153,11 +158,11 @@ class DeclarationRow(models.Model):
     class Meta:
         ordering = ["declaration", "seq"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.theme
 
     @property
-    def forms_label(self):
+    def forms_label(self) -> str:
         return "、".join(self.forms)
 
 
@@ -183,7 +188,7 @@ class DeclarationEvent(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_action_display()} {self.created_at:%Y-%m-%d %H:%M}"
 
 
@@ -206,7 +211,7 @@ class Reminder(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.unit_id}@{self.sent_on}"
 
 
@@ -233,15 +238,15 @@ class PlanEntry(models.Model):
     class Meta:
         ordering = ["month", "week", "unit__path", "id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.theme
 
     @property
-    def audit_org(self):
+    def audit_org(self) -> "Org":
         return self.unit
 
     contact_phone = personal_data.encrypted_phone("contact_phone_encrypted")
 
     @property
-    def forms_label(self):
+    def forms_label(self) -> str:
         return "、".join(self.forms)

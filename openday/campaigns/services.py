@@ -5,12 +5,14 @@ audit log and tell people, inside one transaction. Permission checks live in acc
 """
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from openday.audit.services import diff, record
@@ -24,6 +26,9 @@ from openday.orgs.models import Org
 
 from . import presets, scheduler
 from .models import Campaign, Declaration, DeclarationEvent, DeclarationRow, PlanEntry, Reminder
+
+if TYPE_CHECKING:
+    from openday.accounts.models import User
 
 CAMPAIGN_FIELDS = [
     "year",
@@ -52,11 +57,11 @@ CAMPAIGN_FIELDS = [
 ]
 
 
-def today():
+def today() -> date:
     return timezone.localdate()
 
 
-def units_of(campaign):
+def units_of(campaign: Campaign) -> QuerySet[Org]:
     """The units that declare in a campaign: the office's active units."""
     return Org.objects.filter(parent=campaign.office, kind=Org.Kind.UNIT, is_active=True).order_by(
         "path"
@@ -66,14 +71,16 @@ def units_of(campaign):
 # --- Campaigns ---------------------------------------------------------------------------
 
 
-def _clean_list(value):
+def _clean_list(value: str | Iterable[str] | None) -> list[str]:
     if isinstance(value, str):
         value = re.split(r"[\n,，、;；]+", value)
     return [v.strip() for v in value or [] if v and v.strip()]
 
 
-def check_campaign(office, fields, instance=None):
-    errors = {}
+def check_campaign(
+    office: Org, fields: Mapping[str, Any], instance: Campaign | None = None
+) -> dict[str, Any]:
+    errors: dict[str, str] = {}
     data = dict(fields)
     for key in ("topic_areas", "activity_forms", "guest_categories", "forbidden_names"):
         data[key] = _clean_list(data.get(key))
@@ -130,14 +137,14 @@ def check_campaign(office, fields, instance=None):
     return data
 
 
-def _clean_list_lines(value):
+def _clean_list_lines(value: str | Iterable[str] | None) -> list[str]:
     if isinstance(value, str):
         value = value.splitlines()
     return [v for v in value or [] if v and v.strip()]
 
 
-def preset_fields(preset_key, office, year):
-    preset = presets.PRESETS[preset_key]
+def preset_fields(preset_key: str, office: Org, year: int) -> dict[str, Any]:
+    preset: Mapping[str, Any] = presets.PRESETS[preset_key]
     place = office.region.name if office.region else office.display_name
     start, end = preset["window"]
     return {
@@ -167,7 +174,7 @@ def preset_fields(preset_key, office, year):
     }
 
 
-def _snapshot(campaign):
+def _snapshot(campaign: Campaign) -> dict[str, Any]:
     out = {}
     for f in CAMPAIGN_FIELDS:
         value = getattr(campaign, f)
@@ -177,7 +184,7 @@ def _snapshot(campaign):
     return out
 
 
-def create_campaign(actor, office, **fields):
+def create_campaign(actor: "User | None", office: Org, **fields: Any) -> Campaign:
     data = check_campaign(office, fields)
     with transaction.atomic():
         campaign = Campaign.objects.create(office=office, created_by=actor, **data)
@@ -190,7 +197,7 @@ def create_campaign(actor, office, **fields):
     return campaign
 
 
-def update_campaign(actor, campaign, **fields):
+def update_campaign(actor: "User | None", campaign: Campaign, **fields: Any) -> Campaign:
     merged = {**{f: getattr(campaign, f) for f in CAMPAIGN_FIELDS}, **fields}
     data = check_campaign(campaign.office, merged, instance=campaign)
     with transaction.atomic():
@@ -204,7 +211,7 @@ def update_campaign(actor, campaign, **fields):
     return campaign
 
 
-def issue_notice(actor, campaign):
+def issue_notice(actor: "User | None", campaign: Campaign) -> Campaign:
     """Number the notice (发文字号), open declarations and tell every unit. Idempotent."""
     with transaction.atomic():
         # The office row serializes numbering: two notices never get the same number.
@@ -245,14 +252,17 @@ def issue_notice(actor, campaign):
 # --- Declarations ------------------------------------------------------------------------
 
 
-def declaration_for(campaign, unit):
+def declaration_for(campaign: Campaign, unit: Org) -> Declaration:
     declaration, _ = Declaration.objects.get_or_create(campaign=campaign, unit=unit)
     return declaration
 
 
-def check_declaration(campaign, fields, rows):
+def check_declaration(
+    campaign: Campaign, fields: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]
+) -> tuple[dict[str, Any], list[Mapping[str, Any]]]:
     """Validate the header and every row; errors are {"field": msg, "rows": {index: [msgs]}}."""
-    errors, row_errors = {}, {}
+    errors: dict[str, Any] = {}
+    row_errors: dict[int, list[str]] = {}
     phone = normalize_phone(fields.get("contact_phone") or "")
     if not (fields.get("contact_name") or "").strip():
         errors["contact_name"] = "请填写联系人。"
@@ -277,7 +287,7 @@ def check_declaration(campaign, fields, rows):
     for index, row in enumerate(rows):
         if row not in filled:
             continue
-        problems = []
+        problems: list[str] = []
         theme = (row.get("theme") or "").strip()
         if not theme:
             problems.append("请填写活动主题。")
@@ -312,12 +322,19 @@ def check_declaration(campaign, fields, rows):
 
 
 class DeclarationInvalid(Exception):
-    def __init__(self, errors):
+    def __init__(self, errors: dict[str, Any]):
         super().__init__("申报表有误")
         self.errors = errors
 
 
-def save_declaration(actor, declaration, fields, rows, *, submit=False):
+def save_declaration(
+    actor: "User | None",
+    declaration: Declaration,
+    fields: Mapping[str, Any],
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    submit: bool = False,
+) -> Declaration:
     """Save a draft (lenient) or submit (strict). A submitted or approved one is not edited."""
     campaign = declaration.campaign
     if campaign.status == Campaign.Status.DRAFT:
@@ -365,7 +382,7 @@ def save_declaration(actor, declaration, fields, rows, *, submit=False):
     return declaration
 
 
-def _declaration_snapshot(declaration):
+def _declaration_snapshot(declaration: Declaration) -> dict[str, Any]:
     return {
         "status": declaration.status,
         "contact_name": declaration.contact_name,
@@ -376,7 +393,9 @@ def _declaration_snapshot(declaration):
     }
 
 
-def review_declaration(actor, declaration, *, approve, comment=""):
+def review_declaration(
+    actor: "User | None", declaration: Declaration, *, approve: bool, comment: str | None = ""
+) -> Declaration:
     comment = (comment or "").strip()
     if not approve and not comment:
         raise ValidationError({"comment": "退回时请写明退回意见，方便单位修改。"})
@@ -432,15 +451,15 @@ BOARD_STATES = {
 }
 
 
-def board(campaign):
+def board(campaign: Campaign) -> list[dict[str, Any]]:
     """Every unit with its declaration's state, for the office's review board."""
     declarations = {
         d.unit_id: d for d in campaign.declarations.select_related("unit").prefetch_related("rows")
     }
-    reminded = {}
+    reminded: dict[int, date] = {}
     for r in campaign.reminders.order_by("sent_on"):
         reminded[r.unit_id] = r.sent_on
-    rows = []
+    rows: list[dict[str, Any]] = []
     for unit in units_of(campaign):
         d = declarations.get(unit.pk)
         state = d.status if d else "not_started"
@@ -463,7 +482,13 @@ def board(campaign):
     return rows
 
 
-def remind_units(actor, campaign, units=None, *, automatic=False):
+def remind_units(
+    actor: "User | None",
+    campaign: Campaign,
+    units: Iterable[Org] | None = None,
+    *,
+    automatic: bool = False,
+) -> list[Org]:
     """Remind units that have not submitted: in-app, and by email/SMS through the sender.
 
     At most one reminder per unit and day, so a double click or a rerun sends nothing twice.
@@ -478,7 +503,7 @@ def remind_units(actor, campaign, units=None, *, automatic=False):
     if units is not None:
         wanted = {u.pk for u in units}
         pending = [u for u in pending if u.pk in wanted]
-    sent = []
+    sent: list[Org] = []
     day = today()
     deadline = campaign.declaration_deadline
     for unit in pending:
@@ -491,7 +516,7 @@ def remind_units(actor, campaign, units=None, *, automatic=False):
             )
             if not created:
                 continue
-            params = {
+            params: dict[str, object] = {
                 "office": campaign.office.name,
                 "campaign": campaign.title,
                 "deadline": chinese_date(deadline),
@@ -539,7 +564,7 @@ def remind_units(actor, campaign, units=None, *, automatic=False):
     return sent
 
 
-def send_due_reminders():
+def send_due_reminders() -> int:
     """For every open campaign within its reminder days before the deadline, remind once a day."""
     day = today()
     count = 0
@@ -553,7 +578,9 @@ def send_due_reminders():
 # --- The annual plan ---------------------------------------------------------------------
 
 
-def generate_plan(actor, campaign, *, month_capacity=None):
+def generate_plan(
+    actor: "User | None", campaign: Campaign, *, month_capacity: int | None = None
+) -> scheduler.Plan:
     """(Re)build the plan from every approved theme; hand-placed entries stay where they are."""
     if campaign.status == Campaign.Status.DRAFT:
         raise ValidationError("活动通知尚未印发，不能生成计划。")
@@ -566,7 +593,8 @@ def generate_plan(actor, campaign, *, month_capacity=None):
         )
         existing = {e.row_id: e for e in campaign.plan_entries.exclude(row=None)}
         manual = list(campaign.plan_entries.filter(row=None))
-        items, by_item = [], {}
+        items: list[scheduler.Item] = []
+        by_item: dict[int, DeclarationRow] = {}
         for row in rows:
             entry = existing.get(row.pk)
             pinned_week = entry.week if entry and entry.pinned else None
@@ -599,11 +627,12 @@ def generate_plan(actor, campaign, *, month_capacity=None):
             end_month=campaign.window_end_month,
             month_capacity=capacity,
         )
-        problems = {}
+        problems: dict[int, list[str]] = {}
         for p in plan.problems:
             problems.setdefault(p.item_id, []).append(p.message)
         campaign.plan_entries.exclude(row_id__in=list(by_item)).exclude(row=None).delete()
-        to_create, to_update = [], []
+        to_create: list[PlanEntry] = []
+        to_update: list[PlanEntry] = []
         for item in items:
             slot = plan.slots[item.id]
             found = problems.get(item.id, [])
@@ -653,7 +682,7 @@ def generate_plan(actor, campaign, *, month_capacity=None):
     return plan
 
 
-def move_entry(actor, entry, week):
+def move_entry(actor: "User | None", entry: PlanEntry, week: date) -> PlanEntry:
     """Place one entry by hand in a week (a Monday) of the window; it stays there on regeneration."""
     campaign = entry.campaign
     allowed = {w for m in campaign.months for w in scheduler.weeks_of_month(campaign.year, m)}
@@ -677,7 +706,7 @@ def move_entry(actor, entry, week):
     return entry
 
 
-def publish_plan(actor, campaign):
+def publish_plan(actor: "User | None", campaign: Campaign) -> Campaign:
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
         if not campaign.plan_entries.exists():

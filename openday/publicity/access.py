@@ -8,74 +8,86 @@
 - the public reads only published articles (openday.portal.column_views, the API).
 """
 
+from collections.abc import Callable, Collection
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from openday.lib.params import object_id
-from openday.orgs.models import Role
+from openday.orgs.models import Org, Role
 
 from .models import Article
+
+if TYPE_CHECKING:
+    from openday.orgs.access import Access, AccessRequest
 
 WRITE_ROLES = {Role.OFFICE_ADMIN, Role.UNIT_ADMIN, Role.UNIT_STAFF}
 SEE_ROLES = {Role.OFFICE_ADMIN, Role.UNIT_ADMIN, Role.UNIT_STAFF, Role.VIEWER}
 
 
-def _under(access, path, roles):
+def _under(access: "Access", path: str, roles: Collection[str]) -> bool:
     return any(m.role in roles and path.startswith(m.org.path) for m in access.memberships)
 
 
-def can_write_for(access, org):
+def can_write_for(access: "Access", org: Org) -> bool:
     """Write articles in org's name: its admins and staff, the office above it, operators."""
     return access.is_operator or _under(access, org.path, WRITE_ROLES)
 
 
-def writes_anywhere(access):
+def writes_anywhere(access: "Access") -> bool:
     return access.is_operator or any(m.role in WRITE_ROLES for m in access.memberships)
 
 
-def can_see(access, article):
+def can_see(access: "Access", article: Article) -> bool:
     return access.is_operator or _under(access, article.unit.path, SEE_ROLES)
 
 
-def can_edit(access, article):
+def can_edit(access: "Access", article: Article) -> bool:
     """Change the text and images (the services also refuse a published article)."""
     return can_write_for(access, article.unit)
 
 
-def can_review(access, article):
+def can_review(access: "Access", article: Article) -> bool:
     """Approve and publish, return, withdraw: the office admins above the article's unit."""
     return access.is_operator or _under(access, article.unit.path, {Role.OFFICE_ADMIN})
 
 
-def reviews_anything(access):
+def reviews_anything(access: "Access") -> bool:
     return access.is_operator or any(m.role == Role.OFFICE_ADMIN for m in access.memberships)
 
 
-def can_withdraw(access, article):
+def can_withdraw(access: "Access", article: Article) -> bool:
     """Take a published article down: the reviewers, and the unit that wrote it (a mistake is
     best pulled at once by whoever finds it)."""
     return can_review(access, article) or can_write_for(access, article.unit)
 
 
-def visible(access):
+def visible(access: "Access") -> QuerySet[Article]:
     """Every article the viewer may see in the staff pages."""
     return Article.objects.filter(access.scope_q(SEE_ROLES, field="unit__path"))
 
 
-def review_queue(access):
+def review_queue(access: "Access") -> QuerySet[Article]:
     """Submitted articles this viewer may approve."""
     return Article.objects.filter(
         access.scope_q({Role.OFFICE_ADMIN}, field="unit__path"), status=Article.Status.SUBMITTED
     )
 
 
-def writable_orgs(access):
+def writable_orgs(access: "Access") -> list[Org]:
     """Orgs the viewer may write for, in tree order (for the form's 署名单位 choice)."""
     orgs = access.visible_orgs().filter(is_active=True).order_by("path")
     return [o for o in orgs if can_write_for(access, o)] if not access.is_operator else list(orgs)
 
 
-def access_article(request, article_id, check=None, message="您无权操作这篇稿件。"):
+def access_article(
+    request: "AccessRequest",
+    article_id: object,
+    check: Callable[["Access", Article], bool] | None = None,
+    message: str = "您无权操作这篇稿件。",
+) -> Article:
     article = get_object_or_404(
         Article.objects.select_related(
             "unit", "event", "campaign", "campaign__office", "created_by", "reviewed_by"
@@ -89,7 +101,7 @@ def access_article(request, article_id, check=None, message="您无权操作这�
     return article
 
 
-def public_articles():
+def public_articles() -> QuerySet[Article]:
     """What the public may read: published, and neither its campaign nor its event a draft."""
     from openday.campaigns.models import Campaign
     from openday.events.models import Event
@@ -101,5 +113,5 @@ def public_articles():
     )
 
 
-def is_public(article):
+def is_public(article: Article) -> bool:
     return public_articles().filter(pk=article.pk).exists()

@@ -2,8 +2,13 @@
 
 Event photos and summaries are in openday.summaries."""
 
+from typing import TYPE_CHECKING, cast
+
 from django.conf import settings
 from django.db import models
+
+if TYPE_CHECKING:
+    from openday.orgs.models import Org
 
 
 class Article(models.Model):
@@ -61,15 +66,15 @@ class Article(models.Model):
         ordering = ["-published_at", "-created_at", "-id"]
         indexes = [models.Index(fields=["campaign", "status", "-published_at"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.title
 
     @property
-    def audit_org(self):
+    def audit_org(self) -> "Org":
         return self.unit
 
     @property
-    def is_published(self):
+    def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
 
 
@@ -84,5 +89,6 @@ class ArticleImage(models.Model):
     class Meta:
         ordering = ["article", "position", "id"]
 
-    def __str__(self):
-        return self.caption or self.image.name
+    def __str__(self) -> str:
+        # A stored file always has a name; the stubs allow None for an unset FieldFile.
+        return self.caption or cast(str, self.image.name)

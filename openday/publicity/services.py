@@ -11,10 +11,13 @@ articles are read-only until withdrawn. State moves run on a fresh, locked row.
 """
 
 import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
 from functools import wraps
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -24,10 +27,17 @@ from openday.events.models import CATEGORY_NAMES, GUEST_CATEGORIES, Event
 from openday.lib.images import BadImage, check_upload
 from openday.messaging.services import notify_org
 from openday.orgs.access import Access
+from openday.orgs.models import Org
 
 from . import access as rules
 from . import rendering
 from .models import Article, ArticleImage
+
+if TYPE_CHECKING:
+    from openday.accounts.models import User
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 S = Article.Status
 K = Article.Kind
@@ -49,7 +59,7 @@ FIELD_LABELS = {
     "event": "活动",
     "campaign": "年度活动",
 }
-NOT_EDITABLE = {
+NOT_EDITABLE: dict[str, str] = {
     S.SUBMITTED: "稿件正在审核，如需修改请先撤回提交。",
     S.PUBLISHED: "已发布的稿件不能直接修改，请先撤回发布。",
 }
@@ -58,38 +68,41 @@ NOT_EDITABLE = {
 class Refused(Exception):
     """A move the rules do not allow now; the message says why, in Chinese."""
 
-    def __init__(self, message):
+    def __init__(self, message: str):
         super().__init__(message)
         self.message = message
 
 
-def _locked(fn):
+def _locked(
+    fn: "Callable[Concatenate[User, Article, _P], _R]",
+) -> "Callable[Concatenate[User, Article, _P], _R]":
     """Run a move on a fresh, locked copy of the article inside a transaction, so that two people
     acting at once are serialized and the second sees the first's result (a second 'approve'
     is refused); the caller's instance is then refreshed."""
 
     @wraps(fn)
-    def wrapper(actor, article, *args, **kwargs):
+    def wrapper(actor: "User", article: Article, *args: _P.args, **kwargs: _P.kwargs) -> _R:
         with transaction.atomic():
             fresh = Article.objects.select_for_update().get(pk=article.pk)
             result = fn(actor, fresh, *args, **kwargs)
         if Article.objects.filter(pk=article.pk).exists():
             article.refresh_from_db()
-        return article if result is fresh else result
+        # The move returned the locked copy: the caller gets its own instance, now refreshed.
+        return cast(_R, article) if result is fresh else result
 
     return wrapper
 
 
-def _log(action, actor, article, **changes):
+def _log(action: str, actor: "User", article: Article, **changes: object) -> None:
     record(action, actor=actor, obj=article, changes=changes or None)
 
 
-def _allow(allowed, message):
+def _allow(allowed: bool, message: str) -> None:
     if not allowed:
         raise PermissionDenied(message)
 
 
-def _editable(article):
+def _editable(article: Article) -> None:
     if article.status not in Article.EDITABLE:
         raise Refused(NOT_EDITABLE.get(article.status, "当前状态的稿件不能修改。"))
 
@@ -97,7 +110,7 @@ def _editable(article):
 # --- Images ------------------------------------------------------------------------------------
 
 
-def check_image(upload):
+def check_image(upload: File) -> tuple[str, str, tuple[int, int]]:
     """(extension, content type, (width, height)) of an uploaded picture, or a ValidationError."""
     try:
         kind, width, height = check_upload(upload, max_mb=IMAGE_MAX_MB)
@@ -106,11 +119,11 @@ def check_image(upload):
     return (*IMAGE_TYPES[kind], (width, height))
 
 
-def _images(article):
+def _images(article: Article) -> list[ArticleImage]:
     return list(ArticleImage.objects.filter(article=article).order_by("position", "id"))
 
 
-def _renumber_positions(images):
+def _renumber_positions(images: Iterable[ArticleImage]) -> None:
     for n, image in enumerate(images, start=1):
         if image.position != n:
             image.position = n
@@ -118,7 +131,9 @@ def _renumber_positions(images):
 
 
 @_locked
-def add_image(actor, article, upload, *, caption=""):
+def add_image(
+    actor: "User", article: Article, upload: File, *, caption: str | None = ""
+) -> ArticleImage:
     """A PNG or JPEG (checked by its content), at most 5 MB, added after the others."""
     _allow(rules.can_edit(Access(actor), article), "您无权修改这篇稿件。")
     _editable(article)
@@ -150,7 +165,7 @@ def add_image(actor, article, upload, *, caption=""):
     return image
 
 
-def _image_move(actor, image):
+def _image_move(actor: "User", image: ArticleImage) -> tuple[Article, list[ArticleImage], int]:
     article = Article.objects.select_for_update().get(pk=image.article_id)
     _allow(rules.can_edit(Access(actor), article), "您无权修改这篇稿件。")
     _editable(article)
@@ -161,11 +176,11 @@ def _image_move(actor, image):
     return article, images, n
 
 
-def remove_image(actor, image):
+def remove_image(actor: "User", image: ArticleImage) -> Article:
     """Delete an image; "[图N]" lines in the body follow the renumbering."""
     with transaction.atomic():
         article, images, n = _image_move(actor, image)
-        name = images[n - 1].image.name
+        name = cast(str, images[n - 1].image.name)  # a stored image always has a name
         images[n - 1].delete()
         rest = images[: n - 1] + images[n:]
         _renumber_positions(rest)
@@ -177,7 +192,7 @@ def remove_image(actor, image):
     return article
 
 
-def move_image(actor, image, direction):
+def move_image(actor: "User", image: ArticleImage, direction: int) -> Article:
     """Swap an image with the one before (direction -1) or after (+1); the body follows."""
     with transaction.atomic():
         article, images, n = _image_move(actor, image)
@@ -194,7 +209,7 @@ def move_image(actor, image, direction):
     return article
 
 
-def set_caption(actor, image, caption):
+def set_caption(actor: "User", image: ArticleImage, caption: str | None) -> ArticleImage:
     caption = (caption or "").strip()
     if len(caption) > CAPTION_LIMIT:
         raise ValidationError({"caption": f"图片说明请不要超过{CAPTION_LIMIT}字。"})
@@ -217,9 +232,10 @@ def set_caption(actor, image, caption):
 # --- Writing -----------------------------------------------------------------------------------
 
 
-def check_fields(unit, fields):
+def check_fields(unit: Org, fields: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """Validate and normalize the text fields; returns (cleaned, errors)."""
-    errors, out = {}, {}
+    errors: dict[str, str] = {}
+    out: dict[str, Any] = {}
     for name, limit, message in (
         ("title", TITLE_LIMIT, "标题"),
         ("lead", LEAD_LIMIT, "导语"),
@@ -254,7 +270,7 @@ def check_fields(unit, fields):
     return out, errors
 
 
-def create_article(actor, unit, *, generated=False, **fields):
+def create_article(actor: "User", unit: Org, *, generated: bool = False, **fields: Any) -> Article:
     """A new draft in unit's name (the office's own notices: unit = the office)."""
     _allow(rules.can_write_for(Access(actor), unit), "您无权以该单位名义撰写稿件。")
     fields.setdefault("kind", K.NEWS)
@@ -276,14 +292,14 @@ def create_article(actor, unit, *, generated=False, **fields):
     return article
 
 
-def _shown(value):
+def _shown(value: object) -> object:
     if hasattr(value, "pk"):
         return str(value)
     return value
 
 
 @_locked
-def update_article(actor, article, **fields):
+def update_article(actor: "User", article: Article, **fields: Any) -> Article:
     _allow(rules.can_edit(Access(actor), article), "您无权修改这篇稿件。")
     _editable(article)
     unknown = set(fields) - set(FIELD_LABELS)
@@ -292,7 +308,7 @@ def update_article(actor, article, **fields):
     cleaned, errors = check_fields(article.unit, fields)
     if errors:
         raise ValidationError(errors)
-    changes = {}
+    changes: dict[str, list[object]] = {}
     for name, value in cleaned.items():
         old = getattr(article, name)
         if old != value:
@@ -311,25 +327,30 @@ def update_article(actor, article, **fields):
 
 
 @_locked
-def delete_article(actor, article):
+def delete_article(actor: "User", article: Article) -> None:
     """A draft that was never published goes away; a published one can only be withdrawn."""
     _allow(rules.can_edit(Access(actor), article), "您无权删除这篇稿件。")
     if article.published_at is not None or article.status not in (S.DRAFT, S.RETURNED):
         raise Refused("提交审核中或发布过的稿件不能删除，只能撤回（保留记录）。")
-    names = [i.image.name for i in _images(article)]
+    names = [cast(str, i.image.name) for i in _images(article)]  # stored images have names
     _log("article.deleted", actor, article, 标题=article.title)
     storage = ArticleImage._meta.get_field("image").storage
     article.delete()
-    transaction.on_commit(lambda: [storage.delete(n) for n in names])
+
+    def delete_files() -> None:
+        for n in names:
+            storage.delete(n)
+
+    transaction.on_commit(delete_files)
     return None
 
 
 # --- Review ------------------------------------------------------------------------------------
 
 
-def body_problems(article, images=None):
+def body_problems(article: Article, images: Sequence[ArticleImage] | None = None) -> dict[str, str]:
     """What stops an article from going to review, as {field: message}."""
-    errors = {}
+    errors: dict[str, str] = {}
     if not article.title.strip():
         errors["title"] = "请填写标题。"
     if not rendering.plain_text(article.body).strip():
@@ -344,18 +365,18 @@ def body_problems(article, images=None):
     return errors
 
 
-def _office_of(org):
+def _office_of(org: Org) -> Org | None:
     from openday.opinions.services import office_of
 
     return office_of(org)
 
 
-def _link(article):
+def _link(article: Article) -> str:
     return f"/staff/articles/{article.pk}/"
 
 
 @_locked
-def submit_article(actor, article):
+def submit_article(actor: "User", article: Article) -> Article:
     _allow(rules.can_write_for(Access(actor), article.unit), "您无权提交这篇稿件。")
     if article.status not in Article.EDITABLE:
         raise Refused("稿件已提交审核或已发布，无需重复提交。")
@@ -377,7 +398,7 @@ def submit_article(actor, article):
 
 
 @_locked
-def recall_article(actor, article):
+def recall_article(actor: "User", article: Article) -> Article:
     """The writer takes a submitted article back to change it (undo of submit)."""
     _allow(rules.can_write_for(Access(actor), article.unit), "您无权撤回这篇稿件。")
     if article.status != S.SUBMITTED:
@@ -389,7 +410,7 @@ def recall_article(actor, article):
 
 
 @_locked
-def approve_article(actor, article, *, note=""):
+def approve_article(actor: "User", article: Article, *, note: str | None = "") -> Article:
     """Approve and publish to the campaign's special column."""
     _allow(rules.can_review(Access(actor), article), "只有上级政务公开办管理员可以审核发布稿件。")
     if article.status != S.SUBMITTED:
@@ -407,7 +428,7 @@ def approve_article(actor, article, *, note=""):
 
 
 @_locked
-def return_article(actor, article, *, note):
+def return_article(actor: "User", article: Article, *, note: str | None) -> Article:
     _allow(rules.can_review(Access(actor), article), "只有上级政务公开办管理员可以审核稿件。")
     if article.status != S.SUBMITTED:
         raise Refused("只有待审核的稿件可以退回。")
@@ -423,7 +444,7 @@ def return_article(actor, article, *, note):
 
 
 @_locked
-def withdraw_article(actor, article, *, reason):
+def withdraw_article(actor: "User", article: Article, *, reason: str | None) -> Article:
     """Take a published article out of the column; it can be corrected and submitted again."""
     _allow(rules.can_withdraw(Access(actor), article), "您无权撤回这篇稿件。")
     if article.status != S.PUBLISHED:
@@ -443,12 +464,12 @@ def withdraw_article(actor, article, *, reason):
 # --- Drafts generated from the event's data ----------------------------------------------------
 
 
-def _day(dt):
+def _day(dt: datetime) -> str:
     d = timezone.localtime(dt)
     return f"{d.year}年{d.month}月{d.day}日"
 
 
-def _when(event):
+def _when(event: Event) -> str:
     start, end = timezone.localtime(event.starts_at), timezone.localtime(event.ends_at)
     text = f"{_day(start)}（星期{WEEKDAYS[start.weekday()]}）{start:%H:%M}—"
     if end.date() != start.date():
@@ -456,7 +477,7 @@ def _when(event):
     return text + f"{end:%H:%M}"
 
 
-def _venues(event):
+def _venues(event: Event) -> list[str]:
     return [
         f"{v.get('name', '')}（{v['address']}）" if v.get("address") else v.get("name", "")
         for v in event.venues or []
@@ -464,8 +485,8 @@ def _venues(event):
     ]
 
 
-def _agenda(event):
-    lines = []
+def _agenda(event: Event) -> list[str]:
+    lines: list[str] = []
     for a in event.agenda or []:
         what = a.get("form") or a.get("title") or ""
         line = f"{a.get('time', '')} {what}".strip()
@@ -478,17 +499,17 @@ def _agenda(event):
     return lines
 
 
-def _category_order(code):
+def _category_order(code: str) -> int:
     codes = [c for c, _ in GUEST_CATEGORIES]
     return codes.index(code) if code in codes else len(codes)
 
 
-def _invited(event):
+def _invited(event: Event) -> list[tuple[str, int]]:
     quotas = sorted(event.quotas.all(), key=lambda q: _category_order(q.category))
     return [(CATEGORY_NAMES.get(q.category, q.category), q.seats) for q in quotas]
 
 
-def existing_generated(event, kind):
+def existing_generated(event: Event, kind: str) -> Article | None:
     return (
         Article.objects.filter(event=event, kind=kind, generated=True, status=S.DRAFT)
         .order_by("-created_at")
@@ -496,18 +517,18 @@ def existing_generated(event, kind):
     )
 
 
-def event_url(event, base_url=""):
+def event_url(event: Event, base_url: str = "") -> str:
     return f"{base_url.rstrip('/')}/events/{event.pk}/"
 
 
-REGISTRATION_TEXT = {
+REGISTRATION_TEXT: dict[str, str] = {
     Event.Mode.OPEN: "公开报名，名额有限，报满为止（报满后可登记候补）。",
     Event.Mode.APPROVAL: "网上报名，经主办单位审核后确认，审核结果以短信通知。",
     Event.Mode.INVITATION: "本次活动仅限受邀人员参加，受邀人员请按邀请短信或邀请函中的链接报名。",
 }
 
 
-def announcement_text(event, base_url=""):
+def announcement_text(event: Event, base_url: str = "") -> tuple[str, str, str]:
     """(title, lead, body) of the 活动预告, from the event's own data."""
     unit = event.unit
     title = f"活动预告｜{event.title}"[:TITLE_LIMIT]
@@ -519,7 +540,7 @@ def announcement_text(event, base_url=""):
     parts = [first]
     n = 0
 
-    def section(heading, lines):
+    def section(heading: str, lines: list[str]) -> None:
         nonlocal n
         if lines:
             n += 1
@@ -562,7 +583,7 @@ def announcement_text(event, base_url=""):
     return title, lead[:LEAD_LIMIT], "\n\n".join(parts)
 
 
-def event_figures(event):
+def event_figures(event: Event) -> dict[str, Any]:
     """The figures a news draft reports: check-ins by guest category, opinions by status."""
     from openday.events.services import counters
     from openday.opinions import figures
@@ -585,7 +606,7 @@ def event_figures(event):
     }
 
 
-def news_text(event, base_url=""):
+def news_text(event: Event, base_url: str = "") -> tuple[str, str, str]:
     """(title, lead, body) of a news draft after the event, with the real figures."""
     unit, f = event.unit, event_figures(event)
     day = _day(event.starts_at)
@@ -637,7 +658,7 @@ def news_text(event, base_url=""):
     return title, lead[:LEAD_LIMIT], "\n\n".join(parts)
 
 
-def _generate(event, actor, kind, text):
+def _generate(event: Event, actor: "User", kind: str, text: tuple[str, str, str]) -> Article:
     _allow(rules.can_write_for(Access(actor), event.unit), "您无权为该活动撰写稿件。")
     existing = existing_generated(event, kind)
     if existing is not None:
@@ -655,13 +676,13 @@ def _generate(event, actor, kind, text):
     )
 
 
-def generate_announcement(event, actor, *, base_url=""):
+def generate_announcement(event: Event, actor: "User", *, base_url: str = "") -> Article:
     """A draft 活动预告 from the event's data: time, venues, agenda, who is invited, how to
     register. A generated draft still in 草稿 is returned instead (a double click makes one)."""
     return _generate(event, actor, K.ANNOUNCEMENT, announcement_text(event, base_url))
 
 
-def generate_news_draft(event, actor, *, base_url=""):
+def generate_news_draft(event: Event, actor: "User", *, base_url: str = "") -> Article:
     """A draft report after the event: who came by category, what was shown, opinions received
     and their count by status. An existing generated draft is returned instead."""
     return _generate(event, actor, K.NEWS, news_text(event, base_url))

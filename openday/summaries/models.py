@@ -4,8 +4,13 @@ Both models lived in the publicity app until 2026-12; their tables kept the name
 (db_table), so moving them changed no data (migrations publicity 0002 and summaries 0001).
 """
 
+from typing import TYPE_CHECKING, cast
+
 from django.conf import settings
 from django.db import models
+
+if TYPE_CHECKING:
+    from openday.orgs.models import Org
 
 
 class EventPhoto(models.Model):
@@ -27,11 +32,12 @@ class EventPhoto(models.Model):
         db_table = "publicity_eventphoto"
         ordering = ["event", "uploaded_at", "id"]
 
-    def __str__(self):
-        return self.caption or self.image.name
+    def __str__(self) -> str:
+        # A stored file always has a name; the stubs allow None for an unset FieldFile.
+        return self.caption or cast(str, self.image.name)
 
     @property
-    def audit_org(self):
+    def audit_org(self) -> "Org":
         return self.event.unit
 
 
@@ -64,9 +70,9 @@ class EventSummary(models.Model):
     class Meta:
         db_table = "publicity_eventsummary"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.event.title} 活动总结"
 
     @property
-    def audit_org(self):
+    def audit_org(self) -> "Org":
         return self.event.unit

@@ -8,9 +8,13 @@ Submitting moves a held event (已举办) to 已总结 through events.services.s
 records it; reopening moves it back.
 """
 
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, cast
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Field, Q
 from django.utils import timezone
 
 from openday.audit.services import record
@@ -23,17 +27,23 @@ from openday.surveys import results
 
 from .models import EventPhoto, EventSummary
 
+if TYPE_CHECKING:
+    from openday.accounts.models import User
+
 TEXT_FIELDS = ["overview", "experiences", "shortcomings", "causes", "next_steps"]
 # Minimum length (characters, blanks not counted) of each text required on submit.
 REQUIRED = {"experiences": 20, "shortcomings": 20, "causes": 10, "next_steps": 10}
 TEXT_MAX = 5000
-FIELD_NAMES = {f: EventSummary._meta.get_field(f).verbose_name for f in TEXT_FIELDS}
+# The text fields are columns, never relations, so each has a verbose_name.
+FIELD_NAMES = {
+    f: cast("Field[Any, Any]", EventSummary._meta.get_field(f)).verbose_name for f in TEXT_FIELDS
+}
 
 
 class Refused(Exception):
     """A move the rules do not allow now; the message says why, in Chinese."""
 
-    def __init__(self, message):
+    def __init__(self, message: str):
         super().__init__(message)
         self.message = message
 
@@ -41,7 +51,7 @@ class Refused(Exception):
 # --- Figures ------------------------------------------------------------------------------------
 
 
-def _survey_figures(event):
+def _survey_figures(event: Event) -> dict[str, Any]:
     """Responses of the event's surveys and the satisfaction asked in their rating questions.
 
     Satisfaction counts the answers to rating questions whose scale speaks of 满意 (listed best
@@ -75,12 +85,12 @@ def _survey_figures(event):
     }
 
 
-def figures(event) -> dict:
+def figures(event: Event) -> dict[str, Any]:
     """Every figure of the summary, counted from the data now (JSON-serializable)."""
     quotas = dict(event.quotas.values_list("category", "seats"))
     # The check-in page's counters: confirmed registrations, and those who arrived.
     rows = {r["category"]: r for r in events.counters(event)}
-    categories = []
+    categories: list[dict[str, Any]] = []
     for code, name in GUEST_CATEGORIES:
         r = rows.get(code)
         if r is None and code not in quotas:
@@ -124,14 +134,14 @@ def figures(event) -> dict:
     }
 
 
-def shown_figures(event, summary=None):
+def shown_figures(event: Event, summary: EventSummary | None = None) -> dict[str, Any]:
     """The submitted snapshot if there is one, else the figures counted now."""
     if summary is not None and summary.status == EventSummary.Status.SUBMITTED and summary.figures:
         return summary.figures
     return figures(event)
 
 
-def _num(value, suffix=""):
+def _num(value: float | None, suffix: str = "") -> str:
     if value is None:
         return "—"
     if isinstance(value, float) and value.is_integer():
@@ -139,7 +149,7 @@ def _num(value, suffix=""):
     return f"{value}{suffix}"
 
 
-def opinion_lines(f):
+def opinion_lines(f: Mapping[str, Any]) -> str:
     """The opinions paragraph of section 二, in words, from a figures dict."""
     o, d, cb = f["opinions"], f["opinions"].get("decisions", {}), f["callbacks"]
     if not o["received"]:
@@ -161,7 +171,7 @@ def opinion_lines(f):
     return text
 
 
-def survey_line(f):
+def survey_line(f: Mapping[str, Any]) -> str:
     s = f["survey"]
     if not s["responses"]:
         return "本次活动未回收调查问卷。"
@@ -177,7 +187,7 @@ def survey_line(f):
 # --- The summary row ----------------------------------------------------------------------------
 
 
-def summary_for(event):
+def summary_for(event: Event) -> EventSummary:
     """The event's summary, created as an empty draft the first time."""
     summary = EventSummary.objects.filter(event=event).first()
     if summary is not None:
@@ -189,8 +199,9 @@ def summary_for(event):
         return EventSummary.objects.get(event=event)
 
 
-def _clean_texts(data):
-    texts, errors = {}, {}
+def _clean_texts(data: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+    texts: dict[str, str] = {}
+    errors: dict[str, str] = {}
     for field in TEXT_FIELDS:
         if field not in data:
             continue
@@ -201,7 +212,7 @@ def _clean_texts(data):
     return texts, errors
 
 
-def save_summary(actor, event, data):
+def save_summary(actor: "User", event: Event, data: Mapping[str, Any]) -> EventSummary:
     """Keep the unit's text as a draft; what is typed is saved whatever its length."""
     texts, errors = _clean_texts(data)
     if errors:
@@ -226,9 +237,9 @@ def save_summary(actor, event, data):
     return summary
 
 
-def submit_problems(summary):
+def submit_problems(summary: EventSummary) -> dict[str, str]:
     """{field: message} for every required text missing or too short."""
-    problems = {}
+    problems: dict[str, str] = {}
     for field, minimum in REQUIRED.items():
         value = "".join(getattr(summary, field).split())
         name = FIELD_NAMES[field]
@@ -239,7 +250,13 @@ def submit_problems(summary):
     return problems
 
 
-def submit_summary(actor, event, data=None, *, now=None):
+def submit_summary(
+    actor: "User",
+    event: Event,
+    data: Mapping[str, Any] | None = None,
+    *,
+    now: datetime | None = None,
+) -> EventSummary:
     """Save the text (if given), check it, snapshot the figures and mark the summary 已报送.
 
     The text is committed before the checks, so a refused submission loses nothing.
@@ -279,7 +296,7 @@ def submit_summary(actor, event, data=None, *, now=None):
     return summary
 
 
-def reopen_summary(actor, event, reason):
+def reopen_summary(actor: "User", event: Event, reason: str | None) -> EventSummary:
     """Return a submitted summary to draft (with the reason); a 已总结 event goes back to 已举办."""
     reason = (reason or "").strip()
     if not reason:
@@ -304,11 +321,11 @@ def reopen_summary(actor, event, reason):
 # --- Documents ----------------------------------------------------------------------------------
 
 
-def _local(moment):
+def _local(moment: datetime) -> datetime:
     return timezone.localtime(moment)
 
 
-def _when(event):
+def _when(event: Event) -> str:
     start, end = _local(event.starts_at), _local(event.ends_at)
     text = f"{chinese_date(start.date())}{start:%H:%M}"
     if end.date() == start.date():
@@ -316,13 +333,13 @@ def _when(event):
     return f"{text}至{chinese_date(end.date())}{end:%H:%M}"
 
 
-def _paragraphs(doc, text, empty="（未填写）"):
+def _paragraphs(doc: OfficialDocument, text: str | None, empty: str = "（未填写）") -> None:
     lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
     for line in lines or [empty]:
         doc.paragraph(line)
 
 
-def summary_docx(event) -> bytes:
+def summary_docx(event: Event) -> bytes:
     """The summary as a GB/T 9704-2012 document (the snapshot figures once submitted)."""
     summary = EventSummary.objects.filter(event=event).first() or EventSummary(event=event)
     f = shown_figures(event, summary)
@@ -360,7 +377,7 @@ def summary_docx(event) -> bytes:
     doc.paragraph(survey_line(f))
     doc.heading("二、意见建议办理情况", 1)
     doc.paragraph(opinion_lines(f))
-    extras = []
+    extras: list[str] = []
     if f["articles"]:
         extras.append(f"发布宣传报道{f['articles']}篇")
     if f["photos"]["total"]:

@@ -6,6 +6,9 @@ response's guest category and channel are copied onto each answer row for the sa
 cross-tabs and the paper/online split need no join.
 """
 
+from datetime import datetime
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -13,6 +16,9 @@ from django.utils import timezone
 from openday.events.models import GUEST_CATEGORIES
 from openday.lib import personal_data
 from openday.lib.masking import mask_name, mask_phone
+
+if TYPE_CHECKING:
+    from openday.orgs.models import Org
 
 
 class Survey(models.Model):
@@ -51,14 +57,14 @@ class Survey(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.title
 
     @property
-    def audit_org(self):
+    def audit_org(self) -> "Org":
         return self.org
 
-    def accepting(self, now=None):
+    def accepting(self, now: datetime | None = None) -> bool:
         """Whether the public may answer now; paper forms may still be entered after closing."""
         now = now or timezone.now()
         return (
@@ -67,7 +73,7 @@ class Survey(models.Model):
             and not (self.closes_at and now > self.closes_at)
         )
 
-    def state_label(self, now=None):
+    def state_label(self, now: datetime | None = None) -> str:
         now = now or timezone.now()
         if self.status == self.Status.OPEN:
             if self.opens_at and now < self.opens_at:
@@ -111,15 +117,15 @@ class Question(models.Model):
     class Meta:
         ordering = ["position", "id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.title
 
     @property
-    def audit_org(self):
+    def audit_org(self) -> "Org":
         return self.survey.org
 
     @property
-    def answerable(self):
+    def answerable(self) -> bool:
         return self.kind != self.Kind.SECTION
 
 
@@ -180,23 +186,23 @@ class Response(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         if self.channel == self.Channel.PAPER:
             return f"纸质问卷 {self.batch_no}-{self.form_no}"
         return f"第{self.pk}份答卷"
 
     @property
-    def audit_org(self):
+    def audit_org(self) -> "Org":
         return self.survey.org
 
     phone = personal_data.encrypted_phone("phone_encrypted", hash_field="phone_hash")
 
     @property
-    def masked_phone(self):
+    def masked_phone(self) -> str:
         return mask_phone(self.phone) if self.phone_encrypted else ""
 
     @property
-    def masked_name(self):
+    def masked_name(self) -> str:
         return mask_name(self.name)
 
 
@@ -222,5 +228,5 @@ class Answer(models.Model):
             models.Index(fields=["survey", "question", "row", "choice"], name="answer_results"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"答卷{self.response_id}第{self.question_id}题"

@@ -7,12 +7,15 @@ the database refuse the second one, so double clicks and retries never count twi
 
 import hashlib
 import hmac
+from collections.abc import Iterable, Mapping, MutableMapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from openday.audit.services import diff, record
@@ -23,6 +26,10 @@ from openday.lib.personal_data import is_mobile, normalize_phone
 from . import answers as checks
 from .models import Answer, Question, Response, Survey
 from .presets import PRESETS
+
+if TYPE_CHECKING:
+    from openday.accounts.models import User
+    from openday.orgs.models import Org
 
 DEFAULT_CONSENT = (
     "本问卷为实名填写。我们收集您的姓名和手机号，仅用于核实答卷、回访和改进工作；"
@@ -40,7 +47,7 @@ SHARED_TTL, LOCAL_TTL = 300, 5
 class Refused(Exception):
     """An answer the rules do not allow; code is one of the API's error codes."""
 
-    def __init__(self, code, message):
+    def __init__(self, code: str, message: str):
         super().__init__(message)
         self.code = code
         self.message = message
@@ -49,11 +56,11 @@ class Refused(Exception):
 # --- The definition, cached ------------------------------------------------------------------
 
 
-def _def_key(survey_id):
+def _def_key(survey_id: int) -> str:
     return f"survey-def:{survey_id}"
 
 
-def get_definition(survey_id):
+def get_definition(survey_id: int) -> dict[str, Any]:
     """The survey's plain definition; cached, and dropped whenever staff change the survey."""
     defn = cache.get(_def_key(survey_id))
     if defn is None:
@@ -63,16 +70,16 @@ def get_definition(survey_id):
     return defn
 
 
-def _shared_cache():
+def _shared_cache() -> bool:
     return "redis" in settings.CACHES["default"]["BACKEND"].lower()
 
 
-def _changed(survey):
+def _changed(survey: Survey) -> None:
     cache.delete(_def_key(survey.pk))
     Survey.objects.filter(pk=survey.pk).update(updated_at=timezone.now())
 
 
-def accepting(defn, now=None):
+def accepting(defn: Mapping[str, Any], now: datetime | None = None) -> bool:
     now = now or timezone.now()
     return (
         defn["status"] == Survey.Status.OPEN
@@ -81,7 +88,7 @@ def accepting(defn, now=None):
     )
 
 
-def closed_message(defn, now=None):
+def closed_message(defn: Mapping[str, Any], now: datetime | None = None) -> str:
     now = now or timezone.now()
     if defn["status"] == Survey.Status.DRAFT:
         return "问卷尚未发布。"
@@ -91,7 +98,7 @@ def closed_message(defn, now=None):
     return "本问卷已结束收集，感谢您的关注。"
 
 
-def open_surveys(now=None):
+def open_surveys(now: datetime | None = None) -> QuerySet[Survey]:
     """Surveys the public may answer now, with their number of questions, newest first."""
     from django.db.models import Count, Q
 
@@ -121,8 +128,8 @@ SURVEY_FIELDS = (
 )
 
 
-def check_survey(fields):
-    errors = {}
+def check_survey(fields: Mapping[str, Any]) -> dict[str, str]:
+    errors: dict[str, str] = {}
     if not (fields.get("title") or "").strip():
         errors["title"] = "请填写问卷标题。"
     opens, closes = fields.get("opens_at"), fields.get("closes_at")
@@ -131,13 +138,13 @@ def check_survey(fields):
     return errors
 
 
-def _snapshot(survey):
+def _snapshot(survey: Survey) -> dict[str, str]:
     return {f: str(getattr(survey, f) or "") for f in (*SURVEY_FIELDS, "status")}
 
 
-def create_survey(actor, org, *, template="", **fields):
+def create_survey(actor: "User", org: "Org", *, template: str = "", **fields: Any) -> Survey:
     """A draft survey for org, empty or copied from a preset."""
-    preset = PRESETS.get(template) if template else None
+    preset: Mapping[str, Any] | None = PRESETS.get(template) if template else None
     if template and preset is None:
         raise ValidationError({"template": "没有这个问卷模板。"})
     if preset:
@@ -163,9 +170,9 @@ def create_survey(actor, org, *, template="", **fields):
     return survey
 
 
-def _copy_questions(survey, specs):
+def _copy_questions(survey: Survey, specs: Iterable[Mapping[str, Any]]) -> list[Question]:
     """Create questions from specs whose show_if names an earlier spec by index."""
-    made = []
+    made: list[Question] = []
     for i, spec in enumerate(specs):
         spec = dict(spec)
         cond = spec.pop("show_if", None)
@@ -175,7 +182,7 @@ def _copy_questions(survey, specs):
     return made
 
 
-def update_survey(actor, survey, **fields):
+def update_survey(actor: "User", survey: Survey, **fields: Any) -> Survey:
     errors = check_survey({**{f: getattr(survey, f) for f in SURVEY_FIELDS}, **fields})
     if errors:
         raise ValidationError(errors)
@@ -198,7 +205,7 @@ def update_survey(actor, survey, **fields):
     return survey
 
 
-def set_status(actor, survey, status):
+def set_status(actor: "User", survey: Survey, status: str) -> Survey:
     if status not in Survey.Status.values:
         raise ValidationError("状态不正确。")
     if status == Survey.Status.OPEN and not survey.questions.exclude(kind="section").exists():
@@ -218,7 +225,7 @@ def set_status(actor, survey, status):
     return survey
 
 
-def copy_survey(actor, survey):
+def copy_survey(actor: "User", survey: Survey) -> Survey:
     """A new draft with the same settings and questions (conditions re-pointed)."""
     with transaction.atomic():
         new = Survey.objects.create(
@@ -230,7 +237,7 @@ def copy_survey(actor, survey):
         )
         new.title = f"{survey.title}（副本）"[:200]
         new.save(update_fields=["title"])
-        ids = {}
+        ids: dict[int, int] = {}
         for q in survey.questions.all():
             old = q.pk
             q.pk = None
@@ -243,7 +250,7 @@ def copy_survey(actor, survey):
     return new
 
 
-def has_responses(survey):
+def has_responses(survey: Survey) -> bool:
     return survey.responses.exists()
 
 
@@ -263,13 +270,15 @@ QUESTION_FIELDS = (
 )
 
 
-def _clean_list(values):
+def _clean_list(values: Iterable[object] | None) -> list[str]:
     return [str(v).strip() for v in values or [] if str(v).strip()]
 
 
-def check_question(survey, fields, *, question=None):
+def check_question(
+    survey: Survey, fields: MutableMapping[str, Any], *, question: Question | None = None
+) -> dict[str, str]:
     """Errors by field; also normalizes fields in place (trimmed option lists)."""
-    errors = {}
+    errors: dict[str, str] = {}
     kind = fields.get("kind")
     if kind not in Question.Kind.values:
         errors["kind"] = "请选择题型。"
@@ -326,11 +335,13 @@ def check_question(survey, fields, *, question=None):
     return errors
 
 
-def _structure(q):
+def _structure(q: Question) -> tuple[str, int, int, Any]:
     return (q.kind, len(q.options or []), len(q.rows or []), q.show_if)
 
 
-def save_question(actor, survey, fields, *, question=None):
+def save_question(
+    actor: "User", survey: Survey, fields: Mapping[str, Any], *, question: Question | None = None
+) -> Question:
     fields = {k: v for k, v in fields.items() if k in QUESTION_FIELDS}
     errors = check_question(survey, fields, question=question)
     if errors:
@@ -369,7 +380,7 @@ def save_question(actor, survey, fields, *, question=None):
     return question
 
 
-def delete_question(actor, question):
+def delete_question(actor: "User", question: Question) -> None:
     survey = question.survey
     if has_responses(survey):
         raise ValidationError(LOCKED)
@@ -381,7 +392,7 @@ def delete_question(actor, question):
     record("survey.question_delete", actor=actor, obj=survey, changes={"题目": title})
 
 
-def move_question(actor, question, direction):
+def move_question(actor: "User", question: Question, direction: int) -> Question:
     """Swap with the neighbour above (-1) or below (+1); conditions must still point backwards."""
     survey = question.survey
     if has_responses(survey):
@@ -415,7 +426,7 @@ def move_question(actor, question, direction):
 # --- Answers ---------------------------------------------------------------------------------
 
 
-def device_hash(device_id):
+def device_hash(device_id: str | None) -> str:
     device_id = (device_id or "").strip()
     if not device_id:
         return ""
@@ -423,8 +434,10 @@ def device_hash(device_id):
     return hmac.new(key, b"device:" + device_id.encode()[:200], hashlib.sha256).hexdigest()
 
 
-def check_respondent(defn, *, name, phone, category, consent):
-    errors = {}
+def check_respondent(
+    defn: Mapping[str, Any], *, name: str, phone: str, category: str, consent: bool
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
     if category and category not in CATEGORY_NAMES:
         errors["category"] = "参加人类别不正确。"
     if not defn["anonymous"]:
@@ -439,7 +452,9 @@ def check_respondent(defn, *, name, phone, category, consent):
     return errors
 
 
-def _insert(defn, rows, **fields):
+def _insert(
+    defn: Mapping[str, Any], rows: Iterable[tuple[int, int | None, int | None, str]], **fields: Any
+) -> Response:
     response = Response(survey_id=defn["id"], **fields)
     with transaction.atomic():
         response.save(force_insert=True)
@@ -462,17 +477,17 @@ def _insert(defn, rows, **fields):
 
 
 def submit_response(
-    survey_id,
-    answers,
+    survey_id: int,
+    answers: object,
     *,
-    channel=Response.Channel.WEB,
-    device_id="",
-    name="",
-    phone="",
-    category="",
-    consent=False,
-    now=None,
-):
+    channel: str = Response.Channel.WEB,
+    device_id: str = "",
+    name: str = "",
+    phone: str = "",
+    category: str = "",
+    consent: bool = False,
+    now: datetime | None = None,
+) -> Response:
     """An answer from the public. Raises Survey.DoesNotExist, Refused, ValidationError or
     answers.AnswerError (by question)."""
     defn = get_definition(survey_id)
@@ -485,7 +500,11 @@ def submit_response(
         raise ValidationError(errors)
     rows = checks.clean(defn, answers)
     category = (category or "") if defn["ask_category"] else ""
-    fields = {"channel": channel, "category": category, "device_hash": device_hash(device_id)}
+    fields: dict[str, Any] = {
+        "channel": channel,
+        "category": category,
+        "device_hash": device_hash(device_id),
+    }
     if not defn["anonymous"]:
         fields.update(name=name.strip(), consent_at=timezone.now())
     response = Response(survey_id=defn["id"], pending=[list(r) for r in rows], **fields)
@@ -508,7 +527,7 @@ def submit_response(
 EXPAND_BATCH = 5000
 
 
-def _expand_in_sql(ids):
+def _expand_in_sql(ids: list[int]) -> None:
     """PostgreSQL: unpack the pending JSON into answer rows in one INSERT … SELECT."""
     with connection.cursor() as cursor:
         cursor.execute(
@@ -522,7 +541,7 @@ def _expand_in_sql(ids):
         )
 
 
-def expand_pending(survey_id=None):
+def expand_pending(survey_id: int | None = None) -> int:
     """Write the answer rows of responses that still hold them in `pending`; returns how many.
 
     Called before anything reads answers (results, exports, a response's page) and by the
@@ -565,7 +584,8 @@ def expand_pending(survey_id=None):
                             channel=ch,
                         )
                         for rid, sid, pending, cat, ch in rows
-                        for q, r, c, t in pending
+                        # Only responses locked above with answers pending are expanded.
+                        for q, r, c, t in cast("list[list[Any]]", pending)
                     ],
                     batch_size=2000,
                 )
@@ -574,10 +594,18 @@ def expand_pending(survey_id=None):
     return done
 
 
-def enter_paper(actor, survey, *, batch_no, form_no, answers, category=""):
+def enter_paper(
+    actor: "User",
+    survey: Survey,
+    *,
+    batch_no: str | None,
+    form_no: str | None,
+    answers: object,
+    category: str = "",
+) -> Response:
     """A paper form typed in by staff; the batch and form number identify it."""
     defn = get_definition(survey.pk)
-    errors = {}
+    errors: dict[str, str] = {}
     batch_no, form_no = (batch_no or "").strip(), (form_no or "").strip()
     if not batch_no:
         errors["batch_no"] = "请填写批次号。"
@@ -613,7 +641,7 @@ def enter_paper(actor, survey, *, batch_no, form_no, answers, category=""):
     return response
 
 
-def delete_response(actor, response, *, reason=""):
+def delete_response(actor: "User", response: Response, *, reason: str = "") -> None:
     survey = response.survey
     label = str(response)
     response.delete()
@@ -625,7 +653,7 @@ def delete_response(actor, response, *, reason=""):
     )
 
 
-def next_form_no(survey, batch_no):
+def next_form_no(survey: Survey, batch_no: str) -> str:
     """The number after the highest numeric form number of the batch (1 for a new batch)."""
     numbers = survey.responses.filter(channel=Response.Channel.PAPER, batch_no=batch_no)
     top = 0
@@ -635,7 +663,7 @@ def next_form_no(survey, batch_no):
     return str(top + 1)
 
 
-def anonymize_old_responses(now=None, batch_size=None):
+def anonymize_old_responses(now: datetime | None = None, batch_size: int | None = None) -> int:
     """Clear names and phones of named answers older than RETENTION_DAYS; the answers stay."""
     from datetime import timedelta
 

@@ -40,7 +40,7 @@ class SpecialDay(models.Model):
         verbose_name = "放假调休日"
         verbose_name_plural = "放假调休日"
 
-    def __str__(self):
+    def __str__(self) -> str:
         short = "休" if self.kind == self.Kind.HOLIDAY else "班"
         return (
             f"{self.date:%Y-%m-%d} {self.name}（{short}）"

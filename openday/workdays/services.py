@@ -17,10 +17,10 @@ import io
 import logging
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -35,24 +35,26 @@ from .models import SpecialDay
 
 if TYPE_CHECKING:
     from openday.accounts.models import User
+    from openday.orgs.access import Access
+    from openday.orgs.models import Org
 
 log = logging.getLogger(__name__)
 
 HOLIDAY = SpecialDay.Kind.HOLIDAY
 WORKDAY = SpecialDay.Kind.WORKDAY
-KIND_SHORT = {HOLIDAY: "休", WORKDAY: "班"}
+KIND_SHORT: dict[str, str] = {HOLIDAY: "休", WORKDAY: "班"}
 WEEKDAYS = "一二三四五六日"
 MIN_YEAR, MAX_YEAR = 1950, 2100
-NAME_MAX = SpecialDay._meta.get_field("name").max_length
+NAME_MAX = cast(int, SpecialDay._meta.get_field("name").max_length)  # a CharField has one
 ESTIMATED_NOTE = "本年度尚未录入官方放假安排，按周末和法定节日推算，期限标注“预计”"
 NO_RIGHT = "只有政务公开办管理员和运维人员可以修改工作日历。"
 
 
-def weekday_name(day):
+def weekday_name(day: dt.date) -> str:
     return f"星期{WEEKDAYS[day.weekday()]}"
 
 
-def date_text(day):
+def date_text(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
@@ -64,10 +66,10 @@ class Due:
     estimated: bool = False
 
     @property
-    def label(self):
+    def label(self) -> str:
         return date_text(self.date) + ("（预计）" if self.estimated else "")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.label
 
 
@@ -75,7 +77,7 @@ class Due:
 
 
 @lru_cache(maxsize=256)
-def statutory_days(year):
+def statutory_days(year: int) -> dict[dt.date, str]:
     """{date: name} of the statutory holidays of a year computed by rule; never raises."""
     try:
         import holidays
@@ -86,7 +88,7 @@ def statutory_days(year):
         return {}
 
 
-def _as_date(value):
+def _as_date(value: dt.date) -> dt.date:
     if isinstance(value, dt.datetime):
         if timezone.is_aware(value):
             value = timezone.localtime(value)
@@ -99,14 +101,14 @@ def _as_date(value):
 class Calendar:
     """One snapshot of the table: {date: kind} plus the years it covers."""
 
-    def __init__(self, rows):
+    def __init__(self, rows: Iterable[tuple[dt.date, str]]):
         self.rows = dict(rows)
         self.known_years = frozenset(d.year for d in self.rows)
 
-    def is_known(self, year):
+    def is_known(self, year: int) -> bool:
         return year in self.known_years
 
-    def is_working_day(self, day):
+    def is_working_day(self, day: dt.date) -> bool:
         day = _as_date(day)
         kind = self.rows.get(day)
         if kind is not None:
@@ -117,10 +119,10 @@ class Calendar:
             return True
         return day not in statutory_days(day.year)
 
-    def _estimated(self, first, last):
+    def _estimated(self, first: dt.date, last: dt.date) -> bool:
         return any(y not in self.known_years for y in range(first.year, last.year + 1))
 
-    def add_working_days(self, start, n):
+    def add_working_days(self, start: dt.date, n: int) -> Due:
         """The n-th working day after start (start not counted); n=0: start or the next one."""
         start = _as_date(start)
         if n < 0:
@@ -138,7 +140,7 @@ class Calendar:
                 left -= 1
         return Due(day, self._estimated(start + one, day))
 
-    def working_days_between(self, a, b):
+    def working_days_between(self, a: dt.date, b: dt.date) -> int:
         """Working days after a up to and including b; negative when b is before a."""
         a, b = _as_date(a), _as_date(b)
         if a == b:
@@ -152,11 +154,18 @@ class Calendar:
         return sign * count
 
 
+class _Cache(TypedDict):
+    """This process's copy of the table and the fingerprint it was loaded at."""
+
+    fingerprint: tuple[int, dt.datetime | None] | None
+    calendar: Calendar | None
+
+
 _lock = threading.Lock()
-_current = {"fingerprint": None, "calendar": None}
+_current: _Cache = {"fingerprint": None, "calendar": None}
 
 
-def _fingerprint():
+def _fingerprint() -> tuple[int, dt.datetime | None]:
     stats = SpecialDay.objects.aggregate(n=Count("pk"), last=Max("updated_at"))
     return stats["n"], stats["last"]
 
@@ -176,17 +185,17 @@ def calendar() -> Calendar:
         rows = [(r["date"], r["kind"]) for r in builtin_rows()]
     cal = Calendar(rows)
     with _lock:
-        _current.update(fingerprint=fingerprint, calendar=cal)
+        _current.update({"fingerprint": fingerprint, "calendar": cal})
     return cal
 
 
-def invalidate():
+def invalidate() -> None:
     """Drop this process's copy; called on every edit, and again when the edit commits."""
     with _lock:
-        _current.update(fingerprint=None, calendar=None)
+        _current.update({"fingerprint": None, "calendar": None})
 
 
-def _changed():
+def _changed() -> None:
     invalidate()
     transaction.on_commit(invalidate)
 
@@ -207,17 +216,17 @@ def years_known() -> set[int]:
     return set(calendar().known_years)
 
 
-def year_days(year):
+def year_days(year: int) -> list[SpecialDay]:
     """The special days recorded for a year, in date order."""
     return list(SpecialDay.objects.filter(date__year=year).select_related("updated_by"))
 
 
-def estimated_days(year):
+def estimated_days(year: int) -> list[tuple[dt.date, str]]:
     """[(date, name)] of the statutory holidays computed by rule, for a year without data."""
     return sorted(statutory_days(year).items())
 
 
-def seed_builtin():
+def seed_builtin() -> int:
     """Put back the built-in 2023-2026 days missing from the table (as migration 0002 does).
 
     For databases emptied after migrating (a flush between live-server tests); dates already
@@ -236,14 +245,14 @@ def seed_builtin():
 # --- Editing --------------------------------------------------------------------------------
 
 
-def can_edit(access):
+def can_edit(access: "Access") -> bool:
     """Office admins and operators keep the calendar; every staff member may read it."""
     from openday.orgs.models import Role
 
     return access.has_role(Role.OFFICE_ADMIN)
 
 
-def _check_actor(actor):
+def _check_actor(actor: "User | None") -> None:
     """None is the system (migrations, commands); a person must be an office admin."""
     if actor is None:
         return
@@ -253,7 +262,7 @@ def _check_actor(actor):
         raise PermissionDenied(NO_RIGHT)
 
 
-def _audit_org(actor):
+def _audit_org(actor: "User | None") -> "Org | None":
     """The actor's office, so its admins find the change in their audit log."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         return None
@@ -268,23 +277,23 @@ def _audit_org(actor):
     return m.org if m else None
 
 
-def _kind_label(kind):
+def _kind_label(kind: str | None) -> str | None:
     return SpecialDay.Kind(kind).label if kind else None
 
 
-def _clean_name(name):
+def _clean_name(name: str | None) -> str:
     name = (name or "").strip()
     if len(name) > NAME_MAX:
         raise ValidationError({"name": f"名称不能超过 {NAME_MAX} 个字。"})
     return name
 
 
-def _check_year(day, field_name="date"):
+def _check_year(day: dt.date, field_name: str = "date") -> None:
     if not MIN_YEAR <= day.year <= MAX_YEAR:
         raise ValidationError({field_name: f"年份应在 {MIN_YEAR} 年至 {MAX_YEAR} 年之间。"})
 
 
-def set_day(actor, date, kind, name="") -> SpecialDay:
+def set_day(actor: "User | None", date: dt.date, kind: str, name: str | None = "") -> SpecialDay:
     """Record (or change) one special day by hand. Returns the SpecialDay."""
     _check_actor(actor)
     day = _as_date(date)
@@ -299,6 +308,7 @@ def set_day(actor, date, kind, name="") -> SpecialDay:
             }
         )
     user = actor if getattr(actor, "is_authenticated", False) else None
+    changes: dict[str, list[str | None]]
     with transaction.atomic():
         obj, created = SpecialDay.objects.select_for_update().get_or_create(
             date=day,
@@ -333,7 +343,7 @@ def set_day(actor, date, kind, name="") -> SpecialDay:
     return obj
 
 
-def clear_day(actor, date) -> bool:
+def clear_day(actor: "User | None", date: dt.date) -> bool:
     """Remove a special day (the date then follows the ordinary week). True if one was removed."""
     _check_actor(actor)
     day = _as_date(date)
@@ -448,9 +458,10 @@ def import_days(
     return result
 
 
-def _check_conflicts(entries, errors):
+def _check_conflicts(entries: Iterable[Entry], errors: list[RowError]) -> list[Entry]:
     """Drop repeats of the same day; a day listed both as rest and as work is an error."""
-    seen, out = {}, []
+    seen: dict[dt.date, Entry] = {}
+    out: list[Entry] = []
     for e in entries:
         first = seen.get(e.date)
         if first is None:
@@ -470,7 +481,7 @@ def _check_conflicts(entries, errors):
 # xlsx and rows
 
 
-def _parse_cell_date(value):
+def _parse_cell_date(value: object) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -491,9 +502,15 @@ def _parse_cell_date(value):
         raise ValueError(f"日期“{text}”不存在。") from None
 
 
-def _entry(where, date_value, kind_value, name_value, errors):
-    problems = []
-    day = None
+def _entry(
+    where: int,
+    date_value: object,
+    kind_value: object,
+    name_value: object,
+    errors: list[RowError],
+) -> Entry | None:
+    problems: list[str] = []
+    day: dt.date | None = None
     try:
         day = _parse_cell_date(date_value)
     except ValueError as exc:
@@ -514,11 +531,14 @@ def _entry(where, date_value, kind_value, name_value, errors):
     if problems:
         errors.extend(RowError(where, p) for p in problems)
         return None
+    assert day is not None and kind is not None  # each is None only with a problem listed
     return Entry(where, day, kind, name)
 
 
-def _entries_from_rows(numbered_rows, errors):
-    entries = []
+def _entries_from_rows(
+    numbered_rows: Iterable[tuple[int, Sequence[object] | None]], errors: list[RowError]
+) -> list[Entry]:
+    entries: list[Entry] = []
     for where, row in numbered_rows:
         cells = [*list(row or ()), None, None, None][:3]
         if not any(cell_text(c) for c in cells):
@@ -526,13 +546,14 @@ def _entries_from_rows(numbered_rows, errors):
         if len(entries) + len(errors) >= MAX_ROWS:
             errors.append(RowError(where, f"行数过多：一次最多导入 {MAX_ROWS} 行。"))
             break
-        e = _entry(where, *cells, errors)
+        date_value, kind_value, name_value = cells
+        e = _entry(where, date_value, kind_value, name_value, errors)
         if e is not None:
             entries.append(e)
     return entries
 
 
-def _rows_from_xlsx(data, errors):
+def _rows_from_xlsx(data: bytes, errors: list[RowError]) -> list[Entry]:
     wb, problem = open_workbook(data)
     if wb is None:
         errors.append(RowError(0, problem))
@@ -549,7 +570,7 @@ def _rows_from_xlsx(data, errors):
     return _entries_from_rows(numbered, errors)
 
 
-def template_workbook():
+def template_workbook() -> bytes:
     """An example file in the import format, with a sheet of instructions."""
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
@@ -614,7 +635,7 @@ _WEEKDAY_RE = re.compile(r"(?:星期|周|礼拜)(?P<w>[一二三四五六日天]
 _TITLE_YEAR_RE = re.compile(r"(?P<y>\d{4})\s*年\s*(?:部分节假日|元旦)")
 
 
-def _cn_number(text):
+def _cn_number(text: str) -> int:
     if text.isdigit():
         return int(text)
     if text == "十":
@@ -631,14 +652,14 @@ class _Bad(Exception):
     pass
 
 
-def _make_date(y, m, d):
+def _make_date(y: int, m: int, d: int) -> dt.date:
     try:
         return dt.date(y, m, d)
     except ValueError:
         raise _Bad(f"{y}年{m}月{d}日不存在。") from None
 
 
-def _check_weekday(day, note):
+def _check_weekday(day: dt.date, note: str | None) -> None:
     """The notice names each day's weekday; a mismatch means a wrong year or a typo."""
     m = _WEEKDAY_RE.search(note or "")
     if not m:
@@ -651,9 +672,9 @@ def _check_weekday(day, note):
         )
 
 
-def _spans(text, year):
+def _spans(text: str, year: int) -> list[tuple[dt.date, dt.date]]:
     """[(first, last)] of every date or date range written in text."""
-    spans = []
+    spans: list[tuple[dt.date, dt.date]] = []
     for m in _SPAN_RE.finditer(text):
         sy = int(m["sy"]) if m["sy"] else year
         first = _make_date(sy, int(m["sm"]), int(m["sd"]))
@@ -674,7 +695,7 @@ def _spans(text, year):
     return spans
 
 
-def _items(text):
+def _items(text: str) -> Iterator[tuple[int, str]]:
     """(line number, item text) for each numbered item or line of the pasted notice."""
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
@@ -689,7 +710,7 @@ def _items(text):
                 yield number, piece
 
 
-def _parse_item(number, piece, year):
+def _parse_item(number: int, piece: str, year: int) -> list[Entry]:
     """Entries of one item such as “春节：2月10日至17日放假调休，共8天。2月4日（星期日）上班。”."""
     relevant = _ANY_DATE_RE.search(piece) and ("放假" in piece or "上班" in piece)
     if not relevant:
@@ -700,7 +721,9 @@ def _parse_item(number, piece, year):
             "找不到节日名称：每一项应以节日名称和冒号开头，如“春节：2月10日至17日放假调休，共8天。”"
         )
     name = head["name"].strip()[:NAME_MAX]
-    rest, work, counts = [], [], []
+    rest: list[dt.date] = []
+    work: list[dt.date] = []
+    counts: list[int] = []
     for clause in re.split(r"[。；;，,]", head["body"]):
         if "放假" in clause:
             found = _spans(clause[: clause.index("放假")], year)
@@ -731,7 +754,7 @@ def _parse_item(number, piece, year):
     ]
 
 
-def parse_notice(text, year, errors):
+def parse_notice(text: str | None, year: int | str | None, errors: list[RowError]) -> list[Entry]:
     """Entries of a pasted notice; each bad line is added to errors as a RowError (its line)."""
     title = _TITLE_YEAR_RE.search(text or "")
     if year in (None, ""):
@@ -752,7 +775,7 @@ def parse_notice(text, year, errors):
             RowError(0, f"填写的年份是 {year} 年，但通知写的是 {title['y']} 年，请核对。")
         )
         return []
-    entries = []
+    entries: list[Entry] = []
     for number, piece in _items(text or ""):
         try:
             entries.extend(_parse_item(number, piece, year))
