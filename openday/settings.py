@@ -112,6 +112,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # CSP with a nonce, Permissions-Policy, no-store (openday/lib/security_headers.py); before
+    # CommonMiddleware, so the 400 answer to a bad Host gets them too.
+    "openday.lib.security_headers.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -139,6 +142,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "openday.portal.context.care_mode",
+                "openday.lib.security_headers.csp_nonce",
             ],
         },
     },
@@ -201,6 +205,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "openday.accounts.passwords.CharacterClassValidator"},
+    {"NAME": "openday.accounts.passwords.HistoryValidator"},
 ]
 
 LOGIN_URL = "control:login"
@@ -210,6 +215,24 @@ LOGIN_REDIRECT_URL = "control:dashboard"
 LOGIN_FAILURE_LIMIT = envint("OPENDAY_LOGIN_FAILURE_LIMIT", 5)
 LOGIN_FAILURE_WINDOW_MINUTES = envint("OPENDAY_LOGIN_FAILURE_WINDOW_MINUTES", 15)
 LOGIN_LOCK_MINUTES = envint("OPENDAY_LOGIN_LOCK_MINUTES", 15)
+# The three limits above are per (username, client address): a stranger's failures elsewhere
+# never lock a person out. Over all addresses, this many failures within the window pause
+# sign-in with a password alone for ACCOUNT_LOCK_MINUTES; a password plus a second factor
+# still passes. Failures per address over all names: rule "signin.address" of
+# OPENDAY_RATE_LIMITS (default 20 per 10 minutes, then HTTP 429).
+LOGIN_ACCOUNT_FAILURE_LIMIT = envint("OPENDAY_LOGIN_ACCOUNT_FAILURE_LIMIT", 50)
+LOGIN_ACCOUNT_WINDOW_MINUTES = envint("OPENDAY_LOGIN_ACCOUNT_WINDOW_MINUTES", 60)
+LOGIN_ACCOUNT_LOCK_MINUTES = envint("OPENDAY_LOGIN_ACCOUNT_LOCK_MINUTES", 60)
+
+# Second factor (TOTP): "roles" requires it of operators and office admins, "all" of every
+# staff member (accounts of `openday demo` are exempt). The issuer names the entry in the app.
+OPENDAY_2FA_REQUIRED = os.environ.get("OPENDAY_2FA_REQUIRED", "roles").strip().lower()
+if OPENDAY_2FA_REQUIRED not in ("roles", "all"):
+    raise SystemExit("OPENDAY_2FA_REQUIRED 应为 roles 或 all。")
+OPENDAY_2FA_ISSUER = os.environ.get("OPENDAY_2FA_ISSUER", "开放日")
+# Passwords expire after this many days (0: never); the last HISTORY passwords cannot be reused.
+OPENDAY_PASSWORD_MAX_AGE_DAYS = envint("OPENDAY_PASSWORD_MAX_AGE_DAYS", 0)
+OPENDAY_PASSWORD_HISTORY = envint("OPENDAY_PASSWORD_HISTORY", 5)
 
 # Sessions end after this much idle time (every request renews them) and at browser close.
 SESSION_COOKIE_AGE = envint("OPENDAY_SESSION_IDLE_MINUTES", 60) * 60
@@ -230,6 +253,13 @@ TRUST_X_FORWARDED_FOR = envbool("OPENDAY_TRUST_X_FORWARDED_FOR")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (openday/lib/security_headers.py): scripts and styles from this site
+# and inline blocks with the request's nonce only. 1: report violations, block nothing
+# (Content-Security-Policy-Report-Only), e.g. while checking a new page; REPORT_URI: where to.
+OPENDAY_CSP_REPORT_ONLY = envbool("OPENDAY_CSP_REPORT_ONLY")
+OPENDAY_CSP_REPORT_URI = os.environ.get("OPENDAY_CSP_REPORT_URI", "").strip()
+# A form sent with a missing or stale CSRF token: a page in Chinese that shows what was typed.
+CSRF_FAILURE_VIEW = "openday.portal.views.csrf_failure"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -364,12 +394,26 @@ OPENDAY_IMPORT_ERRORS_SHOWN = envint("OPENDAY_IMPORT_ERRORS_SHOWN", 200)
 # Pictures (article images, event photos), read from the header before anything decodes them.
 OPENDAY_IMAGE_MAX_PIXELS = envint("OPENDAY_IMAGE_MAX_PIXELS", 40_000_000)
 OPENDAY_IMAGE_MAX_SIDE = envint("OPENDAY_IMAGE_MAX_SIDE", 10000)
+# The working-day calendar is shared by the whole deployment: operators keep it, and so do the
+# office admins of the offices whose region codes (区划代码) are listed here, comma-separated.
+OPENDAY_CALENDAR_AUTHORITY = [
+    c.strip() for c in os.environ.get("OPENDAY_CALENDAR_AUTHORITY", "").split(",") if c.strip()
+]
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Mobile and ID-card numbers are masked in every line (openday/lib/log_masking.py; the ops
+    # app also wraps the record factory, which covers handlers configured elsewhere).
+    "filters": {"mask_personal_numbers": {"()": "openday.lib.log_masking.MaskingFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["mask_personal_numbers"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("OPENDAY_LOG_LEVEL", "INFO").upper()},
     # 4xx answers (409 full, 422 invalid …) are normal replies, not events worth a log line.
     "loggers": {

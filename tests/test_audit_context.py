@@ -33,6 +33,16 @@ ABOUT_THE_REQUEST = {
     "audit/services.py": {"client_ip"},
     "audit/context.py": {"__call__"},
     "lib/request_limits.py": {"body_cap", "too_large", "__call__"},
+    "lib/security_headers.py": {
+        "__call__",
+        "add_headers",
+        "process_exception",
+        "wrapped",
+        "_view_name",
+        "needs_no_store",
+        "csp_nonce",
+    },
+    "ops/ratelimit.py": {"too_many_requests"},
     "messaging/receipts.py": {"_items", "view"},
     "messaging/fake_gateway.py": {"count"},  # a dict named request, the gateway's view of a call
     "accounts/services.py": {"sign_in", "_register_failure"},

@@ -454,7 +454,7 @@ def test_the_bulletin_page_prints_title_lead_image_and_qr(world, client):
     page = world.client_for(client, "unit_staff").get(f"/staff/articles/{a.pk}/bulletin/")
     text = page.content.decode()
     assert page.status_code == 200
-    assert a.title in text and "导语文字" in text and "@page" in text
+    assert a.title in text and "导语文字" in text and "print-article-bulletin.css" in text
     assert f"/articles/images/{a.images.get().pk}" in text
     assert qr_svg(f"http://testserver/campaigns/{campaign.pk}/column/") in text
 

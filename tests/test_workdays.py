@@ -192,6 +192,15 @@ def test_estimating_never_fails(db, monkeypatch):
 # --- Editing --------------------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def calendar_authority(request, settings):
+    """These tests' deployment names the two district offices as keepers of the calendar."""
+    if "world" not in request.fixturenames:
+        return
+    world = request.getfixturevalue("world")
+    settings.OPENDAY_CALENDAR_AUTHORITY = [world.kaifu.region.code, world.naiman.region.code]
+
+
 def test_editing_a_day_changes_results_at_once(world, alice):
     assert add_working_days(D(2026, 9, 30), 1).date == D(2026, 10, 8)
     set_day(alice, D(2026, 10, 8), "holiday", "国庆节")
@@ -220,6 +229,33 @@ def test_a_change_made_elsewhere_is_seen_on_the_next_call(db):
     assert is_working_day(D(2026, 10, 1))
     SpecialDay.objects.create(date=D(2026, 11, 2), kind="holiday", name="测试")
     assert not is_working_day(D(2026, 11, 2))
+
+
+def test_by_default_only_operators_keep_the_shared_calendar(world, settings):
+    # One district's office must not change the calendar every district uses.
+    settings.OPENDAY_CALENDAR_AUTHORITY = []
+    for persona in ("kf_office", "nm_office", "unit_admin", "town_admin", "kf_viewer"):
+        with pytest.raises(PermissionDenied, match="系统运维"):
+            set_day(world.users[persona], D(2027, 1, 1), "holiday", "元旦")
+    set_day(world.users["operator"], D(2027, 1, 1), "holiday", "元旦")
+    # An authority named by its region code: that office's admins only, not its units.
+    settings.OPENDAY_CALENDAR_AUTHORITY = [world.naiman.region.code]
+    set_day(world.users["nm_office"], D(2027, 1, 2), "holiday", "元旦")
+    for persona in ("kf_office", "town_admin"):
+        with pytest.raises(PermissionDenied):
+            set_day(world.users[persona], D(2027, 1, 3), "holiday", "元旦")
+    assert SpecialDay.objects.filter(date__year=2027).count() == 2
+
+
+def test_a_district_office_sees_the_calendar_but_no_edit_controls(world, client, settings):
+    settings.OPENDAY_CALENDAR_AUTHORITY = []
+    c = world.client_for(client, "kf_office")
+    page = c.get("/staff/workdays/2027/").content.decode()
+    assert "2027年工作日历" in page and "录入或修改一天" not in page and "导入放假安排" not in page
+    r = c.post("/staff/workdays/2027/", {"action": "set", "date": "2027-10-01", "kind": "holiday"})
+    assert r.status_code == 403
+    assert c.get("/staff/workdays/import/").status_code == 403
+    assert not SpecialDay.objects.filter(date__year=2027).exists()
 
 
 def test_only_office_admins_and_operators_edit(world, bob):

@@ -35,3 +35,20 @@ class MinimumLengthValidator:
 
     def get_help_text(self):
         return f"密码至少需要 {self.min_length} 个字符。"
+
+
+class HistoryValidator:
+    """Refuses the last OPENDAY_PASSWORD_HISTORY passwords (MLPS). The one in use now is left
+    to accounts.services.change_password and the password form: validating a person's current
+    password (as the demo's check does) must pass."""
+
+    def validate(self, password, user=None):
+        from .services import password_recently_used, reused_message
+
+        if getattr(user, "pk", None) and password_recently_used(user, password, current=False):
+            raise ValidationError(reused_message(), code="password_reused")
+
+    def get_help_text(self):
+        from django.conf import settings
+
+        return f"不能使用最近 {settings.OPENDAY_PASSWORD_HISTORY} 次用过的密码。"

@@ -63,4 +63,29 @@ class AuditContextMiddleware:
 
         user = getattr(request, "user", None)
         with bound(ip=client_ip(request), actor=user, token="", origin=""):
-            return self.get_response(request)
+            response = self.get_response(request)
+            _audit_download(response)
+            return response
+
+
+def _audit_download(response: HttpResponse) -> None:
+    """Every file a signed-in person or a token downloads leaves an audit entry naming who took
+    which file, however the view built it: exports carry personal data out of the system
+    (等保三级, 安全审计). Public downloads of anonymous visitors are not logged."""
+    disposition = response.get("Content-Disposition", "")
+    if response.status_code != 200 or not disposition.lower().startswith("attachment"):
+        return
+    actor = current().actor
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return
+    import re
+    from urllib.parse import unquote
+
+    from openday.accounts.services import _home_org
+
+    from .services import record
+
+    encoded = re.search(r"filename\*=utf-8''([^;]+)", disposition, re.IGNORECASE)
+    plain = re.search(r'filename="?([^";]+)"?', disposition)
+    name = unquote(encoded.group(1)) if encoded else plain.group(1) if plain else ""
+    record("export.downloaded", actor=actor, org=_home_org(actor), changes={"file": name})

@@ -1,8 +1,15 @@
-"""Staff pages: sign-in, the landing dashboard, the audit log and one's own account."""
+"""Staff pages: sign-in (password, then the second factor), the landing dashboard, the audit
+log and one's own account with its authenticator."""
 
+import base64
+import io
+import time
+from urllib.parse import quote
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,10 +18,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from openday.accounts import services as accounts
-from openday.accounts.models import LoginThrottle
+from openday.accounts.models import User
 from openday.audit.models import ACTION_LABELS, AuditEntry
 from openday.audit.services import record
 from openday.lib import params as param
+from openday.lib import personal_data
 from openday.orgs.models import Membership, Org, Role
 
 from . import forms
@@ -35,29 +43,85 @@ def _next_url(request):
 # --- Sign-in -----------------------------------------------------------------------------
 
 
+# The password step passed for a person with a second factor: who, when, where to go next.
+PENDING = "openday_2fa_pending"
+PENDING_SECONDS = 300
+# A new authenticator's secret (encrypted) between showing the QR code and its confirmation.
+ENROL_SECRET = "openday_2fa_enrol"
+
+
+def _refused(request, template, context, exc):
+    response = render(request, template, context, status=exc.status)
+    if exc.retry_after:
+        response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 def login_view(request):
     if request.user.is_authenticated and request.access.is_staff_member:
         return redirect("control:dashboard")
     form = forms.LoginForm(request.POST or None)
+    context = {
+        "form": form,
+        "next": request.POST.get("next") or request.GET.get("next", ""),
+        "failure_limit": settings.LOGIN_FAILURE_LIMIT,
+        "lock_minutes": settings.LOGIN_LOCK_MINUTES,
+    }
     if request.method == "POST" and form.is_valid():
         try:
-            accounts.sign_in(request, form.cleaned_data["username"], form.cleaned_data["password"])
+            user = accounts.check_password(
+                form.cleaned_data["username"], form.cleaned_data["password"]
+            )
         except accounts.SignInRefused as exc:
             form.add_error(None, str(exc))
-        else:
-            return redirect(_next_url(request))
-    from django.conf import settings
+            return _refused(request, "control/login.html", context, exc)
+        if accounts.has_two_factor(user):
+            request.session[PENDING] = {
+                "user": user.pk,
+                "at": time.time(),
+                "next": _next_url(request),
+            }
+            return redirect("control:login_verify")
+        accounts.sign_in(request, user)
+        return redirect(_next_url(request))
+    return render(request, "control/login.html", context, status=400 if form.errors else 200)
 
+
+def _pending_user(request):
+    pending = request.session.get(PENDING)
+    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+        return None, None
+    user = User.objects.filter(pk=pending.get("user"), is_active=True).first()
+    return user, pending.get("next") or reverse("control:dashboard")
+
+
+def login_verify(request):
+    """The second step of signing in: a code from the authenticator app, or a recovery code."""
+    user, next_url = _pending_user(request)
+    if user is None:
+        request.session.pop(PENDING, None)
+        messages.info(request, "请先输入用户名和密码。")
+        return redirect("control:login")
+    form = forms.SecondFactorForm(request.POST or None)
+    context = {"form": form, "target": user}
+    if request.method == "POST" and form.is_valid():
+        try:
+            factor = accounts.verify_second_factor(user, form.cleaned_data["code"])
+        except accounts.SignInRefused as exc:
+            form.add_error("code", str(exc))
+            return _refused(request, "control/twofactor/verify.html", context, exc)
+        request.session.pop(PENDING, None)
+        accounts.sign_in(request, user, second_factor=factor)
+        if factor == "recovery":
+            left = accounts.remaining_recovery_codes(user)
+            messages.warning(
+                request,
+                f"您使用了一个恢复码，还剩 {left} 个。如手机已丢失或更换，请在“我的账户”中重新绑定"
+                "身份验证器，或请系统运维人员重置两步验证。",
+            )
+        return redirect(next_url)
     return render(
-        request,
-        "control/login.html",
-        {
-            "form": form,
-            "next": request.POST.get("next") or request.GET.get("next", ""),
-            "failure_limit": settings.LOGIN_FAILURE_LIMIT,
-            "lock_minutes": settings.LOGIN_LOCK_MINUTES,
-        },
-        status=400 if form.errors else 200,
+        request, "control/twofactor/verify.html", context, status=400 if form.errors else 200
     )
 
 
@@ -182,9 +246,17 @@ def account(request):
         messages.success(request, "个人信息已保存。")
         return redirect("control:account")
     tokens = user.api_tokens.filter(revoked_at=None).order_by("-created_at")
-    locked = LoginThrottle.objects.filter(username=user.username.lower()).first()
+    enrolled = accounts.has_two_factor(user)
     return render(
-        request, "control/account.html", {"form": form, "tokens": tokens, "throttle": locked}
+        request,
+        "control/account.html",
+        {
+            "form": form,
+            "tokens": tokens,
+            "two_factor": enrolled,
+            "two_factor_required": accounts.two_factor_required(user, request.access.roles()),
+            "recovery_left": accounts.remaining_recovery_codes(user) if enrolled else 0,
+        },
     )
 
 
@@ -199,6 +271,63 @@ def password_change(request):
         messages.success(request, "密码已修改。")
         return redirect("control:dashboard")
     return render(request, "control/password_change.html", {"form": form})
+
+
+def _qr_data_uri(text):
+    """The QR code as an <img> data URI: an inline <svg> would carry style attributes, which
+    the Content-Security-Policy does not allow."""
+    import segno
+
+    buffer = io.BytesIO()
+    segno.make_qr(text, error="m").save(buffer, kind="svg", scale=5, dark="#000", light="#fff")
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+@staff_required
+def two_factor_enrol(request):
+    """Bind an authenticator app: scan the QR code (or type the key), confirm with one code,
+    then see the ten recovery codes once."""
+    user = request.user
+    secret = personal_data.decrypt(request.session.get(ENROL_SECRET, ""))
+    if not secret or (request.method == "GET" and request.GET.get("new")):
+        secret = accounts.new_secret()
+        request.session[ENROL_SECRET] = personal_data.encrypt(secret)
+    form = forms.EnrolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = accounts.enrol_two_factor(user, secret, form.cleaned_data["code"])
+        except ValidationError as exc:
+            form.add_error("code", exc)
+        else:
+            request.session.pop(ENROL_SECRET, None)
+            request.session[accounts.SESSION_VERIFIED] = True
+            text = "开放日 恢复码（每个只能使用一次）\n用户名：" + user.username + "\n\n"
+            text += "\n".join(codes) + "\n"
+            response = render(
+                request,
+                "control/twofactor/recovery_codes.html",
+                {
+                    "codes": codes,
+                    "download": "data:text/plain;charset=utf-8," + quote(text),
+                },
+            )
+            response["Cache-Control"] = "no-store"
+            return response
+    response = render(
+        request,
+        "control/twofactor/enrol.html",
+        {
+            "form": form,
+            "qr": _qr_data_uri(accounts.provisioning_uri(user, secret)),
+            "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
+            "enrolled": accounts.has_two_factor(user),
+            "required": accounts.two_factor_required(user, request.access.roles()),
+            "issuer": settings.OPENDAY_2FA_ISSUER,
+        },
+        status=400 if form.errors else 200,
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @staff_required

@@ -14,6 +14,7 @@ from openday.events.access import access_event, can_run_event_for, managed_event
 from openday.events.forms import CheckinForm, EventForm, RegistrationForm, initial_from
 from openday.events.models import Event, Registration
 from openday.lib import params as param
+from openday.lib.security_headers import allow_camera
 from openday.lib.spreadsheet import upload_problem
 from openday.orgs.models import Org
 
@@ -254,6 +255,7 @@ def event_action(request, event_id, action):
 
 
 @staff_required
+@allow_camera  # the page scans tickets with the phone's camera: Permissions-Policy camera=(self)
 def event_checkin(request, event_id):
     """A phone page: find a ticket by code, name or the last four digits, and check it in."""
     event = access_event(request, event_id, manage=True)

@@ -41,6 +41,27 @@ class LoginForm(Form):
     )
 
 
+class SecondFactorForm(Form):
+    code = forms.CharField(
+        label="验证码",
+        max_length=32,
+        help_text="打开手机上的身份验证器，输入本系统对应的 6 位数字；手机不在身边时可输入一个恢复码。",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}
+        ),
+    )
+
+
+class EnrolForm(Form):
+    code = forms.CharField(
+        label="验证器中显示的 6 位数字",
+        max_length=16,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+
 class RegionForm(Form):
     name = forms.CharField(label="名称", max_length=64)
     code = forms.CharField(
@@ -171,10 +192,15 @@ class PasswordChangeForm(Form):
         if p1 and p2 and p1 != p2:
             self.add_error("new_password2", "两次输入的新密码不一致。")
         elif p1:
+            from openday.accounts.services import password_recently_used, reused_message
+
             try:
                 password_validation.validate_password(p1, self.user)
             except forms.ValidationError as exc:
                 self.add_error("new_password1", exc)
+            else:
+                if password_recently_used(self.user, p1):
+                    self.add_error("new_password1", reused_message())
         return cleaned
 
 

@@ -315,6 +315,7 @@ def user_detail(request, user_id):
     events = AuditEntry.objects.filter(
         Q(actor=target) | Q(object_type="accounts.user", object_id=str(target.pk))
     ).select_related("actor")[:20]
+    paused = target.password_signin_paused_until
     return render(
         request,
         "control/user_detail.html",
@@ -322,10 +323,27 @@ def user_detail(request, user_id):
             "target": target,
             "memberships": memberships,
             "locked_until": locked_until,
+            "locked_addresses": accounts.locked_addresses(target.username),
+            "paused_until": paused if paused and paused > timezone.now() else None,
+            "two_factor": accounts.has_two_factor(target),
+            "two_factor_required": accounts.two_factor_required(
+                target, {m.role for m in memberships}
+            ),
+            "can_reset_two_factor": _can_reset_two_factor(request, target),
             "events": events,
             "is_self": target.pk == request.user.pk,
         },
     )
+
+
+def _can_reset_two_factor(request, target):
+    """Operators, and office admins over every org the person belongs to: a unit admin, who
+    may reset a password, must not also remove the second factor and so take the account."""
+    access = request.access
+    if access.is_operator:
+        return True
+    orgs = [m.org for m in target.memberships.select_related("org")]
+    return bool(orgs) and all(access.is_office_admin_over(org) for org in orgs)
 
 
 @staff_required
@@ -347,7 +365,14 @@ def user_action(request, user_id, action):
                 "created": False,
             },
         )
-    if action == "unlock":
+    if action == "reset-2fa":
+        if not _can_reset_two_factor(request, target):
+            raise PermissionDenied("只有系统运维人员和上级政务公开办管理员可以重置两步验证。")
+        accounts.reset_two_factor(request.user, target)
+        messages.success(
+            request, f"已重置 {target} 的两步验证，对方下次登录时须重新绑定身份验证器。"
+        )
+    elif action == "unlock":
         accounts.unlock_user(request.user, target)
         messages.success(request, f"已解除 {target} 的登录锁定。")
     elif action == "deactivate":

@@ -84,6 +84,8 @@ def load_demo(reset_passwords: bool = False) -> list[tuple[str, str, str, str, s
                 password = generate_password()
                 user.set_password(password)
                 user.is_superuser = role == "operator"
+                # Demo accounts need no second factor, so a newcomer can try the product.
+                user.two_factor_exempt = True
                 user.save()
             elif reset_passwords:
                 password = generate_password()

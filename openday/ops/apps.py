@@ -7,3 +7,9 @@ class OpsConfig(AppConfig):
     name = "openday.ops"
     label = "ops"
     verbose_name = "运行维护"
+
+    def ready(self) -> None:
+        # Every log record of this process is masked when made (docs/operator.md, log hygiene).
+        from openday.lib import log_masking
+
+        log_masking.install()

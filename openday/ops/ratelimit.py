@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from openday.lib.personal_data import lookup_hash
 
@@ -39,6 +41,15 @@ DEFAULTS = {
     "survey.address": (600, 60, "来自您所在网络的问卷提交过于频繁，请稍后再试。"),
     "lookup.address": (30, 600, "查询失败次数过多，为保护群众信息，请稍后再试。"),
     "lookup.code": (5, 3600, "这个查询码的查询失败次数过多，为保护群众信息，请稍后再试。"),
+    # Staff sign-in (accounts/services.py) counts failures only, never successes: an office
+    # puts all its staff behind one address.
+    "signin.address": (20, 600, "来自您所在网络的登录失败次数过多，请稍后再试。"),
+    # Wrong codes at the second step, per account (only someone with the password gets there).
+    "signin.second_factor": (
+        10,
+        3600,
+        "两步验证失败次数过多，请一小时后再试，或请系统运维人员重置两步验证。",
+    ),
 }
 
 
@@ -50,6 +61,26 @@ class Limited(Exception):
         self.rule = rule
         self.message = rule.message
         self.retry_after = max(1, retry_after)
+
+
+def too_many_requests(request: HttpRequest, exc: Limited) -> HttpResponse:
+    """The 429 answer to a limit no view caught: the API's error shape under /api/, a page in
+    Chinese elsewhere; Retry-After on both. (Form pages catch Limited themselves and answer 429
+    with the form and what was typed.)"""
+    if request.path_info.startswith("/api/"):
+        from openday.api.v1 import error
+
+        response = error("too_many_requests", exc.message, 429, retry_after=exc.retry_after)
+    else:
+        minutes = max(1, math.ceil(exc.retry_after / 60))
+        context = {
+            "title": "操作过于频繁",
+            "message": f"{exc.message}请约 {minutes} 分钟后再试。",
+            "code": 429,
+        }
+        response = render(request, "error.html", context, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def rules() -> dict[str, Rule]:

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 
 from openday.campaigns import documents, scheduler
 from openday.campaigns.models import Campaign
+from openday.lib.security_headers import no_store
 from openday.orgs.models import Org
 
 from .context import CARE_COOKIE
@@ -132,6 +133,76 @@ def bad_request(request, exception=None):
     message = str(exception) if isinstance(exception, BadParam) else "请求不正确，请检查后重试。"
     context = {"title": "请求不正确", "message": message, "code": 400}
     return render(request, "error.html", context, status=400)
+
+
+# Fields never shown back on the CSRF failure page, by a part of their name.
+SECRET_FIELDS = ("csrf", "password", "passwd", "token", "secret", "otp", "totp", "captcha")
+ECHO_FIELDS, ECHO_CHARS = 50, 20000
+
+
+def _typed(request):
+    """[(name, text)] the failed form sent: text fields with a value, never a password, a token
+    or a file, each clipped; shown read-only (and escaped) so nothing typed is lost."""
+    from django.core.exceptions import SuspiciousOperation
+    from django.http.multipartparser import MultiPartParserError
+
+    out = []
+    try:
+        items = request.POST.lists()
+    except (OSError, SuspiciousOperation, MultiPartParserError):  # unreadable, too big
+        return out
+    for name, values in items:
+        if any(part in name.lower() for part in SECRET_FIELDS):
+            continue
+        for value in values:
+            if isinstance(value, str) and value.strip() and len(out) < ECHO_FIELDS:
+                out.append((name[:100], value[:ECHO_CHARS]))
+    return out
+
+
+def _back_path(request):
+    """The Referer's path and query when it is this site's own page, else ''."""
+    from urllib.parse import urlsplit
+
+    from django.core.exceptions import DisallowedHost
+
+    referer = request.headers.get("Referer", "")
+    try:
+        host = request.get_host()
+    except DisallowedHost:
+        return ""
+    if not referer or not url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={host}, require_https=request.is_secure()
+    ):
+        return ""
+    parts = urlsplit(referer)
+    if not parts.netloc:  # a relative Referer is not sent by browsers
+        return ""
+    path = parts.path or "/"
+    if not path.startswith("/") or path.startswith("//"):
+        return ""
+    return path + (f"?{parts.query}" if parts.query else "")
+
+
+@no_store
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: the page was open too long, the session ended, or cookies are off.
+
+    The answer is 403 and kept by no cache: it may show what the person typed."""
+    message = "页面已过期或浏览器禁用了 Cookie，为保护您的信息，本次提交没有保存。"
+    if request.path_info.startswith("/api/"):
+        from openday.api.v1 import error
+
+        return error("csrf_failed", message, 403)
+    context = {
+        "title": "页面已过期，请重新提交",
+        "message": message,
+        "code": 403,
+        "typed": _typed(request),
+        "back": _back_path(request),
+        "no_cookies": not request.COOKIES,
+    }
+    return render(request, "csrf_failure.html", context, status=403)
 
 
 def page_not_found(request, exception=None):

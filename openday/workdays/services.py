@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, TypedDict, cast
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Max
@@ -47,7 +48,7 @@ WEEKDAYS = "一二三四五六日"
 MIN_YEAR, MAX_YEAR = 1950, 2100
 NAME_MAX = cast(int, SpecialDay._meta.get_field("name").max_length)  # a CharField has one
 ESTIMATED_NOTE = "本年度尚未录入官方放假安排，按周末和法定节日推算，期限标注“预计”"
-NO_RIGHT = "只有政务公开办管理员和运维人员可以修改工作日历。"
+NO_RIGHT = "工作日历全系统共用，只有系统运维人员（或运维指定的政务公开办）可以修改。"
 
 
 def weekday_name(day: dt.date) -> str:
@@ -246,10 +247,28 @@ def seed_builtin() -> int:
 
 
 def can_edit(access: "Access") -> bool:
-    """Office admins and operators keep the calendar; every staff member may read it."""
-    from openday.orgs.models import Role
+    """Who keeps the calendar; every staff member may read it.
 
-    return access.has_role(Role.OFFICE_ADMIN)
+    The calendar is one for the whole deployment (the State Council's holiday arrangement
+    holds in every district), so one district's office must not change it for the others:
+    operators (系统运维) keep it, and so do the office admins of the offices whose region
+    codes settings.OPENDAY_CALENDAR_AUTHORITY lists (e.g. the city's office for a city-wide
+    deployment). docs/operator.md 6.6.
+    """
+    from openday.orgs.models import Org, Role
+
+    if access.is_operator:
+        return True
+    codes = set(settings.OPENDAY_CALENDAR_AUTHORITY)
+    if not codes:
+        return False
+    return any(
+        m.role == Role.OFFICE_ADMIN
+        and m.org.kind == Org.Kind.OFFICE
+        and m.org.region is not None
+        and m.org.region.code in codes
+        for m in access.memberships
+    )
 
 
 def _check_actor(actor: "User | None") -> None:

@@ -10,6 +10,7 @@ register = template.Library()
 FIELD_LABELS = {
     "name": "名称",
     "via": "经由",
+    "file": "文件",
     "short_name": "简称",
     "kind": "类型",
     "parent": "上级",

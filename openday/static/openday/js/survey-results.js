@@ -1,5 +1,6 @@
 /* Survey results: one ECharts chart per question, refreshed every 5 s from results.json.
-   The tables under each chart carry the same figures for screen readers and printing. */
+   The tables under each chart carry the same figures for screen readers and printing.
+   Needs charts.js (chart height from data-height, rich-text tooltips). */
 (function () {
   var script = document.getElementById("results-script");
   var dataEl = document.getElementById("results-data");
@@ -58,8 +59,12 @@
       var q = data.questions[i];
       var el = document.querySelector('[data-chart="' + q.id + '"]');
       if (!el) continue;
-      if (!charts[q.id]) charts[q.id] = echarts.init(el, null, { renderer: "svg" });
-      charts[q.id].setOption(q.kind === "matrix" ? matrixOption(q) : barOption(q), true);
+      if (!charts[q.id]) {
+        window.openDayChartSize(el);
+        charts[q.id] = echarts.init(el, null, { renderer: "svg" });
+      }
+      var option = q.kind === "matrix" ? matrixOption(q) : barOption(q);
+      charts[q.id].setOption(window.openDayChartOptions(option), true);
       var n = document.querySelector('[data-respondents="' + q.id + '"]');
       if (n) n.textContent = q.respondents;
       var avg = document.querySelector('[data-average="' + q.id + '"]');
