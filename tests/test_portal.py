@@ -99,3 +99,47 @@ def test_local_secrets_are_created_once_and_kept(tmp_path, monkeypatch):
 
     with pytest.raises(SystemExit):
         project._local_secrets()
+
+
+def test_the_site_has_an_icon(client, db):
+    # Browsers ask for /favicon.ico whatever the page says; the pages link the SVG icon.
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    icon = client.get(response["Location"])
+    assert icon.status_code == 200 and b"<svg" in b"".join(icon.streaming_content)
+    assert '<link rel="icon" href="/static/openday/favicon.svg"' in client.get("/").content.decode()
+
+
+def test_a_plan_row_leads_to_its_event_once_published(client, world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from openday.campaigns.models import PlanEntry
+    from openday.demo.services import load_demo_campaigns
+    from openday.events import services as events
+
+    load_demo_campaigns()
+    entry = PlanEntry.objects.filter(unit=world.housing).first()
+    campaign = entry.campaign
+    start = timezone.now() + timedelta(days=3)
+    event = events.create_event(
+        world.users["unit_admin"],
+        world.housing,
+        title=f"开福区住房和城乡建设局{campaign.year}年“政务公开主题日”活动",
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        venues=[{"name": "会场"}],
+        capacity=5,
+        campaign=campaign,
+        plan_entry=entry,
+    )
+    public_link = f'href="/events/{event.pk}/"'
+    staff_link = f'href="/staff/events/{event.pk}/"'
+    # A draft is not shown to the public; the office's plan page links it already.
+    assert public_link not in client.get(f"/campaigns/{campaign.pk}/").content.decode()
+    staff = world.client_for(client, "kf_office")
+    assert staff_link in staff.get(f"/staff/campaigns/{campaign.pk}/plan/").content.decode()
+    events.publish_event(world.users["unit_admin"], event)
+    client.logout()
+    assert public_link in client.get(f"/campaigns/{campaign.pk}/").content.decode()

@@ -305,7 +305,7 @@ def _digits(code: str) -> str:
 def _matching_step(secret: str, code: str, after_step: int, now: float | None = None) -> int | None:
     """The time step (now ±1) whose code this is, if later than after_step; else None."""
     code = _digits(code)
-    if len(code) != 6 or not code.isdigit():
+    if len(code) != 6 or not (code.isascii() and code.isdecimal()):
         return None
     totp = pyotp.TOTP(secret, interval=TOTP_INTERVAL)
     current = int((time.time() if now is None else now) // TOTP_INTERVAL)

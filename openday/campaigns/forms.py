@@ -1,9 +1,10 @@
 from django import forms
+from django.utils import timezone
 
-from openday.lib.edge import Form
+from openday.lib.edge import DateInput, Form
 
 from . import presets
-from .models import Campaign
+from .models import Campaign, Declaration
 
 MONTHS = [(m, f"{m}月") for m in range(1, 13)]
 
@@ -28,6 +29,9 @@ class LinesField(forms.CharField):
         return value
 
 
+UPPER_DOCUMENTS_HELP = "每行一个，如：湘政务公开办发〔{year}〕1号"
+
+
 class CampaignForm(Form):
     title = forms.CharField(label="活动名称（实施方案标题）", max_length=200)
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
@@ -43,7 +47,7 @@ class CampaignForm(Form):
         label="依据的上级文件",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="每行一个，如：湘政务公开办发〔2023〕1号",
+        help_text=UPPER_DOCUMENTS_HELP.format(year="××××"),
     )
     recipients = forms.CharField(label="主送", max_length=200)
     topic_areas = ListField(label="主题领域", help_text="用顿号或换行分隔。")
@@ -53,7 +57,7 @@ class CampaignForm(Form):
     window_end_month = forms.TypedChoiceField(label="开展截止月份", choices=MONTHS, coerce=int)
     declaration_deadline = forms.DateField(
         label="申报截止日期",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         error_messages={"invalid": "日期格式不正确，请填写如 2023-04-03。"},
     )
     themes_per_unit = forms.IntegerField(label="每单位申报主题数", min_value=1, max_value=10)
@@ -76,12 +80,17 @@ class CampaignForm(Form):
     body = forms.CharField(
         label="实施方案正文",
         widget=forms.Textarea(attrs={"rows": 16}),
-        help_text="“一、”开头的行是一级标题，“（一）”开头的行是二级标题。{place} {year} "
-        "{deadline} {office} {contact} {phone} {window} 等在显示和下载时按当前设置替换。",
+        help_text="“一、”开头的行是一级标题，“（一）”开头的行是二级标题。正文中可以写这些占位符，"
+        "显示和下载时按本活动的设置替换：{地点}（本办所在区划）、{年份}（活动年度）、"
+        "{截止日期}（申报截止日期）、{政务公开办}、{联系人}、{联系电话}、{邮箱}、{开展时间}、"
+        "{主题数}、{活动主题}。",
     )
 
     def __init__(self, *args, parents=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # The example's year: the campaign's, else this year.
+        year = self.initial.get("year") or timezone.localdate().year
+        self.fields["upper_documents"].help_text = UPPER_DOCUMENTS_HELP.format(year=year)
         self.fields["parent"].queryset = parents if parents is not None else Campaign.objects.none()
         self.fields["parent"].label_from_instance = lambda c: f"{c.office.display_name}：{c.title}"
 
@@ -106,6 +115,32 @@ class DeclarationForm(Form):
         required=False,
         help_text="线上提交无需盖章；如需纸质件，请注明盖章版的报送方式。",
     )
+
+
+def declaration_initial(declaration):
+    """The declaration form's header as stored; a declaration with no contact yet (a new one)
+    starts from the unit's latest earlier declaration that has one, else from the unit's own
+    contact (Org.contact_name, Org.contact_phone)."""
+    initial = {
+        "contact_name": declaration.contact_name,
+        "contact_phone": declaration.contact_phone,
+        "seal_note": declaration.seal_note,
+    }
+    if initial["contact_name"] or initial["contact_phone"]:
+        return initial
+    earlier = (
+        Declaration.objects.filter(unit_id=declaration.unit_id)
+        .exclude(pk=declaration.pk)
+        .exclude(contact_name="")
+        .order_by("-campaign__year", "-updated_at", "-pk")
+        .first()
+    )
+    if earlier is not None:
+        initial.update(contact_name=earlier.contact_name, contact_phone=earlier.contact_phone)
+    else:
+        unit = declaration.unit
+        initial.update(contact_name=unit.contact_name, contact_phone=unit.contact_phone)
+    return initial
 
 
 class DeclarationRowForm(Form):

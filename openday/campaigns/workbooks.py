@@ -62,7 +62,7 @@ CN_MONTHS = {
 
 def parse_month(text):
     text = cell_text(text).replace("月份", "").replace("月", "").strip()
-    if text.isdigit():
+    if text.isdecimal():
         return int(text)
     return CN_MONTHS.get(text)
 

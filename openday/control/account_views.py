@@ -177,23 +177,17 @@ def dashboard(request):
     recent = None
     if access.can_view_audit:
         recent = AuditEntry.objects.filter(access.audit_scope_q()).select_related("actor")[:8]
-    from openday.opinions.models import Opinion
+    from openday.orgs.todo import todo_for
 
-    mine = (
-        Opinion.objects.filter(assignee=request.user, status__in=Opinion.OPEN_STATUSES)
-        .select_related("unit")
-        .order_by("due_date", "id")
-    )
     return render(
         request,
         "control/dashboard.html",
         {
+            "todo": todo_for(access),
             "cards": cards,
             "recent": recent,
             "notices": notices,
             "campaigns": campaigns,
-            "my_opinions": mine[:10],
-            "my_opinion_count": mine.count(),
             "today": timezone.localdate(),
         },
     )

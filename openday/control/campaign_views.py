@@ -256,11 +256,9 @@ def declaration_edit(request, campaign_id, unit_id):
         Declaration.Status.DRAFT,
         Declaration.Status.RETURNED,
     )
-    initial = {
-        "contact_name": declaration.contact_name,
-        "contact_phone": declaration.contact_phone,
-        "seal_note": declaration.seal_note,
-    }
+    from openday.campaigns.forms import declaration_initial
+
+    initial = declaration_initial(declaration)
     form = DeclarationForm(request.POST or None, initial=initial)
     row_forms = _row_forms(campaign, request.POST or None, _initial_rows(declaration))
     upload_result = None
@@ -498,7 +496,7 @@ def campaign_plan(request, campaign_id):
     access = request.access
     runs = runs_campaign(access, campaign)
     _check_plan_visible(request, campaign, runs, "查看")
-    entries = list(campaign.plan_entries.select_related("unit"))
+    entries = list(campaign.plan_entries.select_related("unit", "event"))
     form = PlanForm(request.POST or None, initial={"month_capacity": campaign.month_capacity})
     if request.method == "POST":
         if not runs:

@@ -16,6 +16,7 @@ from openday.events.models import Event, Registration
 from openday.lib import params as param
 from openday.lib.security_headers import allow_camera
 from openday.lib.spreadsheet import upload_problem
+from openday.orgs import todo
 from openday.orgs.models import Org
 
 from .shortcuts import DOCX, XLSX, apply_errors, download, staff_required
@@ -30,9 +31,14 @@ def _units_for(access):
 
 @staff_required
 def event_list(request):
+    # ?status= one event status; ?todo= a dashboard to-do (openday.orgs.todo.EVENT_FILTERS).
+    f = {k: request.GET.get(k, "").strip() for k in ("status", "todo")}
+    events = managed_events(request.access)
+    if f["status"] in Event.Status.values:
+        events = events.filter(status=f["status"])
+    events = todo.filter_events(events, f["todo"])
     events = (
-        managed_events(request.access)
-        .select_related("unit")
+        events.select_related("unit")
         .annotate(
             confirmed=Count("registrations", filter=Q(registrations__status="confirmed")),
             arrived=Count("registrations", filter=~Q(registrations__checked_in_at=None)),
@@ -51,6 +57,10 @@ def event_list(request):
             "events": events,
             "entries": entries,
             "can_create": bool(_units_for(request.access)),
+            "f": f,
+            "filtered": any(f.values()),
+            "statuses": Event.Status.choices,
+            "todos": [(k, label) for k, (label, _q) in todo.EVENT_FILTERS.items()],
         },
     )
 
@@ -181,6 +191,8 @@ def event_detail(request, event_id):
             "categories": services.categories(event),
             "seats_left": services.seats_left(event),
             "walkin_form": form,
+            # The form only where the seat decision would take it (not once held or summarized).
+            "walkin_open": event.registration_window(timezone.now(), staff=True) == "open",
         },
     )
 
@@ -272,7 +284,7 @@ def event_checkin(request, event_id):
     if form.is_valid():
         q = form.cleaned_data["q"].strip()
         regs = event.registrations.filter(status=Registration.Status.CONFIRMED)
-        if q.isdigit() and len(q) == 4:
+        if q.isdecimal() and len(q) == 4:
             found = list(regs.filter(phone_last4=q))
         else:
             found = list(regs.filter(Q(ticket_code=q.upper()) | Q(name__contains=q))[:20])

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import password_validation
+from django.utils import timezone
 
 from openday.lib import personal_data
 from openday.lib.edge import Form
@@ -86,6 +87,9 @@ class RegionForm(Form):
         )
 
 
+DOC_CODE_HELP = "仅政务公开办填写，如“开政务公开办发”，发文字号将形如 开政务公开办发〔{year}〕1号。"
+
+
 class OrgForm(Form):
     name = forms.CharField(label="名称（全称）", max_length=100)
     short_name = forms.CharField(label="简称", max_length=32, required=False)
@@ -108,12 +112,14 @@ class OrgForm(Form):
         label="发文字号代字",
         max_length=32,
         required=False,
-        help_text="仅政务公开办填写，如“开政务公开办发”，发文字号将形如 开政务公开办发〔2023〕1号。",
+        help_text=DOC_CODE_HELP.format(year="××××"),
     )
     is_active = forms.BooleanField(label="启用", required=False, initial=True)
 
     def __init__(self, *args, parents=None, **kwargs):
         super().__init__(*args, **kwargs)
+        year = timezone.localdate().year
+        self.fields["doc_code"].help_text = DOC_CODE_HELP.format(year=year)
         self.fields["parent"].queryset = parents if parents is not None else Org.objects.none()
         self.fields["parent"].label_from_instance = lambda o: "　" * (o.depth - 1) + o.name
         paths = region_paths()

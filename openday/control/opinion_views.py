@@ -42,6 +42,7 @@ from openday.opinions.access import (
 )
 from openday.opinions.models import Callback, Evidence, Opinion
 from openday.opinions.services import Refused
+from openday.orgs import todo
 from openday.orgs.models import Org, Role
 
 from .shortcuts import XLSX, apply_errors, download, staff_required
@@ -135,6 +136,8 @@ def _filtered(request):
         qs = qs.filter(assignee=request.user, status__in=OPEN)
     if f["status"] == "open":
         qs = qs.filter(status__in=OPEN)
+    elif f["status"] == "answering":
+        qs = qs.filter(todo.answering_q())
     elif f["status"] in S.values:
         qs = qs.filter(status=f["status"])
     if event_id := param.id_or_none(f["event"]):
@@ -147,7 +150,7 @@ def _filtered(request):
         qs = qs.filter(topic=f["topic"])
     today = timezone.localdate()
     if f["due"] == "overdue":
-        qs = qs.filter(status__in=OPEN, due_date__lt=today)
+        qs = qs.filter(todo.overdue_q(today))
     elif f["due"] == "soon":
         qs = qs.filter(
             status__in=OPEN, due_date__gte=today, due_date__lte=today + timedelta(days=SOON_DAYS)

@@ -1,4 +1,4 @@
-"""Demo evaluation data for 开福区's 2023 campaign (run after openday.demo.services loaders)."""
+"""Demo evaluation data for 开福区's campaign of a year (2023 unless told otherwise) (run after openday.demo.services loaders)."""
 
 from django.db import transaction
 
@@ -13,7 +13,7 @@ DEMO_AWARD = (
 )
 
 
-def load_demo_evaluation():
+def load_demo_evaluation(year: int = 2023):
     """A scheme with the default weights, one adjustment with its reason and one award.
 
     Idempotent: does nothing that is already there; returns the scheme (or None without the
@@ -25,7 +25,7 @@ def load_demo_evaluation():
     from openday.evaluation.models import Award
     from openday.orgs.models import Org
 
-    campaign = Campaign.objects.filter(office__name=seed.KAIFU_OFFICE, year=2023).first()
+    campaign = Campaign.objects.filter(office__name=seed.KAIFU_OFFICE, year=year).first()
     actor = User.objects.filter(username="kf-office").first()
     if campaign is None or actor is None:
         return None

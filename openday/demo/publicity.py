@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 
 from openday.accounts.models import User
 from openday.campaigns.models import Campaign
@@ -52,16 +53,18 @@ def _users(*names):
     return [users.get(n) for n in names]
 
 
-def load_demo_publicity():
+def load_demo_publicity(year: int = 2023) -> None:
     """Idempotent: each demo article is made once (looked up by its event or campaign)."""
     with transaction.atomic():
-        _town()
-        _kaifu()
+        _town(year)
+        _kaifu(year)
 
 
-def _town():
+def _town(year: int) -> None:
+    from openday.demo.services import town_event_title
+
     town = Org.objects.filter(name=TOWN).first()
-    event = Event.objects.filter(unit=town).order_by("starts_at").first() if town else None
+    event = Event.objects.filter(unit=town, title=town_event_title(year)).first() if town else None
     admin, office = _users("shrhl-admin", "nm-office")
     if event is None or admin is None or office is None:
         return
@@ -69,7 +72,8 @@ def _town():
         a = services.generate_announcement(event, admin)
         services.update_article(admin, a, author_name="沙日浩来镇党政综合办公室")
         _publish(a, admin, office, event.starts_at - timedelta(days=6))
-    if not Article.objects.filter(event=event, kind=Article.Kind.NEWS).exists():
+    ended = event.ends_at < timezone.now()
+    if ended and not Article.objects.filter(event=event, kind=Article.Kind.NEWS).exists():
         news = services.generate_news_draft(event, admin)
         services.update_article(admin, news, author_name="沙日浩来镇党政综合办公室")
         _with_photo(
@@ -78,19 +82,21 @@ def _town():
         _publish(news, admin, office, event.ends_at + timedelta(hours=5))
 
 
-def _kaifu():
+def _kaifu(year: int) -> None:
+    from openday.demo.services import housing_event_title
+
     housing = Org.objects.filter(name=HOUSING).first()
     office_org = Org.objects.filter(name=KAIFU_OFFICE).first()
     admin, office = _users("kf-unit-admin", "kf-office")
     if housing is None or office_org is None or admin is None or office is None:
         return
-    event = Event.objects.filter(unit=housing).order_by("starts_at").first()
+    event = Event.objects.filter(unit=housing, title=housing_event_title(year)).first()
     if event is not None and not Article.objects.filter(event=event).exists():
         a = services.generate_announcement(event, admin)
         _with_photo(a, admin, "老旧小区改造项目现场", ((11, 87, 208), (155, 211, 174)))
         # Shown in the column once the unit publishes its event.
         _publish(a, admin, office, event.starts_at - timedelta(days=7))
-    campaign = Campaign.objects.filter(office=office_org, year=2023).first()
+    campaign = Campaign.objects.filter(office=office_org, year=year).first()
     if campaign is None or Article.objects.filter(campaign=campaign, unit=office_org).exists():
         return
     notice = services.create_article(
@@ -98,11 +104,12 @@ def _kaifu():
         office_org,
         kind=Article.Kind.NOTICE,
         campaign=campaign,
-        title="开福区2023年“政务公开主题日”活动计划安排表发布",
+        title=f"开福区{year}年“政务公开主题日”活动计划安排表发布",
         lead="全区各单位围绕八大主题领域开展“政务公开主题日”活动，欢迎群众关注、报名参加。",
         body=(
-            "根据《开福区2023年“政务公开主题日”活动实施方案》，区政务公开办汇总各单位申报的活动主题，"
-            "编制了2023年4月至11月的活动计划安排表，现予发布。\n\n"
+            f"根据《开福区{year}年“政务公开主题日”活动实施方案》，区政务公开办汇总各单位申报的活动主题，"
+            f"编制了{year}年{campaign.window_start_month}月至{campaign.window_end_month}月的活动计划安排表，"
+            "现予发布。\n\n"
             "各单位将围绕改革开放、品质城市、营商环境、乡村振兴、蓝天碧水、民生实事、社会治理和"
             "政府自身建设等主题，采取实地调研、现场观摩、座谈交流、政策发布、问卷调查等形式开展活动。\n\n"
             "每场活动的时间、地点和报名方式将在本专栏的“活动预告”中发布，群众可以在手机上直接报名；"

@@ -1,5 +1,6 @@
 """Loading the demo data: one idempotent function, called by `openday demo`."""
 
+from datetime import date
 from typing import Any
 
 from django.db import transaction
@@ -14,7 +15,7 @@ from . import seed_data as seed
 def _region(ref: str | None) -> Region | None:
     if not ref:
         return None
-    if ref.isdigit():
+    if ref.isdecimal():
         return Region.objects.get(code=ref)
     return Region.objects.get(name=ref)
 
@@ -102,9 +103,29 @@ def load_demo(reset_passwords: bool = False) -> list[tuple[str, str, str, str, s
     return accounts
 
 
-def load_demo_campaigns() -> None:
-    """Both seeds' 2023 campaigns, with declarations in every state and published plans."""
-    from datetime import date, datetime
+def town_open_day(year: int) -> date:
+    """The day of 沙日浩来镇's open day in a year: 6 June (seed 000, 2023), or the Monday
+    after when 6 June falls on a weekend."""
+    from datetime import timedelta
+
+    day = date(year, 6, 6)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def town_event_title(year: int) -> str:
+    return f"沙日浩来镇{year}年“政府开放日”活动"
+
+
+def housing_event_title(year: int) -> str:
+    return f"开福区住房和城乡建设局{year}年“政务公开主题日”活动暨老旧小区改造现场观摩"
+
+
+def load_demo_campaigns(year: int = 2023) -> None:
+    """Both seeds' campaigns of a year (2023, as in the seeds, unless told otherwise), with
+    declarations in every state and published plans."""
+    from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
     from openday.campaigns import services as campaigns
@@ -116,20 +137,20 @@ def load_demo_campaigns() -> None:
     kaifu = Org.objects.get(name=seed.KAIFU_OFFICE)
     naiman = Org.objects.get(name=seed.NAIMAN_OFFICE)
     office_user = User.objects.filter(username="kf-office").first()
-    if not Campaign.objects.filter(office=kaifu, year=2023).exists():
-        fields = campaigns.preset_fields("theme_day", kaifu, 2023)
+    if not Campaign.objects.filter(office=kaifu, year=year).exists():
+        fields = campaigns.preset_fields("theme_day", kaifu, year)
         fields.update(
-            declaration_deadline=date(2023, 4, 3),
+            declaration_deadline=date(year, 4, 3),
             upper_documents="《湖南省政务公开政务服务领导小组办公室关于印发〈湖南省“政务公开主题日”活动实施方案〉的通知》"
-            "（湘政务公开办发〔2023〕1号）\n《关于印发〈长沙市2023年“政务公开主题日”活动实施方案〉的通知》",
+            f"（湘政务公开办发〔{year}〕1号）\n《关于印发〈长沙市{year}年“政务公开主题日”活动实施方案〉的通知》",
         )
         campaign = campaigns.create_campaign(office_user, kaifu, **fields)
         campaign = campaigns.issue_notice(office_user, campaign)
         Campaign.objects.filter(pk=campaign.pk).update(
-            doc_year=2023,
+            doc_year=year,
             doc_seq=1,
-            notice_issued_on=date(2023, 3, 28),
-            notice_published_at=datetime(2023, 3, 28, 10, 0, tzinfo=shanghai),
+            notice_issued_on=date(year, 3, 28),
+            notice_published_at=datetime(year, 3, 28, 10, 0, tzinfo=shanghai),
         )
         campaign.refresh_from_db()
         streets = list(seed.KAIFU_STREETS)
@@ -159,7 +180,7 @@ def load_demo_campaigns() -> None:
             ]
             campaigns.save_declaration(office_user, declaration, fields, rows, submit=True)
             late = unit.name == data.LATE_UNIT
-            submitted = datetime(2023, 4, 6 if late else 3, 9, unit.pk % 50, tzinfo=shanghai)
+            submitted = datetime(year, 4, 6 if late else 3, 9, unit.pk % 50, tzinfo=shanghai)
             Declaration.objects.filter(pk=declaration.pk).update(
                 submitted_at=submitted, is_late=late
             )
@@ -170,18 +191,18 @@ def load_demo_campaigns() -> None:
             else:
                 campaigns.review_declaration(office_user, declaration, approve=True)
         DeclarationEvent.objects.filter(declaration__campaign=campaign).update(
-            created_at=datetime(2023, 4, 7, 15, 0, tzinfo=shanghai)
+            created_at=datetime(year, 4, 7, 15, 0, tzinfo=shanghai)
         )
         campaigns.generate_plan(office_user, campaign)
         campaigns.publish_plan(office_user, campaign)
         Campaign.objects.filter(pk=campaign.pk).update(
-            plan_published_at=datetime(2023, 4, 12, 9, 0, tzinfo=shanghai)
+            plan_published_at=datetime(year, 4, 12, 9, 0, tzinfo=shanghai)
         )
     naiman_user = User.objects.filter(username="nm-office").first()
-    if not Campaign.objects.filter(office=naiman, year=2023).exists():
-        fields = campaigns.preset_fields("open_day", naiman, 2023)
+    if not Campaign.objects.filter(office=naiman, year=year).exists():
+        fields = campaigns.preset_fields("open_day", naiman, year)
         fields.update(
-            declaration_deadline=date(2023, 5, 20),
+            declaration_deadline=date(year, 5, 20),
             window_start_month=6,
             window_end_month=10,
             contact_name="",
@@ -192,7 +213,7 @@ def load_demo_campaigns() -> None:
         campaign = campaigns.issue_notice(naiman_user, campaign)
         # Seed 000 implements 奈政办字〔2023〕5号.
         Campaign.objects.filter(pk=campaign.pk).update(
-            notice_issued_on=date(2023, 5, 8), doc_year=2023, doc_seq=5
+            notice_issued_on=date(year, 5, 8), doc_year=year, doc_seq=5
         )
         campaign.refresh_from_db()
         town = Org.objects.get(name=seed.TOWN)
@@ -206,13 +227,14 @@ def load_demo_campaigns() -> None:
             submit=True,
         )
         Declaration.objects.filter(pk=declaration.pk).update(
-            submitted_at=datetime(2023, 5, 15, 10, 0, tzinfo=shanghai)
+            submitted_at=datetime(year, 5, 15, 10, 0, tzinfo=shanghai)
         )
         campaigns.review_declaration(naiman_user, declaration, approve=True)
         campaigns.generate_plan(naiman_user, campaign)
         entry = campaign.plan_entries.get()
-        # Seed 000: the town's open day is on 2023-06-06, in the week of Monday 6 June.
-        campaigns.move_entry(naiman_user, entry, date(2023, 6, 5))
+        # Seed 000: the town's open day is on 2023-06-06, in the week of Monday 5 June.
+        day = town_open_day(year)
+        campaigns.move_entry(naiman_user, entry, day - timedelta(days=day.weekday()))
         campaigns.publish_plan(naiman_user, campaign)
 
 
@@ -241,9 +263,66 @@ DEMO_GIVEN = [
 ]
 
 
-def load_demo_events() -> None:
+def town_event_fields() -> dict[str, Any]:
+    """What 沙日浩来镇's open day shows (seed 000): theme, venues, agenda, departments."""
+    return {
+        "theme": "共同参与，以开放促发展",
+        "topic_area": "政府自身建设",
+        "forms": ["浏览介绍", "实地观摩", "座谈交流"],
+        "summary": "让群众走进政府机关，了解政府运行，监督政府工作。",
+        "venues": [
+            {"name": "沙日浩来镇政府综合服务大厅", "address": "沙日浩来镇政府"},
+            {"name": "孟和杭沙尔村低水高调工程项目区", "address": "孟和杭沙尔村"},
+        ],
+        "agenda": [
+            {
+                "time": "08:30",
+                "form": "浏览介绍",
+                "place": "综合服务大厅",
+                "host": "党政综合办公室",
+            },
+            {
+                "time": "09:30",
+                "form": "实地观摩",
+                "place": "孟和杭沙尔村低水高调工程项目区",
+                "host": "经济发展办公室",
+            },
+            {
+                "time": "10:30",
+                "form": "座谈交流",
+                "place": "镇政府会议室",
+                "host": "镇主要负责同志",
+            },
+        ],
+        "directory": [
+            {
+                "name": "党政综合办公室",
+                "functions": "负责镇党委、政府日常运转，文电、会务、政务公开",
+                "procedures": "政府信息公开申请到综合服务大厅窗口或在线提交，20个工作日内答复",
+                "key_work": "政务公开标准化规范化建设",
+                "contacts": "综合服务大厅一号窗口",
+            },
+            {
+                "name": "经济发展办公室",
+                "functions": "负责农牧业生产、项目建设和招商引资",
+                "procedures": "项目咨询、农牧业补贴申报到窗口登记，材料齐全当场受理",
+                "key_work": "孟和杭沙尔村低水高调工程项目建设",
+                "contacts": "综合服务大厅二号窗口",
+            },
+            {
+                "name": "社会事务办公室",
+                "functions": "负责民政、社会保障、卫生健康和教育事务",
+                "procedures": "低保、养老保险等业务在便民服务中心一窗受理",
+                "key_work": "民生实事项目落实",
+                "contacts": "综合服务大厅三号窗口",
+            },
+        ],
+    }
+
+
+def load_demo_events(year: int = 2023) -> None:
     """沙日浩来镇's open day (seed 000) with registrations and check-ins; a 开福区 event."""
-    from datetime import datetime
+    from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
     from openday.campaigns.models import Campaign, PlanEntry
@@ -253,8 +332,9 @@ def load_demo_events() -> None:
     shanghai = ZoneInfo("Asia/Shanghai")
     town = Org.objects.get(name=seed.TOWN)
     town_admin = User.objects.filter(username="shrhl-admin").first()
-    if not Event.objects.filter(unit=town).exists():
-        campaign = Campaign.objects.filter(office=town.parent, year=2023).first()
+    day = town_open_day(year)
+    if not Event.objects.filter(unit=town, title=town_event_title(year)).exists():
+        campaign = Campaign.objects.filter(office=town.parent, year=year).first()
         entry = PlanEntry.objects.filter(campaign=campaign, unit=town).first() if campaign else None
         quotas = {
             "deputy": 6,
@@ -268,60 +348,10 @@ def load_demo_events() -> None:
         event = events.create_event(
             town_admin,
             town,
-            title="沙日浩来镇2023年“政府开放日”活动",
-            theme="共同参与，以开放促发展",
-            topic_area="政府自身建设",
-            forms=["浏览介绍", "实地观摩", "座谈交流"],
-            summary="让群众走进政府机关，了解政府运行，监督政府工作。",
-            starts_at=datetime(2023, 6, 6, 8, 30, tzinfo=shanghai),
-            ends_at=datetime(2023, 6, 6, 11, 30, tzinfo=shanghai),
-            venues=[
-                {"name": "沙日浩来镇政府综合服务大厅", "address": "沙日浩来镇政府"},
-                {"name": "孟和杭沙尔村低水高调工程项目区", "address": "孟和杭沙尔村"},
-            ],
-            agenda=[
-                {
-                    "time": "08:30",
-                    "form": "浏览介绍",
-                    "place": "综合服务大厅",
-                    "host": "党政综合办公室",
-                },
-                {
-                    "time": "09:30",
-                    "form": "实地观摩",
-                    "place": "孟和杭沙尔村低水高调工程项目区",
-                    "host": "经济发展办公室",
-                },
-                {
-                    "time": "10:30",
-                    "form": "座谈交流",
-                    "place": "镇政府会议室",
-                    "host": "镇主要负责同志",
-                },
-            ],
-            directory=[
-                {
-                    "name": "党政综合办公室",
-                    "functions": "负责镇党委、政府日常运转，文电、会务、政务公开",
-                    "procedures": "政府信息公开申请到综合服务大厅窗口或在线提交，20个工作日内答复",
-                    "key_work": "政务公开标准化规范化建设",
-                    "contacts": "综合服务大厅一号窗口",
-                },
-                {
-                    "name": "经济发展办公室",
-                    "functions": "负责农牧业生产、项目建设和招商引资",
-                    "procedures": "项目咨询、农牧业补贴申报到窗口登记，材料齐全当场受理",
-                    "key_work": "孟和杭沙尔村低水高调工程项目建设",
-                    "contacts": "综合服务大厅二号窗口",
-                },
-                {
-                    "name": "社会事务办公室",
-                    "functions": "负责民政、社会保障、卫生健康和教育事务",
-                    "procedures": "低保、养老保险等业务在便民服务中心一窗受理",
-                    "key_work": "民生实事项目落实",
-                    "contacts": "综合服务大厅三号窗口",
-                },
-            ],
+            title=town_event_title(year),
+            **town_event_fields(),
+            starts_at=datetime(day.year, day.month, day.day, 8, 30, tzinfo=shanghai),
+            ends_at=datetime(day.year, day.month, day.day, 11, 30, tzinfo=shanghai),
             capacity=40,
             quotas=quotas,
             campaign=campaign,
@@ -342,23 +372,24 @@ def load_demo_events() -> None:
             )
             if i % 5 != 4:
                 events.check_in(town_admin, event, r.ticket_code)
+        before = day - timedelta(days=5)
         Registration.objects.filter(event=event).update(
-            created_at=datetime(2023, 6, 1, 9, 0, tzinfo=shanghai),
-            consent_at=datetime(2023, 6, 1, 9, 0, tzinfo=shanghai),
+            created_at=datetime(before.year, before.month, before.day, 9, 0, tzinfo=shanghai),
+            consent_at=datetime(before.year, before.month, before.day, 9, 0, tzinfo=shanghai),
         )
         Registration.objects.filter(event=event).exclude(checked_in_at=None).update(
-            checked_in_at=datetime(2023, 6, 6, 8, 20, tzinfo=shanghai)
+            checked_in_at=datetime(day.year, day.month, day.day, 8, 20, tzinfo=shanghai)
         )
         events.set_status(town_admin, event, Event.Status.HELD)
     housing = Org.objects.get(name="开福区住房和城乡建设局")
     unit_admin = User.objects.filter(username="kf-unit-admin").first()
-    entry = PlanEntry.objects.filter(unit=housing, event=None, campaign__year=2023).first()
-    if entry and not Event.objects.filter(unit=housing).exists():
+    entry = PlanEntry.objects.filter(unit=housing, event=None, campaign__year=year).first()
+    if entry and not Event.objects.filter(unit=housing, title=housing_event_title(year)).exists():
         monday = entry.week
         events.create_event(
             unit_admin,
             housing,
-            title="开福区住房和城乡建设局2023年“政务公开主题日”活动暨老旧小区改造现场观摩",
+            title=housing_event_title(year),
             theme=entry.theme,
             topic_area=entry.topic_area,
             forms=entry.forms,
@@ -385,33 +416,36 @@ DEMO_SUGGESTIONS = [
 ]
 
 
-def load_demo_surveys() -> None:
+def load_demo_surveys(year: int = 2023) -> None:
     """The town open day's satisfaction survey: answers on phones and on paper, then closed."""
     import random
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
 
     from openday.events.models import Event
     from openday.surveys import services as surveys
     from openday.surveys.models import Response, Survey
 
     shanghai = ZoneInfo("Asia/Shanghai")
-    event = Event.objects.filter(unit__name=seed.TOWN).first()
+    event = Event.objects.filter(unit__name=seed.TOWN, title=town_event_title(year)).first()
     admin = User.objects.filter(username="shrhl-admin").first()
     if event is None or admin is None or Survey.objects.filter(event=event).exists():
         return
+    day = timezone.localtime(event.starts_at).date()
     survey = surveys.create_survey(
         admin,
         event.unit,
         template="event",
         event=event,
         campaign=event.campaign,
-        title="沙日浩来镇2023年“政府开放日”活动满意度调查问卷",
+        title=f"沙日浩来镇{year}年“政府开放日”活动满意度调查问卷",
     )
     surveys.set_status(admin, survey, Survey.Status.OPEN)
     questions = list(survey.questions.exclude(kind="section"))
     rating, matrix, channels, score, any_advice, advice = questions
-    rng = random.Random(20230606)
+    rng = random.Random(int(f"{day:%Y%m%d}"))
     categories = ["deputy", "member", "model", "media", "business", "trader", "public", "public"]
     for i in range(36):
         has_advice = rng.random() < 0.4
@@ -436,25 +470,27 @@ def load_demo_surveys() -> None:
             r = surveys.enter_paper(
                 admin,
                 survey,
-                batch_no="20230606",
+                batch_no=f"{day:%Y%m%d}",
                 form_no=str(i - 23),
                 category=category,
                 answers=answers,
             )
         Response.objects.filter(pk=r.pk).update(
-            submitted_at=datetime(2023, 6, 6, 11, 0, tzinfo=shanghai) + timedelta(minutes=i)
+            submitted_at=datetime(day.year, day.month, day.day, 11, 0, tzinfo=shanghai)
+            + timedelta(minutes=i)
         )
     surveys.expand_pending(survey.pk)
     surveys.set_status(admin, survey, Survey.Status.CLOSED)
 
 
-def load_demo_opinions() -> None:
+def load_demo_opinions(year: int = 2023) -> None:
     """Real public messages and replies as opinions of the demo events, in every state."""
     import csv
     from datetime import datetime, timedelta
     from pathlib import Path
     from zoneinfo import ZoneInfo
 
+    from django.db.models import Q
     from django.utils import timezone
 
     from openday.events.models import Event
@@ -462,7 +498,11 @@ def load_demo_opinions() -> None:
     from openday.opinions.models import Callback, Opinion
     from openday.surveys.models import Answer
 
-    if Opinion.objects.exists():
+    seed_events = Event.objects.filter(
+        Q(unit__name=seed.TOWN, title=town_event_title(year))
+        | Q(unit__name="开福区住房和城乡建设局", title=housing_event_title(year))
+    )
+    if Opinion.objects.filter(event__in=seed_events).exists():
         return
     shanghai = ZoneInfo("Asia/Shanghai")
     path = Path(__file__).resolve().parent / "data" / "opinions.csv"
@@ -487,9 +527,11 @@ def load_demo_opinions() -> None:
         (housing, "kf-office", "kf-unit-admin", "kf-handler"),
         (town, "nm-office", "shrhl-admin", "shrhl-handler"),
     ):
-        event = Event.objects.filter(unit=unit).first()
+        event = seed_events.filter(unit=unit).first()
         if event is None or not all(u in users for u in (office_name, admin_name, handler_name)):
             continue
+        if event.ends_at > timezone.now() - timedelta(days=30):
+            continue  # the answers and rectification below would be dated in the future
         trees.append((unit, event, users[office_name], users[admin_name], users[handler_name]))
     if not trees:
         return

@@ -1,11 +1,16 @@
 """Demo data for summaries: photos and a submitted summary of 沙日浩来镇's held open day (seed 000)."""
 
+from datetime import date
+
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from openday.accounts.models import User
 from openday.demo import seed_data as seed
+from openday.demo import services as seed_services
 from openday.events.models import Event
 from openday.lib.images import rgb_png
+from openday.lib.official_doc import chinese_date
 from openday.summaries import photos
 from openday.summaries import services as summaries
 from openday.summaries.models import EventPhoto, EventSummary
@@ -62,9 +67,19 @@ def demo_png(width, height, background, banner=(0xC0, 0x39, 0x2B), logo=(0xFF, 0
     return rgb_png(width, height, rows)
 
 
-def load_demo_summaries():
+def demo_text(day: date) -> dict[str, str]:
+    """The summary's text for the open day held on day."""
+    overview = DEMO_TEXT["overview"].replace("2023年6月6日", chinese_date(day), 1)
+    return {**DEMO_TEXT, "overview": overview}
+
+
+def load_demo_summaries(year: int = 2023) -> EventSummary | None:
     """Photos and a submitted summary for the town's held open day; safe to run again."""
-    event = Event.objects.filter(unit__name=seed.TOWN).select_related("unit").first()
+    event = (
+        Event.objects.filter(unit__name=seed.TOWN, title=seed_services.town_event_title(year))
+        .select_related("unit")
+        .first()
+    )
     admin = User.objects.filter(username="shrhl-admin").first()
     if event is None or admin is None:
         return None
@@ -73,9 +88,10 @@ def load_demo_summaries():
             upload = ContentFile(demo_png(160, 120, colour), name=f"demo-{i}.png")
             photos.add_photo(admin, event, upload, caption, shows_logo, True)
     summary = EventSummary.objects.filter(event=event).first()
+    text = demo_text(timezone.localtime(event.starts_at).date())
     if summary is None or summary.status == EventSummary.Status.DRAFT:
         if event.status in (Event.Status.HELD, Event.Status.SUMMARIZED):
-            summaries.submit_summary(admin, event, DEMO_TEXT)
+            summaries.submit_summary(admin, event, text)
         else:
-            summaries.save_summary(admin, event, DEMO_TEXT)
+            summaries.save_summary(admin, event, text)
     return EventSummary.objects.get(event=event)

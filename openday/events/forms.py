@@ -1,6 +1,7 @@
 from django import forms
+from django.utils import timezone
 
-from openday.lib.edge import Form
+from openday.lib.edge import DateTimeInput, Form
 from openday.lib.personal_data import is_mobile
 
 from .models import GUEST_CATEGORIES, Event
@@ -27,11 +28,21 @@ def _lines(text, parts):
     return rows
 
 
+TITLE_HELP = "按年度活动的命名规则填写，如：××××单位{year}年“政务公开主题日”活动。"
+
+
+def _year_of(value):
+    """The local year of a datetime (or a value typed for one), or None."""
+    if hasattr(value, "year"):
+        return timezone.localtime(value).year if timezone.is_aware(value) else value.year
+    return None
+
+
 class EventForm(Form):
     title = forms.CharField(
         label="会标（活动名称）",
         max_length=200,
-        help_text="按年度活动的命名规则填写，如：××××单位2023年“政务公开主题日”活动。",
+        help_text=TITLE_HELP.format(year="××××"),
     )
     theme = forms.CharField(label="活动主题", max_length=200, required=False)
     topic_area = forms.CharField(label="主题领域", max_length=32, required=False)
@@ -46,14 +57,12 @@ class EventForm(Form):
     )
     starts_at = forms.DateTimeField(
         label="开始时间",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=DateTimeInput(),
         error_messages={"invalid": "时间格式不正确，如 2023-06-06 08:30。"},
     )
     ends_at = forms.DateTimeField(
         label="结束时间",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=DateTimeInput(),
         error_messages={"invalid": "时间格式不正确，如 2023-06-06 11:30。"},
     )
     venues_text = forms.CharField(
@@ -84,19 +93,20 @@ class EventForm(Form):
     registration_opens_at = forms.DateTimeField(
         label="报名开始（可空）",
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=DateTimeInput(),
     )
     registration_closes_at = forms.DateTimeField(
         label="报名截止（可空）",
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=DateTimeInput(),
     )
     consent_text = forms.CharField(label="个人信息告知", widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, year=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # The example title's year: the event's (or its campaign's), else this year.
+        year = year or _year_of(self.initial.get("starts_at")) or timezone.localdate().year
+        self.fields["title"].help_text = TITLE_HELP.format(year=year)
         for code, name in GUEST_CATEGORIES:
             self.fields[f"quota_{code}"] = forms.IntegerField(
                 label=f"{name}名额", min_value=0, max_value=100000, required=False

@@ -3,12 +3,20 @@
 Every form in openday derives from Form (tests/test_input_normalization.py fails for one that
 does not), every API input schema from InputSchema, and a view that reads request.POST itself
 goes through clean_post. Passwords are left exactly as typed.
+
+Dates and times: an <input type="date|time|datetime-local"> shows only a value written as
+%Y-%m-%d, %H:%M or %Y-%m-%dT%H:%M, whatever the page's language. Form gives every date, time and
+datetime field the matching widget below (DateInput, TimeInput, DateTimeInput) rendering in that
+format, and lets the field read it back besides the localized formats people type (2026/12/06,
+2026年12月6日 08:30). Datetimes are shown and read in the current time zone (TIME_ZONE), so an
+unchanged form saves the same instant (tests/test_form_roundtrip.py submits every form page).
 """
 
 from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
+from django.utils import formats
 from ninja import Schema
 from pydantic import ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
@@ -90,7 +98,96 @@ class CleanInputMixin(_FormBase):
                 self.add_error(name, message)
 
 
-class Form(CleanInputMixin, forms.Form):
+# The formats an HTML date, time and datetime-local input reads and writes (its "value").
+HTML_DATE = "%Y-%m-%d"
+HTML_TIME = "%H:%M"
+HTML_DATETIME = "%Y-%m-%dT%H:%M"
+
+
+class DateInput(forms.DateInput):
+    """<input type="date"> with its value as %Y-%m-%d."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:
+        super().__init__(attrs, format or HTML_DATE)
+
+
+class TimeInput(forms.TimeInput):
+    """<input type="time"> with its value as %H:%M."""
+
+    input_type = "time"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:
+        super().__init__(attrs, format or HTML_TIME)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """<input type="datetime-local"> with its value as %Y-%m-%dT%H:%M (in the current time
+    zone: DateTimeField converts before and after)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:
+        super().__init__(attrs, format or HTML_DATETIME)
+
+
+# field class -> (widget, what the input sends, the localized formats people type, and the
+# Chinese spellings Django's zh-hans formats miss: 2026年12月6日 08:30)
+_TEMPORAL: list[tuple[type[forms.Field], type[forms.Widget], list[str], list[str], list[str]]] = [
+    (
+        forms.DateTimeField,
+        DateTimeInput,
+        [HTML_DATETIME, "%Y-%m-%dT%H:%M:%S"],
+        ["DATETIME_INPUT_FORMATS", "DATE_INPUT_FORMATS"],
+        ["%Y年%m月%d日 %H:%M", "%Y年%m月%d日%H:%M", "%Y年%m月%d日"],
+    ),
+    (forms.DateField, DateInput, [HTML_DATE], ["DATE_INPUT_FORMATS"], ["%Y年%m月%d日"]),
+    (forms.TimeField, TimeInput, [HTML_TIME, "%H:%M:%S"], ["TIME_INPUT_FORMATS"], ["%H时%M分"]),
+]
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def html_temporal_inputs(fields: Iterable[forms.Field]) -> None:
+    """Gives each date, time and datetime field its HTML input (keeping the attributes it was
+    declared with) and input formats: the input's own first, then the ones the field was
+    declared with, then the localized ones. Hidden inputs keep rendering localized values,
+    which the same formats read back."""
+    for field in fields:
+        for kind, widget_class, html_formats, localized, chinese in _TEMPORAL:
+            if not isinstance(field, kind):
+                continue
+            widget = field.widget
+            if not isinstance(widget, forms.HiddenInput | forms.MultiWidget):
+                if not isinstance(widget, widget_class):
+                    replacement = widget_class(attrs=widget.attrs)
+                    replacement.is_required = widget.is_required
+                    field.widget = replacement
+            declared = vars(field).get("input_formats") or []
+            temporal: Any = field  # a DateField, DateTimeField or TimeField
+            temporal.input_formats = _unique(
+                [
+                    *html_formats,
+                    *declared,
+                    *(f for name in localized for f in formats.get_format(name)),
+                    *chinese,
+                ]
+            )
+            break
+
+
+class HtmlTemporalMixin(_FormBase):
+    """See html_temporal_inputs: every form's date, time and datetime fields."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        html_temporal_inputs(self.fields.values())
+
+
+class Form(CleanInputMixin, HtmlTemporalMixin, forms.Form):
     """The base of every form in openday."""
 
 

@@ -41,7 +41,7 @@ def _digits(value: object) -> str | None:
     if value is None:
         return None
     text = unicodedata.normalize("NFKC", str(value)).strip()
-    if not text or len(text) > MAX_DIGITS + 2 or not (text.isascii() and text.isdigit()):
+    if not text or len(text) > MAX_DIGITS + 2 or not (text.isascii() and text.isdecimal()):
         return None
     return text
 

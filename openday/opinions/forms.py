@@ -14,7 +14,7 @@ from openpyxl.styles import Font
 
 from openday.events.models import CATEGORY_NAMES, GUEST_CATEGORIES, Event
 from openday.lib import spreadsheet
-from openday.lib.edge import Form
+from openday.lib.edge import DateInput, DateTimeInput, Form
 from openday.lib.export_text import append_row
 from openday.lib.imports import ImportResult
 from openday.lib.spreadsheet import cell_text, open_workbook
@@ -23,10 +23,7 @@ from openday.orgs.models import Org
 from .models import Callback, Opinion
 from .services import CONTENT_LIMIT, check_submission
 
-DT = {"type": "datetime-local"}
-DT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 DT_ERROR = {"invalid": "时间格式不正确，如 2023-06-06 08:30。"}
-DATE = {"type": "date"}
 DATE_ERROR = {"invalid": "日期格式不正确，如 2023-06-06。"}
 CATEGORY_CHOICES = [("", "未填写"), *GUEST_CATEGORIES]
 # What staff type in: notes from a forum, a phone call, a card or letter.
@@ -96,8 +93,7 @@ class EntryForm(WhereMixin, Form):
     category = forms.ChoiceField(label="参加人类别", choices=CATEGORY_CHOICES, required=False)
     received_at = forms.DateTimeField(
         label="收到时间",
-        input_formats=DT_FORMATS,
-        widget=forms.DateTimeInput(attrs=DT, format="%Y-%m-%dT%H:%M"),
+        widget=DateTimeInput(),
         error_messages={**DT_ERROR, "required": "请填写收到时间。"},
     )
 
@@ -238,7 +234,7 @@ class StepForm(Form):
     planned_date = forms.DateField(
         label="计划完成日期",
         required=False,
-        widget=forms.DateInput(attrs=DATE),
+        widget=DateInput(),
         error_messages=DATE_ERROR,
     )
 
@@ -248,7 +244,7 @@ class StepDoneForm(Form):
     done_date = forms.DateField(
         label="实际完成日期",
         required=False,
-        widget=forms.DateInput(attrs=DATE),
+        widget=DateInput(),
         error_messages=DATE_ERROR,
     )
 
@@ -347,8 +343,7 @@ class CallbackForm(Form):
     retry_at = forms.DateTimeField(
         label="再次回访时间（无人接听时）",
         required=False,
-        input_formats=DT_FORMATS,
-        widget=forms.DateTimeInput(attrs=DT),
+        widget=DateTimeInput(),
         error_messages=DT_ERROR,
         help_text="不填则默认一天后再打。",
     )
@@ -480,7 +475,7 @@ def read_workbook(
         event = default_event
         office = default_office if default_event is None else None
         if event_no:
-            event = events.get(int(event_no)) if event_no.isdigit() else None
+            event = events.get(int(event_no)) if event_no.isdecimal() else None
             office = None
             if event is None:
                 reasons.append(f"活动编号 {event_no} 不存在，或您无权为该活动录入意见")

@@ -80,7 +80,7 @@ def check_region(
     if level not in Region.DEPTH:
         errors["level"] = "级别须为：省级、市级、县级、乡镇级、村级之一。"
     if code:
-        if not code.isdigit():
+        if not (code.isascii() and code.isdecimal()):
             errors["code"] = "区划代码只能由数字组成。"
         elif level in CODE_LENGTH and len(code) != CODE_LENGTH[level]:
             errors["code"] = (

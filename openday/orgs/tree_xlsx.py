@@ -260,7 +260,7 @@ def _import_scope_org(access):
 def _find_region(ref, by_code, by_name):
     if not ref:
         return None, None
-    if ref.isdigit():
+    if ref.isdecimal():
         found = by_code.get(ref) or Region.objects.filter(code=ref).first()
         return found, None if found else f"找不到区划代码为 {ref} 的行政区划。"
     matches = by_name.get(ref) or list(Region.objects.filter(name=ref))

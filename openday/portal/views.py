@@ -65,7 +65,16 @@ def campaign_detail(request, campaign_id):
     campaign = get_object_or_404(_published(), pk=campaign_id)
     months = []
     if campaign.status in (Campaign.Status.PLAN_PUBLISHED, Campaign.Status.CLOSED):
+        from openday.events.models import Event
+
         entries = list(campaign.plan_entries.select_related("unit"))
+        # A plan row leads to its event once the unit has published it.
+        public = Event.objects.filter(plan_entry__campaign=campaign).exclude(
+            status=Event.Status.DRAFT
+        )
+        event_of = dict(public.values_list("plan_entry_id", "pk"))
+        for e in entries:
+            e.public_event_id = event_of.get(e.pk)
         for m in campaign.months:
             weeks = [
                 {"monday": w, "entries": [e for e in entries if e.week == w]}
@@ -242,4 +251,15 @@ def campaign_logo(request, campaign_id):
     response = HttpResponse(data, content_type=content_type)
     response["Cache-Control"] = "public, max-age=300"
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def favicon(request):
+    """/favicon.ico: the site's icon, for browsers and readers that ask for it by that name."""
+    from django.contrib.staticfiles.storage import staticfiles_storage
+    from django.http import HttpResponsePermanentRedirect
+    from django.utils.cache import patch_cache_control
+
+    response = HttpResponsePermanentRedirect(staticfiles_storage.url("openday/favicon.svg"))
+    patch_cache_control(response, public=True, max_age=86400)
     return response

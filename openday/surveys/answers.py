@@ -59,7 +59,7 @@ def _code(value):
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isdecimal():
         return int(value.strip())
     return None
 
@@ -187,7 +187,7 @@ _SPLIT = re.compile(r"[\s,，、;；/]+")
 
 def _one_code(q, text):
     """A typed option number, or the option's label exactly as printed."""
-    if text.isdigit():
+    if text.isdecimal():
         return int(text)
     for i, label in enumerate(q["options"], 1):
         if text == label:
@@ -206,18 +206,18 @@ def from_paper(q, text):
     if kind in ("single", "rating"):
         return _one_code(q, text)
     if kind == "score":
-        if not text.isdigit():
+        if not text.isdecimal():
             raise ValueError("请填写0到10之间的整数分。")
         return int(text)
     if kind == "multiple":
         parts = [p for p in _SPLIT.split(text) if p]
         # "135" on a question with at most nine options means 1, 3 and 5.
-        if len(parts) == 1 and parts[0].isdigit() and len(q["options"]) <= 9:
+        if len(parts) == 1 and parts[0].isdecimal() and len(q["options"]) <= 9:
             parts = list(parts[0])
         return [_one_code(q, p) for p in parts]
     if kind == "matrix":
         parts = [p for p in _SPLIT.split(text) if p]
-        if len(parts) == 1 and parts[0].isdigit() and len(q["options"]) <= 9:
+        if len(parts) == 1 and parts[0].isdecimal() and len(q["options"]) <= 9:
             parts = list(parts[0])
         if len(parts) > len(q["rows"]):
             raise ValueError(f"本题只有{len(q['rows'])}行，填写了{len(parts)}个答案。")

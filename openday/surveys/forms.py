@@ -1,13 +1,11 @@
 from django import forms
 
 from openday.events.models import GUEST_CATEGORIES
-from openday.lib.edge import Form
+from openday.lib.edge import DateTimeInput, Form
 
 from .models import Question
 from .presets import CHOICES
 
-DT = {"type": "datetime-local"}
-DT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 DT_ERROR = {"invalid": "时间格式不正确，如 2023-06-06 08:30。"}
 
 
@@ -29,15 +27,13 @@ class SurveyForm(Form):
     opens_at = forms.DateTimeField(
         label="开始时间（可空）",
         required=False,
-        input_formats=DT_FORMATS,
-        widget=forms.DateTimeInput(attrs=DT),
+        widget=DateTimeInput(),
         error_messages=DT_ERROR,
     )
     closes_at = forms.DateTimeField(
         label="截止时间（可空）",
         required=False,
-        input_formats=DT_FORMATS,
-        widget=forms.DateTimeInput(attrs=DT),
+        widget=DateTimeInput(),
         error_messages=DT_ERROR,
     )
     anonymous = forms.BooleanField(
@@ -129,7 +125,7 @@ class QuestionForm(Form):
             part = part.strip()
             if not part:
                 continue
-            if not part.isdigit():
+            if not part.isdecimal():
                 self.add_error("show_if_values", "请填写选项序号，多个用逗号分隔。")
                 break
             values.append(int(part))

@@ -29,6 +29,8 @@ from .presets import PRESETS
 
 if TYPE_CHECKING:
     from openday.accounts.models import User
+    from openday.campaigns.models import Campaign
+    from openday.events.models import Event
     from openday.orgs.models import Org
 
 DEFAULT_CONSENT = (
@@ -148,6 +150,7 @@ def create_survey(actor: "User", org: "Org", *, template: str = "", **fields: An
     if template and preset is None:
         raise ValidationError({"template": "没有这个问卷模板。"})
     if preset:
+        preset = fit_preset(preset, fields.get("event"), fields.get("campaign"))
         fields.setdefault("title", preset["title"])
         fields.setdefault("intro", preset["intro"])
     errors = check_survey(fields)
@@ -168,6 +171,37 @@ def create_survey(actor: "User", org: "Org", *, template: str = "", **fields: An
             changes={"模板": preset["name"] if preset else "空白问卷"},
         )
     return survey
+
+
+def fit_preset(
+    preset: Mapping[str, Any], event: "Event | None", campaign: "Campaign | None" = None
+) -> Mapping[str, Any]:
+    """The preset as the event needs it: its campaign's name for the day (政务公开主题日 or
+    政府开放日, never the other one) and, in a matrix of the event's parts, only the parts
+    the event has (its 活动形式), so nobody is asked to rate a part that did not take place."""
+    campaign = campaign or (event.campaign if event is not None else None)
+    day = campaign.get_kind_display() if campaign is not None else ""
+    parts = [str(f) for f in (event.forms or [])] if event is not None else []
+
+    def named(text: str) -> str:
+        if day and day != "政府开放日":
+            return text.replace("政府开放日", day).replace("开放日活动", f"{day}活动")
+        return text
+
+    questions = []
+    for spec in preset["questions"]:
+        spec = {**spec, "title": named(spec["title"])}
+        if spec["kind"] == "matrix" and parts and set(spec.get("rows", [])) & set(parts):
+            spec["rows"] = [r for r in spec["rows"] if r in parts] + [
+                p for p in parts if p not in spec["rows"]
+            ]
+        questions.append(spec)
+    return {
+        **preset,
+        "title": named(preset["title"]),
+        "intro": named(preset["intro"]),
+        "questions": questions,
+    }
 
 
 def _copy_questions(survey: Survey, specs: Iterable[Mapping[str, Any]]) -> list[Question]:
@@ -658,7 +692,7 @@ def next_form_no(survey: Survey, batch_no: str) -> str:
     numbers = survey.responses.filter(channel=Response.Channel.PAPER, batch_no=batch_no)
     top = 0
     for value in numbers.values_list("form_no", flat=True):
-        if value.isdigit():
+        if value.isdecimal():
             top = max(top, int(value))
     return str(top + 1)
 

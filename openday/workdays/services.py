@@ -655,7 +655,7 @@ _TITLE_YEAR_RE = re.compile(r"(?P<y>\d{4})\s*年\s*(?:部分节假日|元旦)")
 
 
 def _cn_number(text: str) -> int:
-    if text.isdigit():
+    if text.isdecimal():
         return int(text)
     if text == "十":
         return 10

@@ -101,7 +101,8 @@ def test_write_submit_approve_and_read_in_the_column(live_server, demo, page, br
     expect(page.locator(".article-body")).to_contain_text(LAST)
     photo = page.locator(".article-figure img")
     expect(photo).to_have_attribute("alt", "群众代表察看加装电梯工程")
-    assert photo.evaluate("img => img.complete && img.naturalWidth") == 320
+    expect(photo).to_have_js_property("complete", True)  # the page may paint before it loads
+    assert photo.evaluate("img => img.naturalWidth") == 320
     assert no_horizontal_scroll(page)
     page.get_by_role("button", name="关怀版（大字）").click()
     expect(page.locator("body")).to_have_class("portal care")

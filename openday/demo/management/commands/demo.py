@@ -1,22 +1,19 @@
 from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
 
-from openday.demo.evaluation import load_demo_evaluation
-from openday.demo.publicity import load_demo_publicity
-from openday.demo.services import (
-    load_demo,
-    load_demo_campaigns,
-    load_demo_events,
-    load_demo_opinions,
-    load_demo_surveys,
-)
-from openday.demo.summaries import load_demo_summaries
+from openday.demo.living import load_living_year
+from openday.demo.services import load_demo
 from openday.orgs.models import Org, Role
 
 ROLE_LABELS = {**dict(Role.choices), "operator": "系统运维"}
 
 
 class Command(BaseCommand):
-    help = "加载根据两份实施方案构建的演示数据（可重复运行，只补缺不覆盖）。"
+    help = (
+        "加载根据两份实施方案构建的演示数据：去年的完整活动和今年围绕今天的活动"
+        "（可重复运行，只补缺不覆盖）。"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--if-empty", action="store_true", help="数据库中已有组织时什么也不做")
@@ -30,15 +27,27 @@ class Command(BaseCommand):
             self._print()
             return
         accounts = load_demo(reset_passwords=reset_passwords)
-        load_demo_campaigns()
-        load_demo_events()
-        load_demo_surveys()
-        load_demo_opinions()
-        load_demo_publicity()
-        load_demo_summaries()
-        load_demo_evaluation()
+        today = timezone.localdate()
+        with transaction.atomic():
+            load_living_year(today)
         self.stdout.write(self.style.SUCCESS("演示数据已就绪。"))
+        self._today(today)
         self._print(accounts)
+
+    def _today(self, today):
+        from openday.events.models import Event
+        from openday.opinions.models import Opinion
+        from openday.surveys.services import open_surveys
+
+        now = timezone.now()
+        open_events = Event.objects.filter(status=Event.Status.OPEN, starts_at__gt=now)
+        held_today = Event.objects.filter(starts_at__date=today).exclude(status="draft")
+        self.stdout.write(
+            f"\n今天（{today.year}年{today.month}月{today.day}日）可以试用："
+            f"报名中的活动 {open_events.count()} 场，今天举办的活动 {held_today.count()} 场，"
+            f"正在收集的问卷 {open_surveys().count()} 份，"
+            f"已公开办理结果的意见建议 {Opinion.objects.filter(status='published').count()} 条。"
+        )
 
     def _print(self, accounts=None):
         from openday.demo import seed_data
