@@ -47,7 +47,7 @@ def test_the_password_page_explains_a_reused_password_and_keeps_the_session(clie
     accounts.change_password(carol, PASSWORDS[1])
     client.force_login(carol)
     response = _change(client, PASSWORDS[1], PASSWORDS[0])
-    assert response.status_code == 200
+    assert response.status_code == 400  # refused, as every form with errors
     assert "不能使用最近 5 次用过的密码" in response.content.decode()
     carol.refresh_from_db()
     assert carol.check_password(PASSWORDS[1])
@@ -55,9 +55,14 @@ def test_the_password_page_explains_a_reused_password_and_keeps_the_session(clie
 
 def test_an_admin_created_account_must_change_its_password_at_first_sign_in(client, world, bob):
     client.force_login(bob)
-    page = client.post(f"/staff/orgs/{world.housing.pk}/members/add/", {
-        "username": "new-staff", "full_name": "王五", "role": "unit_staff",
-    }).content.decode()  # fmt: skip
+    page = client.post(
+        f"/staff/orgs/{world.housing.pk}/members/add/",
+        {
+            "username": "new-staff",
+            "full_name": "王五",
+            "role": "unit_staff",
+        },
+    ).content.decode()
     one_time = re.search(r"<code>([^<]+)</code>", page).group(1)
     client.logout()
     response = client.post("/staff/login/", {"username": "new-staff", "password": one_time})
@@ -81,7 +86,8 @@ def test_a_reset_password_must_be_changed_at_the_next_sign_in(client, world, car
         == "/staff/"
     )
     assert client.get("/staff/surveys/")["Location"] == CHANGE
-    assert _change(client, one_time, PASSWORDS[0]).status_code == 200  # used before the reset
+    assert _change(client, one_time, PASSWORDS[0]).status_code == 400  # used before the reset
+    assert _change(client, one_time, one_time).status_code == 400  # the one-time password
     assert _change(client, one_time, PASSWORDS[6]).status_code == 302
     assert client.get("/staff/surveys/").status_code == 200
 

@@ -14,8 +14,16 @@ from openday.audit.models import AuditEntry
 
 LOGIN = "/staff/login/"
 A, B, C, D = "198.51.100.1", "198.51.100.2", "198.51.100.3", "203.0.113.9"
-NAMES = ["kf-office", "kf-viewer", "kf-unit-admin", "kf-unit-staff", "kf-handler",
-         "nm-office", "shrhl-admin", "nobody"]  # fmt: skip
+NAMES = [
+    "kf-office",
+    "kf-viewer",
+    "kf-unit-admin",
+    "kf-unit-staff",
+    "kf-handler",
+    "nm-office",
+    "shrhl-admin",
+    "nobody",
+]
 
 
 def _login(client, username, password, address=A, **extra):

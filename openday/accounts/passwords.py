@@ -45,7 +45,7 @@ class HistoryValidator:
     def validate(self, password, user=None):
         from .services import password_recently_used, reused_message
 
-        if getattr(user, "pk", None) and password_recently_used(user, password, current=False):
+        if getattr(user, "pk", None) and password_recently_used(user, password):
             raise ValidationError(reused_message(), code="password_reused")
 
     def get_help_text(self):

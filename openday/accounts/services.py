@@ -435,13 +435,11 @@ def password_expired(user: User) -> bool:
     return timezone.now() - changed > timedelta(days=days)
 
 
-def password_recently_used(user: User, raw: str, *, current: bool = True) -> bool:
-    """Is raw one of the last OPENDAY_PASSWORD_HISTORY passwords (with current=False: one of
-    them other than the password in use now)?"""
+def password_recently_used(user: User, raw: str) -> bool:
+    """Is raw one of the last OPENDAY_PASSWORD_HISTORY passwords other than the one in use
+    now? (accounts.passwords.HistoryValidator; change_password adds the one in use.)"""
     if user.pk is None:
         return False
-    if current and user.password and hashers.check_password(raw, user.password):
-        return True
     count = settings.OPENDAY_PASSWORD_HISTORY
     old = PasswordHistory.objects.filter(user=user).values_list("password", flat=True)[:count]
     return any(hashers.check_password(raw, encoded) for encoded in old if encoded != user.password)
@@ -521,9 +519,11 @@ def update_profile(actor: User, user: User, *, full_name: str, phone: str, email
 
 def change_password(user: User, new_password: str) -> None:
     """Set a password the person chose; refuses weak ones and the last few they used."""
-    password_validation.validate_password(new_password, user)
-    if password_recently_used(user, new_password):  # also when the validator is not configured
+    # The validators refuse weak passwords and the earlier ones of the history; the one in
+    # use now (a one-time password included) is refused here.
+    if user.password and hashers.check_password(new_password, user.password):
         raise ValidationError(reused_message(), code="password_reused")
+    password_validation.validate_password(new_password, user)
     with transaction.atomic():
         user.set_password(new_password)
         user.must_change_password = False

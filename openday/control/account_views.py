@@ -1,8 +1,6 @@
 """Staff pages: sign-in (password, then the second factor), the landing dashboard, the audit
 log and one's own account with its authenticator."""
 
-import base64
-import io
 import time
 from urllib.parse import quote
 
@@ -21,6 +19,7 @@ from openday.accounts import services as accounts
 from openday.accounts.models import User
 from openday.audit.models import ACTION_LABELS, AuditEntry
 from openday.audit.services import record
+from openday.events.tickets import qr_svg
 from openday.lib import params as param
 from openday.lib import personal_data
 from openday.orgs.models import Membership, Org, Role
@@ -260,21 +259,20 @@ def password_change(request):
     if request.method == "POST" and form.is_valid():
         from django.contrib.auth import update_session_auth_hash
 
-        accounts.change_password(request.user, form.cleaned_data["new_password1"])
-        update_session_auth_hash(request, request.user)
-        messages.success(request, "密码已修改。")
-        return redirect("control:dashboard")
-    return render(request, "control/password_change.html", {"form": form})
-
-
-def _qr_data_uri(text):
-    """The QR code as an <img> data URI: an inline <svg> would carry style attributes, which
-    the Content-Security-Policy does not allow."""
-    import segno
-
-    buffer = io.BytesIO()
-    segno.make_qr(text, error="m").save(buffer, kind="svg", scale=5, dark="#000", light="#fff")
-    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+        try:
+            accounts.change_password(request.user, form.cleaned_data["new_password1"])
+        except ValidationError as exc:  # the password rules: strength and history
+            form.add_error("new_password1", exc)
+        else:
+            update_session_auth_hash(request, request.user)
+            messages.success(request, "密码已修改。")
+            return redirect("control:dashboard")
+    return render(
+        request,
+        "control/password_change.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @staff_required
@@ -297,7 +295,7 @@ def two_factor_enrol(request):
             request.session[accounts.SESSION_VERIFIED] = True
             text = "开放日 恢复码（每个只能使用一次）\n用户名：" + user.username + "\n\n"
             text += "\n".join(codes) + "\n"
-            response = render(
+            return render(
                 request,
                 "control/twofactor/recovery_codes.html",
                 {
@@ -305,14 +303,12 @@ def two_factor_enrol(request):
                     "download": "data:text/plain;charset=utf-8," + quote(text),
                 },
             )
-            response["Cache-Control"] = "no-store"
-            return response
-    response = render(
+    return render(
         request,
         "control/twofactor/enrol.html",
         {
             "form": form,
-            "qr": _qr_data_uri(accounts.provisioning_uri(user, secret)),
+            "qr": qr_svg(accounts.provisioning_uri(user, secret)),
             "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
             "enrolled": accounts.has_two_factor(user),
             "required": accounts.two_factor_required(user, request.access.roles()),
@@ -320,8 +316,6 @@ def two_factor_enrol(request):
         },
         status=400 if form.errors else 200,
     )
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @staff_required

@@ -197,16 +197,7 @@ class PasswordChangeForm(Form):
         p1, p2 = cleaned.get("new_password1"), cleaned.get("new_password2")
         if p1 and p2 and p1 != p2:
             self.add_error("new_password2", "两次输入的新密码不一致。")
-        elif p1:
-            from openday.accounts.services import password_recently_used, reused_message
-
-            try:
-                password_validation.validate_password(p1, self.user)
-            except forms.ValidationError as exc:
-                self.add_error("new_password1", exc)
-            else:
-                if password_recently_used(self.user, p1):
-                    self.add_error("new_password1", reused_message())
+        # The password rules (strength, history) are accounts.services.change_password's.
         return cleaned
 
 

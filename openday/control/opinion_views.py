@@ -40,9 +40,8 @@ from openday.opinions.access import (
     can_sort,
     visible,
 )
-from openday.opinions.models import Callback, Evidence, Opinion
+from openday.opinions.models import Callback, Evidence, Opinion, answering_q, overdue_q
 from openday.opinions.services import Refused
-from openday.orgs import todo
 from openday.orgs.models import Org, Role
 
 from .shortcuts import XLSX, apply_errors, download, staff_required
@@ -137,7 +136,7 @@ def _filtered(request):
     if f["status"] == "open":
         qs = qs.filter(status__in=OPEN)
     elif f["status"] == "answering":
-        qs = qs.filter(todo.answering_q())
+        qs = qs.filter(answering_q())
     elif f["status"] in S.values:
         qs = qs.filter(status=f["status"])
     if event_id := param.id_or_none(f["event"]):
@@ -150,7 +149,7 @@ def _filtered(request):
         qs = qs.filter(topic=f["topic"])
     today = timezone.localdate()
     if f["due"] == "overdue":
-        qs = qs.filter(todo.overdue_q(today))
+        qs = qs.filter(overdue_q(today))
     elif f["due"] == "soon":
         qs = qs.filter(
             status__in=OPEN, due_date__gte=today, due_date__lte=today + timedelta(days=SOON_DAYS)

@@ -59,6 +59,7 @@ from .services import (
     load_demo_events,
     load_demo_opinions,
     load_demo_surveys,
+    log_demo_call,
     town_event_fields,
     town_event_title,
 )
@@ -743,22 +744,7 @@ class Kaifu(Living):
         for k, cb in enumerate(Callback.objects.filter(event=event, opinion__isnull=False)):
             when = called + timedelta(minutes=10 * k)
             with _backdated(when):
-                if k < 2:
-                    ops.log_call(
-                        admin,
-                        cb,
-                        outcome=Callback.Outcome.REACHED,
-                        satisfaction_handling=5 - k,
-                        satisfaction_event=5,
-                        notes="对答复和整改情况表示满意。",
-                    )
-                else:
-                    ops.log_call(
-                        admin,
-                        cb,
-                        outcome=Callback.Outcome.NO_ANSWER,
-                        retry_at=when + timedelta(days=1),
-                    )
+                log_demo_call(admin, cb, k, retry_at=when + timedelta(days=1))
             Callback.objects.filter(pk=cb.pk).update(called_at=when)
 
     def ended_event(self) -> None:

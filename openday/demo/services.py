@@ -634,14 +634,23 @@ def load_demo_opinions(year: int = 2023) -> None:
         # Call-backs: the submitters of published opinions; some reached, one not.
         ops.build_call_list(admin, event=event)
         for k, cb in enumerate(Callback.objects.filter(event=event, opinion__isnull=False)):
-            if k < 2:
-                ops.log_call(
-                    admin,
-                    cb,
-                    outcome=Callback.Outcome.REACHED,
-                    satisfaction_handling=5 - k,
-                    satisfaction_event=5,
-                    notes="对答复和整改情况表示满意。",
-                )
-            elif k == 2:
-                ops.log_call(admin, cb, outcome=Callback.Outcome.NO_ANSWER)
+            if k <= 2:
+                log_demo_call(admin, cb, k)
+
+
+def log_demo_call(admin: User, callback: Any, k: int, *, retry_at: Any = None) -> None:
+    """The demo's k-th call-back: the first two reached and satisfied, the others no answer."""
+    from openday.opinions import services as ops
+    from openday.opinions.models import Callback
+
+    if k < 2:
+        ops.log_call(
+            admin,
+            callback,
+            outcome=Callback.Outcome.REACHED,
+            satisfaction_handling=5 - k,
+            satisfaction_event=5,
+            notes="对答复和整改情况表示满意。",
+        )
+    else:
+        ops.log_call(admin, callback, outcome=Callback.Outcome.NO_ANSWER, retry_at=retry_at)

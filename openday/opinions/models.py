@@ -150,6 +150,17 @@ class Opinion(models.Model):
         return bool(self.due_date and self.status in self.OPEN_STATUSES and today > self.due_date)
 
 
+def overdue_q(today: date) -> models.Q:
+    """Open opinions past their due date, as Opinion.is_overdue says of one (the opinion
+    list's ?due=overdue and the dashboard's to-dos)."""
+    return models.Q(status__in=Opinion.OPEN_STATUSES, due_date__lt=today)
+
+
+def answering_q() -> models.Q:
+    """Opinions assigned to a unit and waiting for its answer (办理中, 退回修改)."""
+    return models.Q(status__in=[Opinion.Status.ASSIGNED, Opinion.Status.RETURNED])
+
+
 class RectificationStep(models.Model):
     """One step of putting an adopted opinion into practice: planned, then done with evidence."""
 

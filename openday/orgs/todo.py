@@ -155,7 +155,7 @@ def _office(access: "Access", today: date, now: datetime) -> Group | None:
     from openday.campaigns.models import Campaign, Declaration
     from openday.events.access import managed_events
     from openday.opinions.access import visible as visible_opinions
-    from openday.opinions.models import Opinion
+    from openday.opinions.models import Opinion, overdue_q
     from openday.publicity.access import visible as visible_articles
     from openday.publicity.models import Article
 
@@ -237,25 +237,11 @@ def _office(access: "Access", today: date, now: datetime) -> Group | None:
     return group
 
 
-def overdue_q(today: date) -> Q:
-    """Open opinions past their due date (the opinion list's ?due=overdue)."""
-    from openday.opinions.models import Opinion
-
-    return Q(status__in=Opinion.OPEN_STATUSES, due_date__lt=today)
-
-
-def answering_q() -> Q:
-    """Opinions assigned to a unit and waiting for its answer (办理中, 退回修改)."""
-    from openday.opinions.models import Opinion
-
-    return Q(status__in=[Opinion.Status.ASSIGNED, Opinion.Status.RETURNED])
-
-
 def _unit(access: "Access", today: date, now: datetime) -> Group | None:
     from openday.events.access import managed_events
     from openday.events.models import Event
     from openday.opinions.access import visible as visible_opinions
-    from openday.opinions.models import Opinion
+    from openday.opinions.models import Opinion, answering_q
 
     if access.is_operator or not access.has_role(*UNIT_ROLES):
         return None
@@ -326,7 +312,7 @@ INBOX_SHOWN = 10
 
 
 def _inbox(access: "Access", today: date) -> Group | None:
-    from openday.opinions.models import Opinion
+    from openday.opinions.models import Opinion, overdue_q
 
     mine = Opinion.objects.filter(assignee_id=access.user.pk, status__in=Opinion.OPEN_STATUSES)
     first = list(
@@ -339,7 +325,7 @@ def _inbox(access: "Access", today: date) -> Group | None:
     group = Group("inbox", "我的待办意见", opinions=first)
     if not first:
         return group
-    counts = mine.aggregate(all=Count("pk"), overdue=Count("pk", filter=Q(due_date__lt=today)))
+    counts = mine.aggregate(all=Count("pk"), overdue=Count("pk", filter=overdue_q(today)))
     group.add(
         Item(
             "inbox_overdue",
