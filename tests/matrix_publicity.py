@@ -4,7 +4,13 @@ Each row is (url name, url, personas allowed); see that module for the persona s
 """
 
 # POST-only URL names, each checked by its own test (tests/test_publicity.py).
-PUBLICITY_POST = ["article_action", "article_generate", "article_image_action"]
+# wechat_account_test: tests/test_wechat_publish.py.
+PUBLICITY_POST = [
+    "article_action",
+    "article_generate",
+    "article_image_action",
+    "wechat_account_test",
+]
 
 ALL_STAFF = {"operator", "kf_office", "kf_viewer", "unit_admin", "unit_staff", "handler",
              "nm_office", "town_admin", "town_handler"}  # fmt: skip
@@ -14,6 +20,8 @@ HOUSING_READ = {"operator", "kf_office", "kf_viewer", "unit_admin", "unit_staff"
 HOUSING_WRITE = {"operator", "kf_office", "unit_admin", "unit_staff"}
 TOWN_READ = {"operator", "nm_office", "town_admin"}
 WRITERS = HOUSING_WRITE | {"nm_office", "town_admin"}
+# An office's WeChat official account: its office admins and operators set it.
+WECHAT_OFFICES = {"operator", "kf_office", "nm_office"}
 
 
 def publicity_pages(w):
@@ -48,4 +56,7 @@ def publicity_pages(w):
         ("article_wechat_zip", f"/staff/articles/{a.pk}/wechat.zip", HOUSING_READ),
         ("article_bulletin", f"/staff/articles/{a.pk}/bulletin/", HOUSING_READ),
         ("article_bulletin", f"/staff/articles/{town.pk}/bulletin/", TOWN_READ),
+        ("wechat_accounts", "/staff/articles/wechat/", WECHAT_OFFICES),
+        ("wechat_account", f"/staff/articles/wechat/{w.kaifu.pk}/", {"operator", "kf_office"}),
+        ("wechat_account", f"/staff/articles/wechat/{w.naiman.pk}/", {"operator", "nm_office"}),
     ]

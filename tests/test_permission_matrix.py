@@ -279,6 +279,7 @@ POST_ENDPOINTS = [
     "survey_action",
     "question_action",
     "opinion_action",
+    "opinion_bulk",
     "callback_build",
     "callback_reveal",
     *PUBLICITY_POST,

@@ -137,6 +137,10 @@ ACTION_LABELS = {
     "article.approved": "审核发布稿件",
     "article.returned": "退回稿件修改",
     "article.withdrawn": "撤回已发布稿件",
+    "article.wechat_requested": "发布到微信公众号",
+    "wechat_account.created": "设置微信公众号",
+    "wechat_account.changed": "修改微信公众号设置",
+    "wechat_account.tested": "测试微信公众号连接",
     # summary: event summaries and evidence
     "summary.saved": "保存活动总结",
     "summary.submitted": "报送活动总结",

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from openday.campaigns.models import PlanEntry
 from openday.control.forms import errors_text
-from openday.events import services
+from openday.events import checklist, prefill, services
 from openday.events.access import access_event, can_run_event_for, managed_events
 from openday.events.forms import CheckinForm, EventForm, RegistrationForm, initial_from
 from openday.events.models import Event, Registration
@@ -46,7 +46,7 @@ def event_list(request):
         .order_by("-starts_at")
     )
     entries = (
-        PlanEntry.objects.filter(event=None, unit__in=_units_for(request.access))
+        todo.plan_entries_to_create(request.access)
         .select_related("unit", "campaign")
         .order_by("week")[:20]
     )
@@ -96,30 +96,29 @@ def event_create(request):
         "capacity": 50,
         "consent_text": services.DEFAULT_CONSENT,
     }
+    sources = []
     if entry is not None:
-        from openday.events.naming_rule import suggest_title
-
-        patterns = entry.campaign.name_patterns
-        initial.update(
-            title=suggest_title(patterns[0], unit_name=unit.name, year=entry.campaign.year)
-            if patterns
-            else entry.theme,
-            theme=entry.theme,
-            topic_area=entry.topic_area,
-            activity_forms=entry.forms,
-            summary=entry.intro,
-        )
+        initial.update(prefill.initial_for_plan_entry(entry, unit))
+        sources = prefill.known_from(entry, unit)
     form = EventForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         fields, quotas = form.event_fields()
         if entry is not None:
             fields.update(campaign=entry.campaign, plan_entry=entry)
+        publish = request.POST.get("publish") == "1"
         try:
-            event = services.create_event(request.user, unit, quotas=quotas, **fields)
+            event = services.create_event(
+                request.user, unit, quotas=quotas, publish=publish, **fields
+            )
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, "活动已创建（草稿）。检查无误后点“发布并开放报名”。")
+            if publish:
+                messages.success(
+                    request, "活动已创建并发布，公众可以报名。下面的“下一步”列出还要做的事。"
+                )
+            else:
+                messages.success(request, "活动已创建（草稿）。检查无误后点“发布并开放报名”。")
             return redirect("control:event_detail", event.pk)
     return render(
         request,
@@ -130,6 +129,7 @@ def event_create(request):
             "unit": unit,
             "units": units,
             "entry": entry,
+            "sources": sources,
         },
         status=400 if form.errors else 200,
     )
@@ -177,10 +177,13 @@ def event_detail(request, event_id):
     if status in Registration.Status.values:
         regs = regs.filter(status=status)
     form = RegistrationForm(categories=services.categories(event))
+    steps = checklist.steps_for(event, request.access)
     return render(
         request,
         "control/events/detail.html",
         {
+            "steps": steps,
+            "progress": checklist.progress(steps),
             "topics": _event_topics(event),
             "opinion_count": event.opinions.count(),
             "event": event,
@@ -195,6 +198,34 @@ def event_detail(request, event_id):
             "walkin_open": event.registration_window(timezone.now(), staff=True) == "open",
         },
     )
+
+
+def _satisfaction_survey(request, event):
+    """One click: the 活动满意度 survey from its preset, bound to the event, published."""
+    from openday.surveys import services as surveys
+    from openday.surveys.models import Survey
+
+    existing = event.surveys.order_by("id").first()
+    if existing is not None:
+        messages.info(request, f"本活动已有问卷“{existing.title}”。")
+        return
+    try:
+        survey = surveys.create_survey(
+            request.user,
+            event.unit,
+            template="event",
+            event=event,
+            anonymous=True,
+            ask_category=True,
+        )
+        surveys.set_status(request.user, survey, Survey.Status.OPEN)
+    except ValidationError as exc:
+        messages.error(request, "问卷没有创建：" + "；".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            f"问卷“{survey.title}”已创建并发布。座谈时请参加人员扫描问卷二维码填写。",
+        )
 
 
 @staff_required
@@ -212,6 +243,8 @@ def event_action(request, event_id, action):
         }[action]
         services.set_status(request.user, event, status)
         messages.success(request, f"活动状态已改为“{Event.Status(status).label}”。")
+    elif action == "survey":
+        _satisfaction_survey(request, event)
     elif action == "walkin":
         form = RegistrationForm(request.POST, categories=services.categories(event))
         if form.is_valid():

@@ -5,6 +5,7 @@ Who may do what is decided in openday.opinions.access; the rules of each move in
 """
 
 import io
+import logging
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -12,8 +13,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.db.models import F, Q
+from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,8 +29,8 @@ from openday.lib.edge import Form
 from openday.lib.export_text import append_row
 from openday.lib.masking import mask_name
 from openday.lib.spreadsheet import upload_problem
+from openday.opinions import drafting, services
 from openday.opinions import forms as of
-from openday.opinions import services
 from openday.opinions.access import (
     access_opinion,
     can_answer,
@@ -42,7 +43,7 @@ from openday.opinions.access import (
 )
 from openday.opinions.models import Callback, Evidence, Opinion, answering_q, overdue_q
 from openday.opinions.services import Refused
-from openday.orgs.models import Org, Role
+from openday.orgs.models import Membership, Org, Role
 
 from .shortcuts import XLSX, apply_errors, download, staff_required
 
@@ -167,6 +168,11 @@ def _overdue_days(opinion, today):
 
 @staff_required
 def opinion_list(request):
+    return _list_page(request)
+
+
+def _list_page(request, bulk=None, status=200):
+    """The list; `bulk` holds a rejected bulk form's values (the ids ticked and the fields)."""
     access = request.access
     qs, f, mine = _filtered(request)
     page = Paginator(qs, PAGE_SIZE).get_page(param.page(request.GET.get("page")))
@@ -177,6 +183,7 @@ def opinion_list(request):
     params = {k: v for k, v in f.items() if v}
     params["mine"] = "1" if mine else "0"
     query = urlencode(params) + "&"
+    back = dict(params, page=page.number) if page.number > 1 else params
     inbox = Opinion.objects.filter(assignee=request.user, status__in=OPEN).count()
     return render(
         request,
@@ -197,8 +204,157 @@ def opinion_list(request):
             "topics": _distinct(seen, "topic"),
             "can_enter": _enters(access),
             "soon_days": SOON_DAYS,
+            "bulk": _bulk_bar(access, page, urlencode(back), bulk),
         },
+        status=status,
     )
+
+
+# --- Bulk assign and bulk approve -----------------------------------------------------------------
+
+BULK_PEOPLE = 500
+
+
+def _bulk_bar(access, page, back, values=None):
+    """Marks each row the viewer may tick (o.bulk_assign: 待交办 etc. under an office the viewer
+    runs; o.bulk_review: 待审核 answers the viewer may approve) and what the bar offers."""
+    assign_offices, review = {}, False
+    values = values or {}
+    selected = set(values.get("ids", ()))
+    for o in page:
+        o.bulk_assign = o.status in OPEN and can_sort(access, o)
+        o.bulk_review = o.status == S.ANSWERED and can_review(access, o)
+        o.bulk_checked = o.pk in selected
+        if o.bulk_assign:
+            assign_offices[o.office_id] = o.office
+        review = review or o.bulk_review
+    if not assign_offices and not review:
+        return None
+    units, people = [], []
+    if assign_offices:
+        under = Q(pk__in=[])
+        for office in assign_offices.values():
+            under |= Q(path__startswith=office.path)
+        units = list(
+            Org.objects.filter(under, is_active=True)
+            .exclude(pk__in=assign_offices)
+            .order_by("path")[:BULK_PEOPLE]
+        )
+        people = _bulk_people(assign_offices.values())
+    return {
+        "assign": bool(assign_offices),
+        "review": review,
+        "units": units,
+        "people": people,
+        "back": back,
+        "limit": services.BULK_LIMIT,
+        "unit": values.get("unit"),
+        "assignee": values.get("assignee"),
+        "due_days": values.get("due_days", ""),
+        "publish": values.get("publish", False),
+    }
+
+
+def _bulk_people(offices):
+    """Who may be named responsible under the offices' units, "姓名（单位）", one query."""
+    under = Q(pk__in=[])
+    for office in offices:
+        under |= Q(org__path__startswith=office.path)
+    memberships = (
+        Membership.objects.filter(under, user__is_active=True)
+        .exclude(role=Role.VIEWER)
+        .exclude(org__kind=Org.Kind.OFFICE)
+        .select_related("user", "org")
+        .order_by("org__path", "user__full_name")[:BULK_PEOPLE]
+    )
+    seen, people = set(), []
+    for m in memberships:
+        if m.user_id not in seen:
+            seen.add(m.user_id)
+            people.append((m.user_id, f"{m.user.get_full_name()}（{m.org.name}）"))
+    return people
+
+
+def _list_url(raw):
+    """Back to the list with the filters it had (only the list's own parameters)."""
+    given = QueryDict(raw or "")
+    kept = {k: given[k] for k in (*FILTERS, "mine", "page") if given.get(k)}
+    url = reverse("control:opinion_list")
+    return f"{url}?{urlencode(kept)}" if kept else url
+
+
+def _bulk_again(request, values, problem):
+    """A bulk form with bad values: the list again, with what was ticked and typed, and why."""
+    messages.error(request, problem)
+    request.GET = QueryDict(request.POST.get("back", ""))
+    return _list_page(request, bulk=values, status=400)
+
+
+@staff_required
+@require_POST
+def opinion_bulk(request):
+    """批量交办 (office admins) and 批量审核通过 (unit admins and the office above): the single
+    moves, one opinion at a time, each checked with the single move's access rule."""
+    access = request.access
+    action = request.POST.get("action", "")
+    if action == "assign":
+        if not access.has_role(Role.OFFICE_ADMIN):
+            raise PermissionDenied("只有政务公开办管理员可以批量交办。")
+    elif action == "approve":
+        if not access.has_role(Role.OFFICE_ADMIN, Role.UNIT_ADMIN):
+            raise PermissionDenied("只有单位管理员和政务公开办管理员可以批量审核。")
+    else:
+        raise PermissionDenied("不支持的操作。")
+    raw_ids = request.POST.getlist("ids")
+    ids = [param.id_or_none(v) for v in raw_ids]
+    values = {
+        "ids": [i for i in ids if i is not None],
+        "unit": param.id_or_none(request.POST.get("unit")),
+        "assignee": param.id_or_none(request.POST.get("assignee")),
+        "due_days": request.POST.get("due_days", "").strip(),
+        "publish": bool(request.POST.get("publish")),
+    }
+    if not raw_ids:
+        return _bulk_again(request, values, "请先勾选要处理的意见。")
+    if None in ids:
+        return _bulk_again(request, values, "所选意见的编号不正确，请重新勾选。")
+    if len(set(ids)) > services.BULK_LIMIT:
+        return _bulk_again(
+            request,
+            values,
+            f"一次最多处理{services.BULK_LIMIT}条，本次选择了{len(set(ids))}条。",
+        )
+    if action == "assign":
+        unit = Org.objects.filter(pk=values["unit"] or 0, is_active=True).first()
+        if unit is None or not access.is_office_admin_over(unit):
+            return _bulk_again(request, values, "请选择责任单位。")
+        assignee = None
+        if values["assignee"]:
+            assignee = next(
+                (p for p in services.handlers_of(unit) if p.pk == values["assignee"]), None
+            )
+            if assignee is None:
+                return _bulk_again(request, values, "责任人应是该单位（或其部门）的工作人员。")
+        due_days = None
+        if values["due_days"]:
+            due_days = param.id_or_none(values["due_days"])
+            if due_days is None or not 1 <= due_days <= 90:
+                return _bulk_again(request, values, "办理期限应在1到90个工作日之间。")
+        try:
+            result = services.bulk_assign(
+                request.user, ids, unit=unit, assignee=assignee, due_days=due_days
+            )
+        except Refused as exc:
+            return _bulk_again(request, values, exc.message)
+        text = result.summary(f"已交办给{unit.name}")
+    else:
+        try:
+            result = services.bulk_review(request.user, ids, publish=values["publish"])
+        except Refused as exc:
+            return _bulk_again(request, values, exc.message)
+        text = result.summary("已审核通过并公开" if values["publish"] else "已审核通过")
+    (messages.warning if result.refused else messages.success)(request, text)
+    return redirect(_list_url(request.POST.get("back", "")))
 
 
 def _distinct(qs, name):
@@ -548,6 +704,12 @@ def _detail(request, opinion, bound=None, status=200):
         "merge": of.MergeForm(),
         "split": of.SplitForm(initial={"parts": opinion.content}),
     }
+    drafts = references = None
+    if show["answer"]:
+        drafts = _drafts(opinion)
+        references = _references(access, opinion)
+        if "answer" not in bound:
+            forms["answer"] = _answer_form(request, opinion, drafts, references)
     forms.update(bound)
     today = timezone.localdate()
     topic_areas = list(opinion.campaign.topic_areas) if opinion.campaign_id else []
@@ -571,9 +733,41 @@ def _detail(request, opinion, bound=None, status=200):
             "parts": opinion.parts.all(),
             "reassigning": opinion.status != S.NEW,
             "callbacks": opinion.callbacks.all() if _enters(access) else None,
+            "drafts": drafts,
+            "references": references,
         },
         status=status,
     )
+
+
+def _drafts(opinion):
+    """[(code, label, text)] of the answer drafts, one per decision."""
+    texts = drafting.answer_drafts(opinion)
+    return [(code, label, texts[code]) for code, label in Opinion.Decision.choices]
+
+
+def _references(access, opinion):
+    """Similar reviewed answers of the office; a failing engine shows nothing, breaks nothing."""
+    try:
+        return drafting.similar_answers(opinion, access)
+    except Exception:  # the references are a help; the page must work without them
+        logging.getLogger(__name__).exception("similar answers failed for opinion %s", opinion.pk)
+        return []
+
+
+def _answer_form(request, opinion, drafts, references):
+    """The answer form, filled with a draft (?draft=adopted) or a reference answer (?ref=id)
+    when asked for by the page's links: what "使用此稿" and "参考此答复" do without scripts."""
+    initial = {"decision": opinion.decision, "answer": opinion.answer}
+    wanted = request.GET.get("draft", "") if request.method == "GET" else ""
+    for code, _label, text in drafts:
+        if code == wanted:
+            initial = {"decision": code, "answer": text}
+    ref = param.id_or_none(request.GET.get("ref")) if request.method == "GET" else None
+    for r in references:
+        if ref and r.pk == ref:
+            initial["answer"] = r.answer
+    return of.AnswerForm(initial=initial)
 
 
 @staff_required
@@ -783,6 +977,14 @@ def opinion_action(request, opinion_id, action):
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
+            if action == "answer" and request.POST.get("next") == "1":
+                following = _next_to_answer(request, opinion)
+                if following is not None:
+                    messages.success(request, f"{done}下一条：{following.tracking_code}。")
+                    return redirect(
+                        reverse("control:opinion_detail", args=[following.pk]) + "#answer"
+                    )
+                done += "交给您的意见都已答复。"
             messages.success(request, done)
             return redirect(back)
     if not show_again:
@@ -791,6 +993,26 @@ def opinion_action(request, opinion_id, action):
     opinion.refresh_from_db()
     messages.error(request, "未能保存，请按提示修改：" + errors_text(form))
     return _detail(request, opinion, bound={BOUND_AS.get(action, action): form}, status=400)
+
+
+def _next_to_answer(request, opinion):
+    """The next opinion assigned to this person and still waiting for their answer
+    (提交并答复下一条): those of the same event first, then the soonest due."""
+    from django.db.models import Case, Value, When
+
+    from openday.opinions.access import visible
+
+    same_event = When(event_id=opinion.event_id, then=Value(0)) if opinion.event_id else None
+    return (
+        visible(request.access)
+        .filter(
+            assignee=request.user, status__in=(Opinion.Status.ASSIGNED, Opinion.Status.RETURNED)
+        )
+        .exclude(pk=opinion.pk)
+        .annotate(other_event=Case(*[w for w in [same_event] if w], default=Value(1)))
+        .order_by("other_event", F("due_date").asc(nulls_last=True), "received_at", "pk")
+        .first()
+    )
 
 
 @staff_required

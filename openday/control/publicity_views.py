@@ -23,11 +23,15 @@ from openday.events.access import access_event
 from openday.events.models import Event
 from openday.lib import params as param
 from openday.lib.edge import Form
+from openday.orgs.models import Org
 from openday.publicity import bulletin, rendering, services, wechat
 from openday.publicity import forms as pf
+from openday.publicity import tasks as wechat_publishing
 from openday.publicity.access import (
     access_article,
+    can_configure_wechat,
     can_edit,
+    can_publish_wechat,
     can_review,
     can_withdraw,
     can_write_for,
@@ -35,10 +39,11 @@ from openday.publicity.access import (
     review_queue,
     reviews_anything,
     visible,
+    wechat_offices,
     writable_orgs,
     writes_anywhere,
 )
-from openday.publicity.models import Article, ArticleImage
+from openday.publicity.models import WECHAT_API, Article, ArticleImage, WeChatAccount
 from openday.publicity.services import Refused
 
 from .shortcuts import apply_errors, download, staff_required
@@ -311,6 +316,7 @@ def article_detail(request, article_id):
             "return_form": pf.ReturnForm(),
             "withdraw_form": pf.WithdrawForm(),
             "history": _history(article),
+            "wechat": wechat_publishing.panel(access, article),
         },
     )
 
@@ -348,6 +354,15 @@ def _delete(request, article, form):
     return f"草稿“{title}”已删除。"
 
 
+def _wechat(request, article, form):
+    _publication, created = wechat_publishing.request_publication(
+        request.user, article, site_url=_base_url(request)
+    )
+    if not created:
+        return "本文已有一次公众号发布正在进行，无需重复提交，请稍后刷新本页查看结果。"
+    return "已提交发布到微信公众号：后台正在上传图片、创建草稿并发布，稍后刷新本页查看结果。"
+
+
 def _image(request, article, form):
     services.add_image(
         request.user,
@@ -380,6 +395,13 @@ ACTIONS = {
     "withdraw": (can_withdraw, "您无权撤回这篇稿件。", pf.WithdrawForm, _withdraw, "detail"),
     "delete": (can_edit, "您无权删除这篇稿件。", None, _delete, "list"),
     "image": (can_edit, "您无权修改这篇稿件。", pf.ImageForm, _image, "edit"),
+    "wechat": (
+        can_publish_wechat,
+        "只有本稿件所属政务公开办的管理员可以发布到微信公众号。",
+        None,
+        _wechat,
+        "detail",
+    ),
 }
 
 
@@ -473,7 +495,95 @@ def article_bulletin(request, article_id):
     return render(request, "control/publicity/bulletin.html", context)
 
 
+# --- The office's WeChat official account ----------------------------------------------------
+
+
+NOT_WECHAT_ADMIN = "只有政务公开办管理员和运维人员可以设置微信公众号。"
+
+
+def _wechat_office(request, office_id):
+    office = get_object_or_404(Org, pk=param.object_id(office_id), kind=Org.Kind.OFFICE)
+    if not can_configure_wechat(request.access, office):
+        raise PermissionDenied(NOT_WECHAT_ADMIN)
+    return office
+
+
+@staff_required
+def wechat_accounts(request):
+    offices = wechat_offices(request.access)
+    if not offices:
+        raise PermissionDenied(NOT_WECHAT_ADMIN)
+    accounts = {a.office_id: a for a in WeChatAccount.objects.filter(office__in=offices)}
+    rows = [(office, accounts.get(office.pk)) for office in offices]
+    return render(request, "control/publicity/wechat_accounts.html", {"rows": rows})
+
+
+@staff_required
+def wechat_account(request, office_id):
+    office = _wechat_office(request, office_id)
+    account = wechat_publishing.account_of(office)
+    operator = request.access.is_operator
+    initial = {
+        "app_id": account.app_id if account else "",
+        "author_name": account.author_name if account else "",
+        "enabled": account.enabled if account else False,
+        "base_url": account.base_url if account else WECHAT_API,
+    }
+    form = pf.WeChatAccountForm(
+        request.POST or None,
+        initial=initial,
+        has_secret=bool(account and account.has_secret),
+        operator=operator,
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            wechat_publishing.save_account(
+                request.user,
+                office,
+                app_id=d["app_id"],
+                secret=d["secret"],
+                author_name=d["author_name"],
+                enabled=d["enabled"],
+                base_url=d["base_url"] if operator else initial["base_url"],
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "公众号设置已保存。建议点击“测试连接”确认能连上微信。")
+            return redirect("control:wechat_account", office.pk)
+    history = (
+        AuditEntry.objects.filter(
+            object_type="publicity.wechataccount", object_id=str(account.pk)
+        ).select_related("actor")[:30]
+        if account
+        else []
+    )
+    return render(
+        request,
+        "control/publicity/wechat_account.html",
+        {"office": office, "account": account, "form": form, "history": history},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required
+@require_POST
+def wechat_account_test(request, office_id):
+    office = _wechat_office(request, office_id)
+    account = wechat_publishing.account_of(office)
+    if account is None or not account.app_id or not account.has_secret:
+        messages.error(request, "请先填写并保存开发者ID（AppID）和开发者密码（AppSecret）。")
+    else:
+        ok, message = wechat_publishing.check_account(request.user, account)
+        (messages.success if ok else messages.error)(request, message)
+    return redirect("control:wechat_account", office.pk)
+
+
 urlpatterns = [
+    path("articles/wechat/", wechat_accounts, name="wechat_accounts"),
+    path("articles/wechat/<id:office_id>/", wechat_account, name="wechat_account"),
+    path("articles/wechat/<id:office_id>/test/", wechat_account_test, name="wechat_account_test"),
     path("articles/", article_list, name="article_list"),
     path("articles/new/", article_create, name="article_create"),
     path("articles/generate/<id:event_id>/<slug:kind>/", article_generate, name="article_generate"),

@@ -23,7 +23,7 @@ from openday.lib import params as param
 from openday.lib.images import image_info
 from openday.orgs.models import Org
 from openday.summaries import access as rules
-from openday.summaries import evidence, photos, workbook
+from openday.summaries import drafting, evidence, photos, workbook
 from openday.summaries import services as summaries
 from openday.summaries.forms import PhotoForm, ReopenForm, SummaryForm
 from openday.summaries.models import EventPhoto, EventSummary
@@ -37,6 +37,9 @@ SUMMARY_STATES = [("submitted", "已报送"), ("draft", "草稿"), ("missing", "
 EVIDENCE_STATES = [("complete", "材料齐全"), ("incomplete", "材料不全")]
 NOT_VIEWER = "您无权查看该活动的总结和佐证材料。"
 NOT_EDITOR = "只有活动所属单位的管理员和工作人员可以修改总结和照片。"
+# The action of the buttons that write a section again from the data ("redraft:experiences",
+# or "redraft" alone for every empty section).
+REDRAFT = "redraft"
 
 
 # --- Access -------------------------------------------------------------------------------------
@@ -64,12 +67,18 @@ def _require_user(request):
 # --- The summary --------------------------------------------------------------------------------
 
 
-def _summary_page(request, event, *, form=None, reopen_form=None, status=200):
+def _summary_page(request, event, *, form=None, reopen_form=None, status=200, drafted=()):
     summary = EventSummary.objects.filter(event=event).first()
     can_edit = rules.can_edit(request.access, event)
     submitted = summary is not None and summary.status == EventSummary.Status.SUBMITTED
     if form is None and can_edit and not submitted:
-        initial = {f: getattr(summary, f) for f in summaries.TEXT_FIELDS} if summary else {}
+        initial = {f: getattr(summary, f) if summary else "" for f in summaries.TEXT_FIELDS}
+        # Sections the unit has not written open with the draft from the data; what the unit
+        # saved is never replaced (the draft is kept only when the unit saves it).
+        drafted = [f for f in summaries.TEXT_FIELDS if not initial[f].strip()]
+        if drafted:
+            draft = drafting.draft_summary(event)
+            initial.update({f: draft[f] for f in drafted})
         form = SummaryForm(initial=initial)
     f = summaries.shown_figures(event, summary)
     return render(
@@ -88,6 +97,8 @@ def _summary_page(request, event, *, form=None, reopen_form=None, status=200):
             "survey_text": summaries.survey_line(f),
             "checklist": evidence.checklist(event),
             "ended": event.ends_at <= timezone.now(),
+            "drafted": [summaries.FIELD_NAMES[f] for f in drafted],
+            "drafted_fields": list(drafted),
             "texts": [
                 (summaries.FIELD_NAMES[k], getattr(summary, k) if summary else "")
                 for k in summaries.TEXT_FIELDS
@@ -103,10 +114,12 @@ def summary_edit(request, event_id):
     event = _event(request, event_id, edit=request.method == "POST")
     if request.method != "POST":
         return _summary_page(request, event)
+    action = request.POST.get("action", "save")
+    if action.startswith(REDRAFT):
+        return _redraft(request, event, action.removeprefix(REDRAFT).lstrip(":"))
     form = SummaryForm(request.POST)
     if not form.is_valid():
         return _summary_page(request, event, form=form, status=400)
-    action = request.POST.get("action", "save")
     try:
         if action == "submit":
             summaries.submit_summary(request.user, event, form.cleaned_data)
@@ -125,6 +138,26 @@ def summary_edit(request, event_id):
         messages.error(request, exc.message)
         return _summary_page(request, event, form=form, status=400)
     return redirect("control:summary_edit", event.pk)
+
+
+def _redraft(request, event, field):
+    """Write one section (or every empty one) again from the data now, keeping what was typed in
+    the others; nothing is saved until the unit saves."""
+    data = {f: request.POST.get(f, "") for f in summaries.TEXT_FIELDS}
+    if field in summaries.TEXT_FIELDS:
+        targets = [field]
+    else:
+        targets = [f for f in summaries.TEXT_FIELDS if not data[f].strip()]
+    if targets:
+        draft = drafting.draft_summary(event)
+        data.update({f: draft[f] for f in targets})
+        names = "、".join(f"“{summaries.FIELD_NAMES[f]}”" for f in targets)
+        messages.info(request, f"已按最新数据重新生成{names}，请核对后保存草稿（尚未保存）。")
+    else:
+        messages.info(request, "没有空白的部分。需要重新生成某一部分时，请点该部分下面的按钮。")
+    form = SummaryForm(data)
+    form.is_valid()
+    return _summary_page(request, event, form=form, drafted=targets)
 
 
 @staff_required

@@ -144,6 +144,7 @@ urlpatterns = [
         name="opinion_import_template",
     ),
     path("opinions/evidence/<id:evidence_id>/", ov.opinion_evidence, name="opinion_evidence"),
+    path("opinions/bulk/", ov.opinion_bulk, name="opinion_bulk"),
     path("opinions/<id:opinion_id>/", ov.opinion_detail, name="opinion_detail"),
     path("opinions/<id:opinion_id>/<slug:action>/", ov.opinion_action, name="opinion_action"),
     path("callbacks/", ov.callback_list, name="callback_list"),

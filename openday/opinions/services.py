@@ -10,6 +10,8 @@ Deadlines count working days (openday.workdays): the campaign's `opinion_due_day
 
 import secrets
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from datetime import date, datetime, timedelta
 from functools import wraps
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar, cast
@@ -23,16 +25,19 @@ from openday.audit.services import record
 from openday.events.models import CATEGORY_NAMES
 from openday.lib import personal_data
 from openday.lib.personal_data import is_mobile, is_phone, normalize_phone
+from openday.lib.placeholders import refuse_placeholders
 from openday.lib.text import clean_code
 from openday.messaging.models import OutboundMessage
 from openday.messaging.services import notify_org, queue_message
 from openday.orgs.models import Membership, Org, Role
 
+from .access import can_review, can_see, can_sort
 from .models import Callback, Evidence, Opinion, RectificationStep
 
 if TYPE_CHECKING:
     from openday.accounts.models import User
     from openday.events.models import Event
+    from openday.orgs.access import Access
     from openday.surveys.models import Answer, Response
 
 _P = ParamSpec("_P")
@@ -473,6 +478,7 @@ def answer(actor: "User | None", opinion: Opinion, *, text: str | None, decision
         errors["answer"] = "答复请不要超过5000字。"
     if errors:
         raise ValidationError(errors)
+    refuse_placeholders(answer=text)  # a draft's 【请补充：…】 never reaches the public
     before = {"答复": opinion.answer, "采纳情况": opinion.get_decision_display()}
     opinion.answer, opinion.decision = text, decision
     opinion.status, opinion.answered_at, opinion.answered_by = S.ANSWERED, timezone.now(), actor
@@ -641,6 +647,115 @@ def unpublish(actor: "User | None", opinion: Opinion, *, reason: str) -> Opinion
     opinion.save(update_fields=["status", "published_at", "updated_at"])
     _log("opinion.unpublished", actor, opinion, 原因=reason.strip())
     return opinion
+
+
+# --- Bulk moves: the single moves, one opinion at a time ----------------------------------------
+
+BULK_LIMIT = 200
+NOT_FOUND = "找不到这条意见，或您无权查看。"
+
+
+@dataclass
+class BulkResult:
+    """What a bulk move did: the opinions moved and, for each one not moved, its label (the
+    tracking code, or the id asked for when the actor may not see it) and the reason."""
+
+    done: list[Opinion] = dc_field(default_factory=list)
+    refused: list[tuple[str, str]] = dc_field(default_factory=list)
+
+    def summary(self, verb: str) -> str:
+        """已交办 3 条；1 条未处理：ABC — 原因。"""
+        text = f"{verb} {len(self.done)} 条"
+        if self.refused:
+            listed = "；".join(f"{label} — {reason.rstrip('。')}" for label, reason in self.refused)
+            text += f"；{len(self.refused)} 条未处理：{listed}"
+        return text + "。"
+
+
+def _bulk_load(
+    actor: "User", opinions: "Iterable[Opinion | int]"
+) -> "tuple[Access, list[Opinion], BulkResult]":
+    """The opinions asked for (ids or instances), at most BULK_LIMIT, fresh from the database;
+    unknown ones and those the actor may not see are refused alike."""
+    from openday.orgs.access import Access
+
+    wanted = list(dict.fromkeys(o.pk if isinstance(o, Opinion) else int(o) for o in opinions))
+    if not wanted:
+        raise Refused("请先勾选要处理的意见。")
+    if len(wanted) > BULK_LIMIT:
+        raise Refused(f"一次最多处理{BULK_LIMIT}条，本次选择了{len(wanted)}条。")
+    found = Opinion.objects.select_related("office", "unit", "event__unit", "assignee").in_bulk(
+        wanted
+    )
+    access, items, result = Access(actor), [], BulkResult()
+    for pk in wanted:
+        opinion = found.get(pk)
+        if opinion is None or not can_see(access, opinion):
+            result.refused.append((f"编号 {pk}", NOT_FOUND))
+        else:
+            items.append(opinion)
+    return access, items, result
+
+
+def _bulk_each(result: BulkResult, opinion: Opinion, move: Callable[[Opinion], object]) -> None:
+    """One opinion's move in its own savepoint: a refusal undoes that opinion only."""
+    try:
+        with transaction.atomic():
+            move(opinion)
+    except Refused as exc:
+        result.refused.append((opinion.tracking_code, exc.message))
+    except ValidationError as exc:
+        result.refused.append((opinion.tracking_code, "；".join(exc.messages)))
+    else:
+        result.done.append(opinion)
+
+
+def bulk_assign(
+    actor: "User",
+    opinions: "Iterable[Opinion | int]",
+    *,
+    unit: Org,
+    assignee: "User | None" = None,
+    due_days: int | None = None,
+    today: date | None = None,
+) -> BulkResult:
+    """批量交办: `assign` for each opinion the actor may sort (the office above it). An opinion
+    already with another unit is left alone: reassigning needs a reason, given on its page."""
+    access, items, result = _bulk_load(actor, opinions)
+    for opinion in items:
+        if not can_sort(access, opinion):
+            result.refused.append((opinion.tracking_code, "只有政务公开办可以交办这条意见。"))
+        elif unit.pk == opinion.office_id or not unit.is_active:
+            result.refused.append((opinion.tracking_code, "请选择本政务公开办所辖的责任单位。"))
+        elif opinion.status in (S.ASSIGNED, S.RETURNED) and opinion.unit_id != unit.pk:
+            result.refused.append(
+                (opinion.tracking_code, "已交办给其他单位，改派请在意见页面写明原因。")
+            )
+        else:
+            _bulk_each(
+                result,
+                opinion,
+                lambda o: assign(
+                    actor, o, unit=unit, assignee=assignee, due_days=due_days, today=today
+                ),
+            )
+    return result
+
+
+def bulk_review(
+    actor: "User", opinions: "Iterable[Opinion | int]", *, publish: bool = False
+) -> BulkResult:
+    """批量审核通过: `review` (approve, and publish when asked) for each answer the actor may
+    review (the unit's admins and the office above)."""
+    access, items, result = _bulk_load(actor, opinions)
+    for opinion in items:
+        if not can_review(access, opinion):
+            result.refused.append((opinion.tracking_code, "您无权审核这条意见。"))
+        else:
+            _bulk_each(
+                result, opinion, lambda o: review(actor, o, approve=True, note="", publish=publish)
+            )
+    return result
 
 
 # --- Reminders ----------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from django.utils import timezone
 from .models import Role
 
 if TYPE_CHECKING:
+    from openday.campaigns.models import PlanEntry
     from openday.events.models import Event
     from openday.opinions.models import Opinion
 
@@ -237,6 +238,22 @@ def _office(access: "Access", today: date, now: datetime) -> Group | None:
     return group
 
 
+def plan_entries_to_create(access: "Access") -> "QuerySet[PlanEntry]":
+    """Entries of a published 计划安排表 whose event the viewer may create and nobody has yet."""
+    from openday.campaigns.models import PlanEntry
+    from openday.events.access import can_run_event_for
+
+    from .models import Org
+
+    units = access.visible_orgs().filter(
+        kind__in=[Org.Kind.UNIT, Org.Kind.DEPARTMENT, Org.Kind.OFFICE]
+    )
+    ids = [u.pk for u in units if can_run_event_for(access, u)]
+    return PlanEntry.objects.filter(
+        event=None, unit_id__in=ids, campaign__plan_published_at__isnull=False
+    )
+
+
 def _unit(access: "Access", today: date, now: datetime) -> Group | None:
     from openday.events.access import managed_events
     from openday.events.models import Event
@@ -246,6 +263,15 @@ def _unit(access: "Access", today: date, now: datetime) -> Group | None:
     if access.is_operator or not access.has_role(*UNIT_ROLES):
         return None
     group = Group("unit", "本单位")
+    group.add(
+        Item(
+            "events_to_create",
+            "计划中待创建的活动",
+            plan_entries_to_create(access).count(),
+            _url("control:event_list"),
+            hint="计划安排表已排定、还没有创建的活动：点“据此创建活动”，内容已按计划填好",
+        )
+    )
     events = _with_flags(managed_events(access)).aggregate(
         draft=Count("pk", filter=Q(status=Event.Status.DRAFT)),
         open=Count("pk", filter=Q(status=Event.Status.OPEN)),

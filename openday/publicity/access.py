@@ -115,3 +115,35 @@ def public_articles() -> QuerySet[Article]:
 
 def is_public(article: Article) -> bool:
     return public_articles().filter(pk=article.pk).exists()
+
+
+# --- Publishing to the office's WeChat official account (openday.publicity.tasks) -------------
+
+
+def office_of_article(article: Article) -> Org | None:
+    """The office whose official account publishes the article: the nearest above its unit."""
+    from openday.opinions.services import office_of
+
+    return office_of(article.unit)
+
+
+def can_configure_wechat(access: "Access", office: Org) -> bool:
+    """Set an office's official account: its office admins (and those above it), operators."""
+    if office.kind != Org.Kind.OFFICE:
+        return False
+    return access.is_operator or _under(access, office.path, {Role.OFFICE_ADMIN})
+
+
+def wechat_offices(access: "Access") -> list[Org]:
+    """The offices whose official account this viewer may set, in tree order."""
+    offices = Org.objects.filter(kind=Org.Kind.OFFICE, is_active=True).order_by("path")
+    if not access.is_operator:
+        offices = offices.filter(access.scope_q({Role.OFFICE_ADMIN}))
+    return [o for o in offices if can_configure_wechat(access, o)]
+
+
+def can_publish_wechat(access: "Access", article: Article) -> bool:
+    """Publish to (or retry publishing to) the official account: the office admins of the
+    article's office, operators. Unit staff publish through their office, never directly."""
+    office = office_of_article(article)
+    return office is not None and can_configure_wechat(access, office)

@@ -106,3 +106,47 @@ class WithdrawForm(Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="撤回后专栏中不再显示本文，可修改后重新提交审核。",
     )
+
+
+class WeChatAccountForm(Form):
+    """An office's WeChat official account. The AppSecret is write-only: never shown again."""
+
+    app_id = forms.CharField(
+        label="开发者ID（AppID）",
+        required=False,
+        max_length=32,
+        help_text="公众号后台“设置与开发 → 基本配置”中的开发者ID，以 wx 开头。",
+    )
+    secret = forms.CharField(
+        label="开发者密码（AppSecret）",
+        required=False,
+        max_length=64,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    )
+    author_name = forms.CharField(
+        label="作者署名（可空）",
+        required=False,
+        max_length=16,
+        help_text="显示在公众号文章标题下的作者，不超过 16 个字；不填则用稿件的署名。",
+    )
+    enabled = forms.BooleanField(
+        label="启用一键发布",
+        required=False,
+        help_text="启用后，本办审核发布的稿件可以在稿件页面一键发布到公众号。",
+    )
+    base_url = forms.CharField(
+        label="接口地址",
+        required=False,
+        max_length=200,
+        help_text="一般不用修改（https://api.weixin.qq.com）；只有运维人员可以修改，用于测试。",
+    )
+
+    def __init__(self, *args, has_secret=False, operator=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["secret"].help_text = (
+            "已设置。出于安全考虑不再显示；如需更换，在此填写新的开发者密码，留空则保持不变。"
+            if has_secret
+            else "公众号后台“设置与开发 → 基本配置”中生成或重置的开发者密码。"
+        )
+        if not operator:
+            self.fields["base_url"].disabled = True

@@ -10,31 +10,34 @@ A unit's admins and staff write and submit; the office admins above the unit rev
 articles are read-only until withdrawn. State moves run on a fresh, locked row.
 """
 
+import logging
+import os
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
 from functools import wraps
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import transaction
-from django.db.models import Count
 from django.utils import timezone
 
 from openday.audit.services import record
 from openday.events.models import CATEGORY_NAMES, GUEST_CATEGORIES, Event
 from openday.lib.images import BadImage, check_upload
+from openday.lib.placeholders import find_placeholders
 from openday.messaging.services import notify_org
 from openday.orgs.access import Access
 from openday.orgs.models import Org
 
 from . import access as rules
-from . import rendering
+from . import prose, rendering
 from .models import Article, ArticleImage
 
 if TYPE_CHECKING:
     from openday.accounts.models import User
+
+logger = logging.getLogger(__name__)
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -365,6 +368,25 @@ def body_problems(article: Article, images: Sequence[ArticleImage] | None = None
     return errors
 
 
+def placeholder_reason(article: Article) -> str:
+    """Where the article still holds a placeholder of a generated draft, e.g.
+    "正文中的【请补充：座谈交流中群众的发言】"; '' when it holds none."""
+    parts: list[str] = []
+    for name in ("title", "lead", "body"):
+        left = find_placeholders(getattr(article, name))
+        if left:
+            shown = "、".join(dict.fromkeys(left[:3]))
+            more = f"等{len(left)}处" if len(left) > 3 else ""
+            parts.append(f"{FIELD_LABELS[name]}中的{shown}{more}")
+    return "；".join(parts)
+
+
+def _refuse_placeholders(article: Article, then: str) -> None:
+    reason = placeholder_reason(article)
+    if reason:
+        raise Refused(f"稿件中还有待补充的内容：{reason}。请改成实际情况后再{then}。")
+
+
 def _office_of(org: Org) -> Org | None:
     from openday.opinions.services import office_of
 
@@ -380,6 +402,7 @@ def submit_article(actor: "User", article: Article) -> Article:
     _allow(rules.can_write_for(Access(actor), article.unit), "您无权提交这篇稿件。")
     if article.status not in Article.EDITABLE:
         raise Refused("稿件已提交审核或已发布，无需重复提交。")
+    _refuse_placeholders(article, "提交")
     errors = body_problems(article)
     if errors:
         raise ValidationError(errors)
@@ -415,6 +438,7 @@ def approve_article(actor: "User", article: Article, *, note: str | None = "") -
     _allow(rules.can_review(Access(actor), article), "只有上级政务公开办管理员可以审核发布稿件。")
     if article.status != S.SUBMITTED:
         raise Refused("只有待审核的稿件可以审核发布。")
+    _refuse_placeholders(article, "发布（可退回单位修改）")
     errors = body_problems(article)
     if errors:
         raise Refused("稿件内容不完整，不能发布：" + "；".join(errors.values()))
@@ -462,18 +486,22 @@ def withdraw_article(actor: "User", article: Article, *, reason: str | None) -> 
 
 
 # --- Drafts generated from the event's data ----------------------------------------------------
+# The wording habits (the unit named once, lists, no sentence twice) are in prose.py, shared with
+# the event summary's draft. A draft says what only a person knows with a placeholder
+# (openday.lib.placeholders), which submit and approve refuse; the news draft writes a neutral
+# sentence where a figure is missing, so a generated draft can go to review as it is.
 
-
-def _day(dt: datetime) -> str:
-    d = timezone.localtime(dt)
-    return f"{d.year}年{d.month}月{d.day}日"
+PHOTO_LIMIT = 3
+# Photos tried at most, so a long row of broken files cannot hold the draft up.
+PHOTO_TRIES = 10
+PURPOSE = "为深入推进政务公开，拓宽群众知情、参与、监督的渠道"
 
 
 def _when(event: Event) -> str:
     start, end = timezone.localtime(event.starts_at), timezone.localtime(event.ends_at)
-    text = f"{_day(start)}（星期{WEEKDAYS[start.weekday()]}）{start:%H:%M}—"
+    text = f"{prose.day(start)}（星期{WEEKDAYS[start.weekday()]}）{start:%H:%M}—"
     if end.date() != start.date():
-        text += f"{_day(end)} "
+        text += f"{prose.day(end)} "
     return text + f"{end:%H:%M}"
 
 
@@ -483,6 +511,10 @@ def _venues(event: Event) -> list[str]:
         for v in event.venues or []
         if v.get("name")
     ]
+
+
+def _venue_names(event: Event) -> list[str]:
+    return [v.get("name", "") for v in event.venues or [] if v.get("name")]
 
 
 def _agenda(event: Event) -> list[str]:
@@ -497,6 +529,38 @@ def _agenda(event: Event) -> list[str]:
         if line:
             lines.append(line)
     return lines
+
+
+def agenda_steps(event: Event) -> list[str]:
+    """The agenda as steps of a sentence: "现场观摩（项目现场）", "座谈交流"."""
+    steps: list[str] = []
+    for a in event.agenda or []:
+        what = (a.get("form") or a.get("title") or "").strip()
+        if not what:
+            continue
+        step = f"{what}（{a['place']}）" if a.get("place") else what
+        if step not in steps:
+            steps.append(step)
+    return steps
+
+
+def forms_phrase(forms: list[str]) -> str:
+    """ "采取现场观摩、座谈交流相结合的形式" (one form: "采取现场观摩的形式")."""
+    forms = [f for f in forms if f]
+    if not forms:
+        return ""
+    if len(forms) == 1:
+        return f"采取{forms[0]}的形式"
+    return f"采取{prose.join_list(forms)}相结合的形式"
+
+
+def theme_clause(event: Event, subject: str) -> str:
+    """ "此次活动以“…”为主题，采取…相结合的形式" from what the event has ('' when neither)."""
+    parts = [f"{subject}以“{event.theme}”为主题"] if event.theme else []
+    forms = forms_phrase(event.forms or [])
+    if forms:
+        parts.append(forms if parts else f"{subject}{forms}")
+    return "，".join(parts)
 
 
 def _category_order(code: str) -> int:
@@ -532,9 +596,15 @@ def announcement_text(event: Event, base_url: str = "") -> tuple[str, str, str]:
     """(title, lead, body) of the 活动预告, from the event's own data."""
     unit = event.unit
     title = f"活动预告｜{event.title}"[:TITLE_LIMIT]
-    lead = f"{unit.name}将于{_day(event.starts_at)}举办{event.title}，欢迎社会各界报名参加。"
-    first = f"为进一步推进政务公开，{unit.name}将于{_day(event.starts_at)}举办{event.title}"
-    first += f"，主题为“{event.theme}”。" if event.theme else "。"
+    held = prose.holds(unit, event.title, when=prose.day(event.starts_at), future=True)
+    lead = f"{held}，欢迎社会各界报名参加。"
+    open_to = (
+        "邀请社会各界代表参加"
+        if event.registration_mode == Event.Mode.INVITATION
+        else "面向社会各界开放"
+    )
+    first = f"{PURPOSE}，{theme_clause(event, '本次活动') or '本次活动'}，{open_to}。"
+    first = first.replace("本次活动，", "本次活动")
     if event.summary:
         first += event.summary.strip()
     parts = [first]
@@ -564,9 +634,9 @@ def announcement_text(event: Event, base_url: str = "") -> tuple[str, str, str]:
     if event.registration_opens_at or event.registration_closes_at:
         span = "报名时间："
         if event.registration_opens_at:
-            span += f"{_day(event.registration_opens_at)}{timezone.localtime(event.registration_opens_at):%H:%M}起"
+            span += f"{prose.day(event.registration_opens_at)}{timezone.localtime(event.registration_opens_at):%H:%M}起"
         if event.registration_closes_at:
-            span += f"，{_day(event.registration_closes_at)}{timezone.localtime(event.registration_closes_at):%H:%M}截止"
+            span += f"，{prose.day(event.registration_closes_at)}{timezone.localtime(event.registration_closes_at):%H:%M}截止"
         how.append(span.replace("：，", "：") + "。")
     if event.registration_mode != Event.Mode.INVITATION:
         how.append(f"报名网址：{event_url(event, base_url)}（也可扫描活动海报上的二维码报名）")
@@ -580,82 +650,153 @@ def announcement_text(event: Event, base_url: str = "") -> tuple[str, str, str]:
     )
     if unit.contact_phone:
         section("联系方式", [f"{unit.contact_name or unit.name}：{unit.contact_phone}"])
-    return title, lead[:LEAD_LIMIT], "\n\n".join(parts)
+    body = "\n\n".join(prose.no_repeats(parts, prose.said(lead)))
+    return title, lead[:LEAD_LIMIT], body
 
 
 def event_figures(event: Event) -> dict[str, Any]:
-    """The figures a news draft reports: check-ins by guest category, opinions by status."""
+    """The figures a news draft reports: check-ins by guest category, opinions, the survey."""
     from openday.events.services import counters
     from openday.opinions import figures
-    from openday.opinions.models import Opinion
-    from openday.surveys.models import Response
 
     rows = sorted(counters(event), key=lambda r: _category_order(r["category"]))
-    opinions = Opinion.objects.filter(event=event)
-    by_status = dict(opinions.order_by().values_list("status").annotate(n=Count("id")))
-    statuses = [
-        (label, by_status[code]) for code, label in Opinion.Status.choices if by_status.get(code)
-    ]
     return {
         "categories": [(r["name"], r["registered"], r["arrived"]) for r in rows],
         "registered": sum(r["registered"] for r in rows),
         "arrived": sum(r["arrived"] for r in rows),
-        "opinions": figures.counts(opinions),
-        "opinion_statuses": statuses,
-        "survey_responses": Response.objects.filter(survey__event=event).count(),
+        "opinions": figures.counts(event.opinions.all()),
+        "survey": prose.survey_figures(event),
     }
 
 
-def news_text(event: Event, base_url: str = "") -> tuple[str, str, str]:
-    """(title, lead, body) of a news draft after the event, with the real figures."""
-    unit, f = event.unit, event_figures(event)
-    day = _day(event.starts_at)
-    title = f"{event.title}成功举办"[:TITLE_LIMIT]
+def _news_lead(event: Event, f: Mapping[str, Any], held: str) -> str:
     came = [name for name, _reg, arrived in f["categories"] if arrived]
-    lead = f"{day}，{unit.name}举办{event.title}"
-    lead += f"，{f['arrived']}名{'、'.join(came)}等代表参加活动。" if f["arrived"] else "。"
-    first = f"{day}，{unit.name}举办{event.title}。"
-    if event.theme:
-        first += f"活动以“{event.theme}”为主题"
-        first += f"，采取{'、'.join(event.forms)}等形式" if event.forms else ""
-        first += "，"
-    venues = [v.get("name", "") for v in event.venues or [] if v.get("name")]
-    if venues:
-        first += f"邀请群众代表走进{'、'.join(venues)}，近距离了解政府工作。"
-    parts = [first.replace("，。", "。")]
+    venues = _venue_names(event)
+    lead = f"{prose.day(event.starts_at)}，{held}"
+    if f["arrived"]:
+        lead += f"，{prose.who(came)}共{f['arrived']}人"
+        lead += f"走进{prose.join_and(venues)}" if venues else "参加活动"
+    elif venues:
+        lead += f"，邀请社会各界代表走进{prose.join_and(venues)}"
+    lead += f"，近距离了解“{event.theme}”相关工作。" if event.theme else "，近距离了解政府工作。"
+    return lead
+
+
+def _news_people(event: Event, f: Mapping[str, Any]) -> str:
+    invited = [name for name, _seats in _invited(event)]
     if f["arrived"]:
         detail = "、".join(
             f"{name}{arrived}名" for name, _reg, arrived in f["categories"] if arrived
         )
-        parts.append(
-            f"本次活动共有{f['arrived']}人签到参加（报名{f['registered']}人），其中{detail}。"
-        )
+        text = f"活动邀请{prose.join_and(prose.people(invited))}参加，" if invited else ""
+        return text + f"实际签到{f['arrived']}人，其中{detail}。"
+    if invited:
+        return f"活动邀请{prose.join_and(prose.people(invited))}参加。"
+    return ""
+
+
+def _news_opinions(event: Event, f: Mapping[str, Any]) -> str:
+    o = f["opinions"]
+    forum = "座谈交流" in (event.forms or []) or any(
+        a.get("form") == "座谈交流" for a in event.agenda or []
+    )
+    if not o["received"]:
+        return "座谈交流环节，参加人员与相关负责同志面对面交流。" if forum else ""
+    text = "座谈交流环节，参加人员踊跃发言、建言献策。" if forum else ""
+    text += f"活动共收集意见建议{o['received']}条。"
+    if o["answered"]:
+        text += f"截至目前，已答复{o['answered']}条，其中采纳（含部分采纳）{o['adopted']}条"
+        text += "，其余正在办理。" if o["handled"] > o["answered"] else "。"
+    elif o["assigned"] and o["assigned"] >= o["handled"]:
+        text += "收集到的意见建议已逐条交办，正在研究办理。"
+    elif o["assigned"]:
+        text += f"其中{o['assigned']}条已交办责任单位，正在研究办理。"
     else:
-        parts.append("（签到数据尚未录入，请补充参加活动的人数和类别。）")
-    agenda = _agenda(event)
-    if agenda:
-        parts.append("\n".join(["活动按以下安排进行：", *agenda]))
+        text += "收集到的意见建议将逐条登记、交办。"
+    return text
+
+
+def _news_survey(f: Mapping[str, Any]) -> str:
+    s = f["survey"]
+    if not s["responses"]:
+        return ""
+    text = f"活动开展了问卷调查，回收问卷{s['responses']}份"
+    if s["rated"]:
+        text += f"，对活动表示“非常满意”和“满意”的占{prose.percent(s['satisfaction_rate'])}"
+    return text + "。"
+
+
+def news_text(event: Event, base_url: str = "") -> tuple[str, str, str]:
+    """(title, lead, body) of a news draft after the event, in the register of 政务信息: who
+    (the unit, once), when, where, who came by category, what they saw, the opinions and the
+    satisfaction, the next steps. A missing figure leaves its sentence out; no sentence twice."""
+    unit, f = event.unit, event_figures(event)
+    held = prose.holds(unit, event.title)
+    title = held[:TITLE_LIMIT]
+    lead = _news_lead(event, f, held)
+    start = timezone.localtime(event.starts_at)
+    clause = theme_clause(event, "此次活动")
+    first = f"{PURPOSE}，{clause}。" if clause else ""
+    venues = _venues(event)
+    first += f"活动于{start:%H:%M}开始，在{prose.join_and(venues)}举行。" if venues else ""
+    parts = [first, _news_people(event, f)]
+    steps = agenda_steps(event)
+    visit = f"活动依次安排了{prose.join_list(steps)}等环节。" if len(steps) > 1 else ""
     names = [d.get("name", "") for d in event.directory or [] if d.get("name")]
     if names:
+        visit += f"工作人员向参加人员介绍了{prose.join_and(names)}的主要职能、办事程序和重点工作。"
+    parts += [visit, _news_opinions(event, f), _news_survey(f)]
+    later = prose.short_name(unit)
+    if f["opinions"]["received"]:
         parts.append(
-            f"活动中，工作人员向参加人员介绍了{'、'.join(names)}的主要职能、办事程序和重点工作。"
+            f"下一步，{later}将对收集到的意见建议逐条研究、限时办理，办理和整改结果在活动专栏公开，"
+            "并对提出意见建议的群众进行电话回访。"
         )
-    o = f["opinions"]
-    if o["received"]:
-        text = f"座谈交流环节，参加人员踊跃发言。活动共收集意见建议{o['received']}条"
-        text += "（" + "、".join(f"{label}{n}条" for label, n in f["opinion_statuses"]) + "）"
-        text += f"，目前已答复{o['answered']}条"
-        text += f"，其中采纳或部分采纳{o['adopted']}条。" if o["answered"] else "。"
-        if f["survey_responses"]:
-            text += f"活动还发放了满意度调查问卷，回收{f['survey_responses']}份。"
-        parts.append(text)
     else:
-        parts.append("（本次活动尚未录入意见建议，请补充座谈交流的情况。）")
-    parts.append(
-        f"下一步，{unit.name}将对收集到的意见建议逐条研究、限时办理，办理和整改结果将在活动专栏公开，"
-        "并对提出意见建议的群众进行电话回访。"
-    )
-    return title, lead[:LEAD_LIMIT], "\n\n".join(parts)
+        parts.append(
+            f"下一步，{later}将认真总结此次活动的经验做法，持续深化政务公开，"
+            "让群众更好地了解、参与和监督政府工作。"
+        )
+    body = "\n\n".join(prose.no_repeats([p for p in parts if p], prose.said(lead)))
+    return title, lead[:LEAD_LIMIT], body
+
+
+def _event_photos(event: Event) -> list[Any]:
+    # EventPhoto lives in openday.summaries, which publicity does not import (tests/test_layers):
+    # the photos are read through the event's relation. LOGO first, then by upload time.
+    photos = event.photos.filter(public=True).order_by("-shows_logo", "uploaded_at", "id")
+    return list(photos[:PHOTO_TRIES])
+
+
+def _attach_photos(actor: "User", article: Article, event: Event) -> int:
+    """Copy up to PHOTO_LIMIT public photos of the event into the article through add_image (so
+    its checks apply); a photo that cannot be read or is refused is logged and skipped."""
+    attached = 0
+    for photo in _event_photos(event):
+        if attached >= PHOTO_LIMIT:
+            break
+        try:
+            with photo.image.open("rb") as handle:
+                data = handle.read()
+            name = os.path.basename(photo.image.name or "") or "photo"
+            caption = (photo.caption or "").strip()[:CAPTION_LIMIT]
+            add_image(actor, article, ContentFile(data, name=name), caption=caption)
+        except (OSError, ValueError, ValidationError, Refused) as exc:
+            logger.warning("news draft %s: event photo %s skipped: %s", article.pk, photo.pk, exc)
+            continue
+        attached += 1
+    return attached
+
+
+def place_images(body: str, count: int) -> str:
+    """The body with "[图1]" after its first paragraph and the other images before its last."""
+    if count <= 0:
+        return body
+    paragraphs = body.split("\n\n")
+    rest = [f"[图{n}]" for n in range(2, count + 1)]
+    if len(paragraphs) < 3:
+        return "\n\n".join([paragraphs[0], "[图1]", *paragraphs[1:], *rest])
+    return "\n\n".join([paragraphs[0], "[图1]", *paragraphs[1:-1], *rest, paragraphs[-1]])
 
 
 def _generate(event: Event, actor: "User", kind: str, text: tuple[str, str, str]) -> Article:
@@ -664,7 +805,7 @@ def _generate(event: Event, actor: "User", kind: str, text: tuple[str, str, str]
     if existing is not None:
         return existing
     title, lead, body = text
-    return create_article(
+    article = create_article(
         actor,
         event.unit,
         generated=True,
@@ -674,6 +815,13 @@ def _generate(event: Event, actor: "User", kind: str, text: tuple[str, str, str]
         body=body,
         event=event,
     )
+    if kind == K.NEWS:
+        attached = _attach_photos(actor, article, event)
+        if attached:
+            # Part of generating the draft (the images are audited one by one above).
+            article.body = place_images(article.body, attached)
+            article.save(update_fields=["body", "updated_at"])
+    return article
 
 
 def generate_announcement(event: Event, actor: "User", *, base_url: str = "") -> Article:
@@ -683,6 +831,7 @@ def generate_announcement(event: Event, actor: "User", *, base_url: str = "") ->
 
 
 def generate_news_draft(event: Event, actor: "User", *, base_url: str = "") -> Article:
-    """A draft report after the event: who came by category, what was shown, opinions received
-    and their count by status. An existing generated draft is returned instead."""
+    """A draft report after the event: who came by category, what was shown, the opinions and
+    the satisfaction, with up to three of the event's public photos (LOGO first). An existing
+    generated draft is returned instead."""
     return _generate(event, actor, K.NEWS, news_text(event, base_url))

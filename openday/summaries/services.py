@@ -21,9 +21,10 @@ from openday.audit.services import record
 from openday.events import services as events
 from openday.events.models import GUEST_CATEGORIES, Event, Invitation
 from openday.lib.official_doc import OfficialDocument, chinese_date
+from openday.lib.placeholders import find_placeholders
 from openday.opinions import figures as opinion_figures
+from openday.publicity import prose
 from openday.publicity.models import Article
-from openday.surveys import results
 
 from .models import EventPhoto, EventSummary
 
@@ -49,40 +50,6 @@ class Refused(Exception):
 
 
 # --- Figures ------------------------------------------------------------------------------------
-
-
-def _survey_figures(event: Event) -> dict[str, Any]:
-    """Responses of the event's surveys and the satisfaction asked in their rating questions.
-
-    Satisfaction counts the answers to rating questions whose scale speaks of 满意 (listed best
-    first, see surveys.results): the rate is the share of the two best options, the score the
-    mean points (5 = 非常满意).
-    """
-    surveys = list(event.surveys.all())
-    responses = answered = satisfied = points = 0
-    for survey in surveys:
-        data = results.compute(survey)
-        responses += data["responses"]
-        for q in data["questions"]:
-            if q["kind"] != "rating":
-                continue
-            labels = [o["label"] for o in q["options"]]
-            if not any("满意" in label for label in labels):
-                continue
-            n = len(labels)
-            for o in q["options"]:
-                answered += o["count"]
-                points += results.rating_points(o["code"], n) * o["count"]
-                if o["code"] <= 2:
-                    satisfied += o["count"]
-    return {
-        "surveys": len(surveys),
-        "responses": responses,
-        "rated": answered,
-        "satisfied": satisfied,
-        "satisfaction_rate": results.percent(satisfied, answered) if answered else None,
-        "satisfaction_score": results.mean(points, answered),
-    }
 
 
 def figures(event: Event) -> dict[str, Any]:
@@ -126,7 +93,7 @@ def figures(event: Event) -> dict[str, Any]:
             "capacity": event.capacity,
         },
         "invitations": inv,
-        "survey": _survey_figures(event),
+        "survey": prose.survey_figures(event),
         "opinions": opinion_counts,
         "callbacks": opinion_figures.event_callbacks(event),
         "articles": Article.objects.filter(event=event, status=Article.Status.PUBLISHED).count(),
@@ -237,14 +204,29 @@ def save_summary(actor: "User", event: Event, data: Mapping[str, Any]) -> EventS
     return summary
 
 
+def placeholder_problem(name: str, text: str) -> str:
+    """Why a section still holding a 【请补充：…】 placeholder cannot be submitted ('' if none)."""
+    left = find_placeholders(text)
+    if not left:
+        return ""
+    shown = "、".join(dict.fromkeys(left[:3]))
+    more = f"等{len(left)}处" if len(left) > 3 else ""
+    return f"“{name}”中还有待补充的内容：{shown}{more}，请改成实际情况后再报送。"
+
+
 def submit_problems(summary: EventSummary) -> dict[str, str]:
-    """{field: message} for every required text missing or too short."""
+    """{field: message} for every required text missing or too short, and every section that
+    still holds a placeholder of the drafted text."""
     problems: dict[str, str] = {}
-    for field, minimum in REQUIRED.items():
-        value = "".join(getattr(summary, field).split())
+    for field in TEXT_FIELDS:
+        text = getattr(summary, field)
+        value = "".join(text.split())
         name = FIELD_NAMES[field]
-        if not value:
+        minimum = REQUIRED.get(field, 0)
+        if minimum and not value:
             problems[field] = f"请填写“{name}”。"
+        elif placeholder := placeholder_problem(str(name), text):
+            problems[field] = placeholder
         elif len(value) < minimum:
             problems[field] = f"“{name}”至少写 {minimum} 个字（现有 {len(value)} 个字）。"
     return problems
