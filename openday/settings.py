@@ -261,6 +261,11 @@ OPENDAY_CSP_REPORT_URI = os.environ.get("OPENDAY_CSP_REPORT_URI", "").strip()
 # A form sent with a missing or stale CSRF token: a page in Chinese that shows what was typed.
 CSRF_FAILURE_VIEW = "openday.portal.views.csrf_failure"
 
+# Public pages are cached under versions bumped after each commit (openday/lib/pagecache.py).
+# Only the test suite sets this: its tests run in one transaction that never commits, so the
+# versions are bumped inside it.
+OPENDAY_PAGECACHE_BUMP_AT_ONCE = False
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     # Past one machine: shared cache, and sessions that survive an app node going away.

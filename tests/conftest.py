@@ -66,6 +66,13 @@ def fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def page_versions_bumped_in_the_test_transaction(settings):
+    """Each test is one transaction that never commits: bump the page cache's versions inside
+    it (openday/lib/pagecache.py bumps after the commit in production; a test there covers it)."""
+    settings.OPENDAY_PAGECACHE_BUMP_AT_ONCE = True
+
+
 @pytest.fixture
 def world(db):
     return World()

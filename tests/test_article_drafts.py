@@ -301,16 +301,3 @@ def test_a_broken_photo_is_skipped_and_the_draft_still_made(world, caplog):
     assert [i.caption for i in a.images.all()] == ["现场"]
     assert "[图1]" in a.body and "[图2]" not in a.body
     assert str(broken.pk) in caplog.text and str(wrong.pk) in caplog.text
-
-
-# --- The sample an editor reads -----------------------------------------------------------------
-
-
-def test_print_a_generated_article(world, capsys):
-    event = populate(world, held_event(world))
-    a = services.generate_news_draft(event, world.users["unit_staff"])
-    with capsys.disabled():
-        print(f"\n\n===== {a.title} =====\n【导语】{a.lead}\n\n{a.body}\n")
-    title, lead, body = services.announcement_text(event)
-    with capsys.disabled():
-        print(f"===== {title} =====\n【导语】{lead}\n\n{body}\n")

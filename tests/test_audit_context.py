@@ -33,6 +33,16 @@ ABOUT_THE_REQUEST = {
     "audit/services.py": {"client_ip"},
     "audit/context.py": {"__call__"},
     "lib/request_limits.py": {"body_cap", "too_large", "__call__"},
+    # The public page cache decides per request whether the generic page may be served.
+    "lib/pagecache.py": {
+        "_etag_matches",
+        "rendering",
+        "generic",
+        "_personalize",
+        "_render",
+        "wrapped",
+        "not_modified",
+    },
     "lib/security_headers.py": {
         "__call__",
         "add_headers",

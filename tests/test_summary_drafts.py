@@ -195,15 +195,6 @@ def test_submitting_a_draft_on_the_page_shows_the_reason_under_the_field(world, 
     assert response.status_code == 302
 
 
-def test_print_a_drafted_summary(full_event, capsys):
-    d = drafting.draft_summary(full_event)
-    with capsys.disabled():
-        print(f"\n\n===== {full_event.title} 活动总结（初稿） =====")
-        for field in summaries.TEXT_FIELDS:
-            print(f"\n【{summaries.FIELD_NAMES[field]}】\n{d[field]}")
-        print()
-
-
 def test_the_draft_uses_the_time_of_the_event(world):
     event = make_event(world, days_ago=10)
     start = timezone.localtime(event.starts_at)

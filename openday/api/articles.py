@@ -5,10 +5,12 @@ ones are never listed and answer 404."""
 from datetime import datetime
 
 from django.db.models import Q
+from django.http import HttpResponse
 from django.urls import reverse
 from ninja import Router, Schema
 
 from openday.campaigns.models import Campaign
+from openday.lib import pagecache
 from openday.lib.params import ObjectId, Offset
 from openday.publicity import rendering
 from openday.publicity.access import public_articles
@@ -93,7 +95,13 @@ def _queryset():
 
 @router.get("/campaigns/{campaign_id}/articles", auth=None, response=ArticlePage)
 def campaign_articles(
-    request, campaign_id: ObjectId, offset: Offset = 0, limit: int = 20, q: str = "", kind: str = ""
+    request,
+    response: HttpResponse,
+    campaign_id: ObjectId,
+    offset: Offset = 0,
+    limit: int = 20,
+    q: str = "",
+    kind: str = "",
 ):
     """Published articles of the campaign's special column, newest first. `q` searches titles
     and text; `kind` is announcement (活动预告), news (活动报道) or notice (通知公告).
@@ -117,6 +125,9 @@ def campaign_articles(
     campaign = Campaign.objects.exclude(status=Campaign.Status.DRAFT).filter(pk=campaign_id).first()
     if campaign is None:
         return _error("not_found", "年度活动不存在或尚未发布。", 404)
+    scopes = [pagecache.campaign(campaign.pk), "articles"]
+    if unchanged := pagecache.not_modified(request, response, scopes):
+        return unchanged
     qs = _queryset().filter(campaign=campaign)
     if kind:
         qs = qs.filter(kind=kind)

@@ -8,6 +8,7 @@ from ninja import Router, Schema
 
 from openday.campaigns import workbooks
 from openday.campaigns.models import Campaign
+from openday.lib import pagecache
 from openday.lib.params import ObjectId, Year
 
 router = Router(tags=["年度活动"])
@@ -69,8 +70,10 @@ def _out(c):
 
 
 @router.get("/campaigns", auth=None, response=list[CampaignOut])
-def list_campaigns(request, year: Year | None = None):
-    """Campaigns whose notice has been issued, newest first."""
+def list_campaigns(request, response: HttpResponse, year: Year | None = None):
+    """Campaigns whose notice has been issued, newest first. ETag: 304 to If-None-Match."""
+    if unchanged := pagecache.not_modified(request, response, ["campaigns"]):
+        return unchanged
     qs = _published().order_by("-year", "office__path")
     if year is not None:
         qs = qs.filter(year=year)

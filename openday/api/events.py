@@ -3,6 +3,8 @@
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
@@ -10,7 +12,7 @@ from openday.audit.services import client_ip
 from openday.events import services
 from openday.events.access import can_manage_event, can_run_event_for
 from openday.events.models import Event, Registration
-from openday.lib import validation
+from openday.lib import pagecache, validation
 from openday.lib.edge import InputSchema
 from openday.lib.params import ObjectId
 from openday.lib.personal_data import normalize_phone
@@ -77,8 +79,18 @@ def _public():
 
 
 @router.get("/events", auth=None, response=list[EventOut])
-def list_events(request):
-    """Published events, soonest first."""
+def list_events(request, response: HttpResponse):
+    """Published events, soonest first. ETag: a matching If-None-Match is answered 304."""
+    # The seats left change with every registration, which bumps no version: the ETag takes
+    # the confirmed registrations per event too (one grouped count).
+    seats = list(
+        Registration.objects.filter(status=Registration.Status.CONFIRMED)
+        .order_by("event_id")
+        .values_list("event_id")
+        .annotate(n=Count("id"))
+    )
+    if unchanged := pagecache.not_modified(request, response, ["events"], seats):
+        return unchanged
     return [_event_out(e) for e in _public().order_by("starts_at", "id")]
 
 

@@ -11,11 +11,11 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from ninja import Router, Schema, Status
 
 from openday.audit.services import client_ip
-from openday.lib import validation
+from openday.lib import pagecache, validation
 from openday.lib.edge import InputSchema
 from openday.lib.params import ObjectId, Page
 from openday.lib.personal_data import normalize_phone
@@ -137,6 +137,7 @@ class BoardPage(Schema):
 @router.get("/opinions/published", auth=None, response=BoardPage)
 def published_opinions(
     request,
+    response: HttpResponse,
     event_id: ObjectId | None = None,
     campaign_id: ObjectId | None = None,
     decision: str = "",
@@ -157,6 +158,8 @@ def published_opinions(
             422,
             details=[{"field": "page", "reason": "页码从 1 开始。"}],
         )
+    if unchanged := pagecache.not_modified(request, response, ["board", "events", "campaigns"]):
+        return unchanged
     try:
         qs, _event, _campaign = public.board_scope(event_id, campaign_id)
     except Http404:

@@ -5,16 +5,18 @@ option code (1 = first option), multiple a list of codes, score 0–10, text a s
 {row code: scale code}.
 """
 
+import time
 from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
 from openday.audit.services import client_ip
 from openday.events.models import GUEST_CATEGORIES
-from openday.lib import validation
+from openday.lib import pagecache, validation
 from openday.lib.edge import InputSchema
 from openday.lib.params import ObjectId
 from openday.ops import ratelimit
@@ -50,8 +52,12 @@ class SurveySummaryOut(Schema):
 
 
 @router.get("/surveys", auth=None, response=list[SurveySummaryOut])
-def list_surveys(request):
-    """Surveys the public may answer now."""
+def list_surveys(request, response: HttpResponse):
+    """Surveys the public may answer now. ETag: 304 to a matching If-None-Match."""
+    # A survey opens and closes by the clock too: the ETag changes each minute as well.
+    minute = int(time.time() // 60)
+    if unchanged := pagecache.not_modified(request, response, ["surveys"], minute):
+        return unchanged
     surveys = services.open_surveys()
     return [
         {
@@ -62,7 +68,7 @@ def list_surveys(request):
             "opens_at": s.opens_at,
             "closes_at": s.closes_at,
             "anonymous": s.anonymous,
-            "question_count": s.question_count,
+            "question_count": s.question_count,  # type: ignore[attr-defined]  # open_surveys annotates it
         }
         for s in surveys
     ]

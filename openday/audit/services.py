@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.http import HttpRequest
 
+from openday.lib import pagecache
+
 from . import context
 from .models import AuditEntry
 
@@ -62,6 +64,8 @@ def record(
         org = getattr(obj, "audit_org", None)
     if bound.token:
         changes = {**(changes or {}), "via": f"API 令牌 {bound.token}"}
+    # A change the audit names may show on a public page: its versions move after the commit.
+    pagecache.changed(obj)
     return AuditEntry.objects.create(
         actor=cast("User | None", actor),  # an anonymous user became None above
         actor_label=actor_label or (actor.get_username() if actor else ""),

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -195,6 +194,44 @@ def dashboard(request):
 # --- Audit log ---------------------------------------------------------------------------
 
 
+class KeysetPage:
+    """A page of audit entries, newest first, after or before the entry a link names
+    (?before=<id>: older ones, ?after=<id>: newer ones): no OFFSET and no COUNT over a table
+    of millions of rows (a province's year, bench/scale.py), so page 1,000 costs what page 1
+    does. The pager shows 上一页 / 下一页 without a page number."""
+
+    def __init__(self, qs, query, size=PAGE_SIZE):
+        before = param.id_or_none(query.get("before"))
+        after = param.id_or_none(query.get("after")) if before is None else None
+        cursor = before or after
+        mark = None
+        if cursor is not None:
+            mark = AuditEntry.objects.filter(pk=cursor).values_list("created_at", flat=True).first()
+        if mark is None:
+            before = after = None
+        if after is not None:
+            newer = Q(created_at__gt=mark) | Q(created_at=mark, id__gt=after)
+            rows = list(qs.filter(newer).order_by("created_at", "id")[: size + 1])
+            self.has_previous = len(rows) > size
+            self.entries = list(reversed(rows[:size]))
+            self.has_next = True
+        else:
+            if before is not None:
+                qs = qs.filter(Q(created_at__lt=mark) | Q(created_at=mark, id__lt=before))
+            rows = list(qs.order_by("-created_at", "-id")[: size + 1])
+            self.has_next = len(rows) > size
+            self.entries = rows[:size]
+            self.has_previous = before is not None
+        self.next_cursor = self.entries[-1].pk if self.entries else None
+        self.previous_cursor = self.entries[0].pk if self.entries else None
+
+    def __iter__(self):
+        return iter(self.entries)
+
+    def __len__(self):
+        return len(self.entries)
+
+
 @staff_required
 def audit_log(request):
     access = request.access
@@ -207,12 +244,13 @@ def audit_log(request):
         qs = qs.filter(action=action)
     if who:
         qs = qs.filter(actor_label__icontains=who)
-    page = Paginator(qs, PAGE_SIZE).get_page(param.page(request.GET.get("page")))
+    page = KeysetPage(qs, request.GET)
     return render(
         request,
         "control/audit_log.html",
         {
             "page": page,
+            "keyset": page,
             "actions": sorted(ACTION_LABELS.items()),
             "action": action,
             "who": who,

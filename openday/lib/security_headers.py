@@ -169,9 +169,12 @@ class SecurityHeadersMiddleware:
             if settings.OPENDAY_CSP_REPORT_ONLY
             else "Content-Security-Policy"
         )
-        response.headers.setdefault(
-            header, content_security_policy(nonce, inline_styles=inline_styles)
-        )
+        # A 304 updates the headers the browser kept with its copy: a new policy would not match
+        # the nonce in that copy's body (the page cache answers 304, lib/pagecache.py).
+        if response.status_code != 304:
+            response.headers.setdefault(
+                header, content_security_policy(nonce, inline_styles=inline_styles)
+            )
         response.headers.setdefault(
             "Permissions-Policy",
             permissions_policy(camera=getattr(response, "allow_camera", False)),

@@ -94,3 +94,17 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}@{self.window_start}: {self.count}"
+
+
+class PageVersion(models.Model):
+    """The version of one scope of public data ("event:12", "campaigns", "board", "site"…).
+
+    openday.lib.pagecache bumps it (an atomic UPDATE … SET version = version + 1, or the first
+    INSERT) after a change commits; cached public pages and API ETags carry the versions they
+    were made from. It lives in the database so that every app node sees the same versions."""
+
+    key = models.CharField(max_length=64, primary_key=True)
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.version}"

@@ -17,12 +17,15 @@ from django.utils import timezone
 from openday.campaigns import documents
 from openday.campaigns.models import Campaign
 from openday.events.models import Event
+from openday.lib import pagecache
 from openday.lib import params as param
 from openday.opinions.models import Opinion
 from openday.publicity import rendering
 from openday.publicity.access import can_see, is_public, public_articles
 from openday.publicity.models import Article, ArticleImage
 from openday.summaries.models import EventPhoto
+
+from .context import public_page
 
 PAGE_SIZE = 10
 PHOTOS_PER_EVENT = 8
@@ -79,6 +82,11 @@ def _events(campaign):
     return upcoming, held
 
 
+# A search (q=) is not kept: any text could be asked for.
+@public_page(
+    lambda campaign_id: [pagecache.campaign(campaign_id), "articles", "board"],
+    query=("kind", "page"),
+)
 def column(request, campaign_id):
     campaign = get_object_or_404(_campaigns(), pk=campaign_id)
     q = request.GET.get("q", "").strip()[:QUERY_LIMIT]

@@ -11,10 +11,12 @@ from openday.events import services
 from openday.events.forms import RegistrationForm
 from openday.events.models import Event, Registration
 from openday.events.tickets import qr_svg
-from openday.lib import validation
+from openday.lib import pagecache, validation
 from openday.lib.personal_data import normalize_phone
 from openday.lib.text import clean_code
 from openday.ops import ratelimit
+
+from .context import public_page
 
 
 def _public():
@@ -25,10 +27,87 @@ def event_list(request):
     return render(request, "portal/event_list.html", {"events": _public().order_by("-starts_at")})
 
 
+class _Seats:
+    """Stands for a number of seats left in the cached page; filled in per request (_fill_seats)."""
+
+    def __init__(self, code):
+        self.text = f"@@od-seats-{code}@@"
+
+    def __bool__(self):
+        return True
+
+    def __str__(self):
+        return self.text
+
+    def __format__(self, spec):
+        return self.text
+
+
+# The texts around a number of seats that depend on whether it is 0 (the template's
+# {% if seats_left %} and RegistrationForm's category labels).
+ALL_SEATS = _Seats("all")
+BUTTON_SEATS = f"（剩余 {ALL_SEATS} 个名额）"
+
+
+def _category_label(code):
+    return f"（余 {_Seats(code)} 个名额）"
+
+
+def _category_text(left):
+    return f"（余 {left} 个名额）" if left else "（已满，可候补）"
+
+
+CONFIRMED_SQL = (
+    "SELECT category, COUNT(*) FROM events_registration "
+    "WHERE event_id = %s AND status = %s GROUP BY category"
+)
+
+
+def _seats_now(light_event):
+    """(seats left, services.categories(event)) from one grouped count: the same figures as
+    services.seats_left and services.categories (tests/test_page_cache.py compares them)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(CONFIRMED_SQL, [light_event.pk, Registration.Status.CONFIRMED])
+        confirmed = dict(cursor.fetchall())
+    total_left = max(light_event.capacity - sum(confirmed.values()), 0)
+    quotas = {q.category: q.seats for q in light_event.quotas.all() if q.seats > 0}
+    if not quotas:
+        return total_left, [{"code": c, "left": total_left} for c in services.CATEGORY_NAMES]
+    cats = [
+        {"code": c, "left": min(max(seats - confirmed.get(c, 0), 0), total_left)}
+        for c, seats in quotas.items()
+    ]
+    return total_left, cats
+
+
+def _fill_seats(request, body, light_event):
+    """The seats left, from the registration counts, into the cached event page."""
+    left, cats = _seats_now(light_event)
+    body = body.replace(
+        BUTTON_SEATS.encode(), f"（剩余 {left} 个名额）".encode() if left else b""
+    ).replace(str(ALL_SEATS).encode(), str(left).encode())
+    for c in cats:
+        body = body.replace(_category_label(c["code"]).encode(), _category_text(c["left"]).encode())
+    return body, f"{left}:" + ",".join(f"{c['code']}={c['left']}" for c in cats)
+
+
+def _window_ends(event, now):
+    """When the page's registration part changes by the clock alone (None: never)."""
+    times = [t for t in (event.registration_opens_at, event.registration_closes_at) if t]
+    later = [t for t in times if t > now]
+    return min(later) if later else None
+
+
+@public_page(lambda event_id: [pagecache.event(event_id), "campaigns"], max_age=0, fill=_fill_seats)
 def event_detail(request, event_id):
     event = get_object_or_404(_public(), pk=event_id)
     now = timezone.now()
     cats = services.categories(event)
+    for_cache = pagecache.rendering(request)
+    if for_cache:
+        cats = [{**c, "left": _Seats(c["code"])} for c in cats]
     code = clean_code(request.POST.get("invite") or request.GET.get("invite"))
     invitation = event.invitations.filter(code=code).first() if code else None
     initial = (
@@ -74,7 +153,7 @@ def event_detail(request, event_id):
             "event": event,
             "form": form,
             "categories": cats,
-            "seats_left": services.seats_left(event),
+            "seats_left": ALL_SEATS if for_cache else services.seats_left(event),
             "open": event.registration_window(now, invited=invitation is not None) == "open",
             "now": now,
             "invitation": invitation,
@@ -83,6 +162,11 @@ def event_detail(request, event_id):
     )
     if limited:
         response["Retry-After"] = str(limited.retry_after)
+    if for_cache:
+        # What _fill_seats needs, without the page's other data: the capacity and quotas.
+        light = Event.objects.only("pk", "capacity").prefetch_related("quotas").get(pk=event.pk)
+        setattr(response, pagecache.PAGE_EXTRA, light)
+        setattr(response, pagecache.PAGE_UNTIL, _window_ends(event, now))
     return response
 
 

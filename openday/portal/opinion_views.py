@@ -40,6 +40,8 @@ from openday.opinions.public import (
 )
 from openday.ops import ratelimit
 
+from .context import public_page
+
 S = Opinion.Status
 D = Opinion.Decision
 BULLETIN_LIMIT = 200
@@ -237,6 +239,9 @@ def _board_context(request):
     return qs, event, campaign, decision
 
 
+@public_page(
+    lambda: ["board", "events", "campaigns"], query=("event", "campaign", "decision", "page")
+)
 def opinion_board(request):
     qs, event, campaign, decision = _board_context(request)
     paginator = Paginator(board_queryset(qs, decision), BOARD_PAGE_SIZE)

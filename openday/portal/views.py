@@ -6,12 +6,14 @@ from django.views.decorators.http import require_POST
 
 from openday.campaigns import documents, scheduler
 from openday.campaigns.models import Campaign
+from openday.lib import pagecache
 from openday.lib.security_headers import no_store
 from openday.orgs.models import Org
 
-from .context import CARE_COOKIE
+from .context import CARE_COOKIE, public_page
 
 
+@public_page(lambda: ["events", "campaigns", "surveys"])
 def home(request):
     offices = (
         Org.objects.filter(kind=Org.Kind.OFFICE, is_active=True)
@@ -59,6 +61,7 @@ def campaign_list(request):
     return render(request, "portal/campaign_list.html", {"campaigns": campaigns})
 
 
+@public_page(lambda campaign_id: [pagecache.campaign(campaign_id)])
 def campaign_detail(request, campaign_id):
     from django.shortcuts import get_object_or_404
 

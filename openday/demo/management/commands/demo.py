@@ -1,4 +1,4 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,19 +20,61 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset-passwords", action="store_true", help="为演示账户重新生成密码并打印"
         )
+        parser.add_argument(
+            "--scale",
+            choices=["province"],
+            help="生成全省规模的一年数据（湖南省 14 个市州、122 个县市区，约 5000 个单位、"
+            "1 万场活动、100 万条报名、20 万条意见建议、30 万份答卷）；只能生成一次",
+        )
+        parser.add_argument(
+            "--scale-factor",
+            type=float,
+            default=1.0,
+            help="全省规模数据的缩放系数（0 到 1，默认 1；测试用 0.001）",
+        )
 
-    def handle(self, if_empty, reset_passwords, **options):
+    def handle(self, if_empty, reset_passwords, scale=None, scale_factor=1.0, **options):
+        if scale:
+            self._scale(scale_factor, reset_passwords)
+            return
         if if_empty and Org.objects.exists() and not reset_passwords:
             self.stdout.write("数据库中已有数据，跳过演示数据加载。")
             self._print()
             return
         accounts = load_demo(reset_passwords=reset_passwords)
+        if reset_passwords:
+            from openday.demo import scale as province
+
+            accounts = [*accounts, *province.reset_scale_passwords()]
         today = timezone.localdate()
         with transaction.atomic():
             load_living_year(today)
         self.stdout.write(self.style.SUCCESS("演示数据已就绪。"))
         self._today(today)
         self._print(accounts)
+
+    def _scale(self, factor, reset_passwords):
+        from openday.demo import scale as province
+
+        if reset_passwords:
+            accounts = province.reset_scale_passwords()
+            if not accounts:
+                raise CommandError(
+                    "数据库中没有全省规模演示数据，请先运行 openday demo --scale province。"
+                )
+            self._print(accounts)
+            return
+        self.stdout.write(f"正在生成全省规模演示数据（规模系数 {factor:g}），各表用时：")
+        try:
+            loaded = province.load_province(factor, say=self.stdout.write)
+        except province.AlreadyLoaded as exc:
+            self.stdout.write(self.style.WARNING(str(exc)))
+            self._print(province.scale_accounts())
+            return
+        except province.Refused as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(self.style.SUCCESS(province.describe(loaded)))
+        self._print(loaded.accounts)
 
     def _today(self, today):
         from openday.events.models import Event
@@ -62,6 +104,9 @@ class Command(BaseCommand):
                 for u, n, o, r, _t in seed_data.ACCOUNTS
                 if u in existing
             ]
+            from openday.demo.scale import scale_accounts
+
+            accounts += scale_accounts()
             if not accounts:
                 return
         shown = False
