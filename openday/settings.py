@@ -179,6 +179,9 @@ else:
             },
             # A file, not shared-cache memory, so concurrency tests see real SQLite locking.
             "TEST": {"NAME": str(VAR_DIR / f"test-openday-{os.getpid()}.sqlite3")},
+            # Each server thread keeps its connection: opening one (and its PRAGMAs) cost more
+            # than a cached public page's two queries (bench/read_path.py).
+            "CONN_MAX_AGE": envint("OPENDAY_SQLITE_CONN_MAX_AGE", 600),
         }
     }
 

@@ -19,8 +19,8 @@ from openday.accounts.models import User
 from openday.audit.models import ACTION_LABELS, AuditEntry
 from openday.audit.services import record
 from openday.events.tickets import qr_svg
-from openday.lib import params as param
 from openday.lib import personal_data
+from openday.lib.keyset import KeysetPage
 from openday.orgs.models import Membership, Org, Role
 
 from . import forms
@@ -194,44 +194,6 @@ def dashboard(request):
 # --- Audit log ---------------------------------------------------------------------------
 
 
-class KeysetPage:
-    """A page of audit entries, newest first, after or before the entry a link names
-    (?before=<id>: older ones, ?after=<id>: newer ones): no OFFSET and no COUNT over a table
-    of millions of rows (a province's year, bench/scale.py), so page 1,000 costs what page 1
-    does. The pager shows 上一页 / 下一页 without a page number."""
-
-    def __init__(self, qs, query, size=PAGE_SIZE):
-        before = param.id_or_none(query.get("before"))
-        after = param.id_or_none(query.get("after")) if before is None else None
-        cursor = before or after
-        mark = None
-        if cursor is not None:
-            mark = AuditEntry.objects.filter(pk=cursor).values_list("created_at", flat=True).first()
-        if mark is None:
-            before = after = None
-        if after is not None:
-            newer = Q(created_at__gt=mark) | Q(created_at=mark, id__gt=after)
-            rows = list(qs.filter(newer).order_by("created_at", "id")[: size + 1])
-            self.has_previous = len(rows) > size
-            self.entries = list(reversed(rows[:size]))
-            self.has_next = True
-        else:
-            if before is not None:
-                qs = qs.filter(Q(created_at__lt=mark) | Q(created_at=mark, id__lt=before))
-            rows = list(qs.order_by("-created_at", "-id")[: size + 1])
-            self.has_next = len(rows) > size
-            self.entries = rows[:size]
-            self.has_previous = before is not None
-        self.next_cursor = self.entries[-1].pk if self.entries else None
-        self.previous_cursor = self.entries[0].pk if self.entries else None
-
-    def __iter__(self):
-        return iter(self.entries)
-
-    def __len__(self):
-        return len(self.entries)
-
-
 @staff_required
 def audit_log(request):
     access = request.access
@@ -244,7 +206,7 @@ def audit_log(request):
         qs = qs.filter(action=action)
     if who:
         qs = qs.filter(actor_label__icontains=who)
-    page = KeysetPage(qs, request.GET)
+    page = KeysetPage(qs, request.GET, field="created_at", size=PAGE_SIZE)
     return render(
         request,
         "control/audit_log.html",

@@ -72,7 +72,7 @@ def event_list(request):
             "page": page,
             "query": urlencode({k: v for k, v in f.items() if v}) + "&",
             "entries": entries,
-            "can_create": bool(_units_for(request.access)),
+            "can_create": todo.runnable_units(request.access).exists(),
             "f": f,
             "filtered": any(f.values()),
             "statuses": Event.Status.choices,

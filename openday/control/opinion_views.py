@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,9 +27,11 @@ from openday.events.models import Event
 from openday.lib import params as param
 from openday.lib.edge import Form
 from openday.lib.export_text import append_row
+from openday.lib.keyset import KeysetPage
 from openday.lib.masking import mask_name
 from openday.lib.spreadsheet import upload_problem
 from openday.opinions import drafting, services
+from openday.opinions import figures as calc
 from openday.opinions import forms as of
 from openday.opinions.access import (
     access_opinion,
@@ -40,6 +42,7 @@ from openday.opinions.access import (
     can_see,
     can_sort,
     visible,
+    visible_scope,
 )
 from openday.opinions.models import Callback, Evidence, Opinion, answering_q, overdue_q
 from openday.opinions.services import Refused
@@ -127,9 +130,12 @@ def _mine(request):
 FILTERS = ("status", "event", "unit", "topic_area", "topic", "due", "source", "q")
 
 
-def _filtered(request):
+def _filtered(request, seen=None):
+    """(queryset, filters, mine) of the list and the export; `seen` is visible(access)."""
     access = request.access
-    qs = visible(access).select_related("event", "unit", "assignee", "office")
+    qs = (seen if seen is not None else visible(access)).select_related(
+        "event", "unit", "assignee", "office"
+    )
     f = {k: request.GET.get(k, "").strip() for k in FILTERS}
     mine = _mine(request)
     if mine:
@@ -166,6 +172,69 @@ def _overdue_days(opinion, today):
     return (today - opinion.due_date).days if opinion.is_overdue(today) else 0
 
 
+def _page(qs, query, narrow=False):
+    """A page of the list, newest first (Opinion's ordering), by keyset (openday/lib/keyset.py)."""
+    return KeysetPage(qs, query, field="received_at", size=PAGE_SIZE, narrow=narrow)
+
+
+EVENT_CHOICES = 300
+UNIT_CHOICES = 300
+CHOICES_SECONDS = 300
+
+
+def _choices(access, seen, narrow):
+    """The filter dropdowns: events (newest first) and responsible units having opinions the
+    viewer sees, and the topic areas and categories used; counted once per scope and change
+    of the orgs and events, for CHOICES_SECONDS (opinions.figures.cached), EVENT_CHOICES and
+    UNIT_CHOICES at most.
+    A narrow scope (visible_scope) starts from its few opinions, a wide one from the events
+    and units, each checked for an opinion through the foreign-key index."""
+
+    def having(model, field):
+        if narrow:  # listed ids: the planner would walk every event or unit otherwise
+            ids = seen.order_by().exclude(**{field: None}).values_list(field, flat=True)
+            return model.objects.filter(pk__in=list(ids.distinct()))
+        return model.objects.filter(Exists(seen.filter(**{field: OuterRef("pk")})))
+
+    def compute():
+        events = (
+            having(Event, "event_id")
+            .order_by("-starts_at", "-id")
+            .values("pk", "title")[:EVENT_CHOICES]
+        )
+        units = (
+            having(Org, "unit_id")
+            .order_by("path")
+            .values("pk", "name", "short_name")[:UNIT_CHOICES]
+        )
+        return {
+            "events": list(events),
+            "units": [{"pk": u["pk"], "display_name": u["short_name"] or u["name"]} for u in units],
+            "topic_areas": _distinct(seen, "topic_area"),
+            "topics": _distinct(seen, "topic"),
+        }
+
+    # Not keyed by the opinions' version (bumped by every change of any opinion): the choices
+    # may lag CHOICES_SECONDS behind a new event, unit or topic; the one filtered by is added.
+    return calc.cached(
+        access,
+        "opinion-list-choices",
+        (),
+        compute,
+        scopes=("site", "events", "campaigns"),
+        seconds=CHOICES_SECONDS,
+    )
+
+
+def _with_chosen(rows, wanted, model, label):
+    """The choices, plus the one asked for by the filter when it is beyond the first ones."""
+    pk = param.id_or_none(wanted)
+    if pk is None or any(r["pk"] == pk for r in rows):
+        return rows
+    obj = model.objects.filter(pk=pk).first()
+    return [{"pk": obj.pk, label: getattr(obj, label)}, *rows] if obj is not None else rows
+
+
 @staff_required
 def opinion_list(request):
     return _list_page(request)
@@ -174,22 +243,24 @@ def opinion_list(request):
 def _list_page(request, bulk=None, status=200):
     """The list; `bulk` holds a rejected bulk form's values (the ids ticked and the fields)."""
     access = request.access
-    qs, f, mine = _filtered(request)
-    page = Paginator(qs, PAGE_SIZE).get_page(param.page(request.GET.get("page")))
+    seen, narrow = visible_scope(access)
+    qs, f, mine = _filtered(request, seen)
+    page = _page(qs, request.GET, narrow=narrow)
     today = timezone.localdate()
     for o in page:
         o.overdue_days = _overdue_days(o, today)
-    seen = visible(access)
     params = {k: v for k, v in f.items() if v}
     params["mine"] = "1" if mine else "0"
     query = urlencode(params) + "&"
-    back = dict(params, page=page.number) if page.number > 1 else params
+    back = dict(params, **page.position)
     inbox = Opinion.objects.filter(assignee=request.user, status__in=OPEN).count()
+    choices = _choices(access, seen, narrow)
     return render(
         request,
         "control/opinions/list.html",
         {
             "page": page,
+            "keyset": page,
             "f": f,
             "mine": mine,
             "query": query,
@@ -198,10 +269,10 @@ def _list_page(request, bulk=None, status=200):
             "filtered": any(f.values()),
             "statuses": S.choices,
             "sources": Opinion.Source.choices,
-            "events": Event.objects.filter(pk__in=seen.values("event_id")).order_by("-starts_at"),
-            "units": Org.objects.filter(pk__in=seen.values("unit_id")).order_by("path"),
-            "topic_areas": _distinct(seen, "topic_area"),
-            "topics": _distinct(seen, "topic"),
+            "events": _with_chosen(choices["events"], f["event"], Event, "title"),
+            "units": _with_chosen(choices["units"], f["unit"], Org, "display_name"),
+            "topic_areas": choices["topic_areas"],
+            "topics": choices["topics"],
             "can_enter": _enters(access),
             "soon_days": SOON_DAYS,
             "bulk": _bulk_bar(access, page, urlencode(back), bulk),
@@ -278,7 +349,7 @@ def _bulk_people(offices):
 def _list_url(raw):
     """Back to the list with the filters it had (only the list's own parameters)."""
     given = QueryDict(raw or "")
-    kept = {k: given[k] for k in (*FILTERS, "mine", "page") if given.get(k)}
+    kept = {k: given[k] for k in (*FILTERS, "mine", "before", "after") if given.get(k)}
     url = reverse("control:opinion_list")
     return f"{url}?{urlencode(kept)}" if kept else url
 

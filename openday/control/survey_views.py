@@ -16,6 +16,7 @@ from openday.lib import params as param
 from openday.lib import validation
 from openday.lib.spreadsheet import upload_problem
 from openday.opinions.access import can_enter_for
+from openday.orgs import todo
 from openday.orgs.models import Org
 from openday.surveys import answers as checks
 from openday.surveys import paper, services
@@ -59,16 +60,25 @@ def survey_list(request):
     surveys = (
         visible_surveys(request.access)
         .select_related("org", "event")
-        .annotate(n=Count("responses"))
-        .order_by("-created_at")
+        .order_by("-created_at", "-id")
     )
     page = Paginator(surveys, 30).get_page(param.page(request.GET.get("page")))
+    # The response counts of this page's surveys only, in one grouped query: counting them
+    # for every visible survey joined 300,000 responses to each page (bench/scale.py).
+    counts = dict(
+        Response.objects.filter(survey_id__in=[s.pk for s in page])
+        .values("survey_id")
+        .annotate(n=Count("id"))
+        .values_list("survey_id", "n")
+    )
+    for s in page:
+        s.n = counts.get(s.pk, 0)
     return render(
         request,
         "control/surveys/list.html",
         {
             "page": page,
-            "can_create": bool(_orgs_for(request.access)),
+            "can_create": todo.runnable_units(request.access).exists(),
         },
     )
 

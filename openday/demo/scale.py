@@ -1623,6 +1623,7 @@ def pages() -> list[tuple[str, str, str]]:
     from openday.audit.models import AuditEntry
     from openday.campaigns.models import Campaign
     from openday.events.models import Event
+    from openday.opinions.models import Opinion
     from openday.orgs.models import Membership
     from openday.surveys.models import Survey
 
@@ -1652,7 +1653,6 @@ def pages() -> list[tuple[str, str, str]]:
         ("意见列表 办理中", "opinion_list", "?mine=0&status=assigned"),
         ("意见列表 已逾期", "opinion_list", "?mine=0&due=overdue"),
         ("意见列表 搜索", "opinion_list", "?mine=0&q=%E6%97%A0%E9%9A%9C%E7%A2%8D"),
-        ("意见列表 第 2000 页", "opinion_list", "?mine=0&page=2000"),
         ("电话回访", "callback_list", ""),
         ("宣传稿件", "article_list", ""),
         ("问卷列表", "survey_list", ""),
@@ -1669,6 +1669,12 @@ def pages() -> list[tuple[str, str, str]]:
     deep = AuditEntry.objects.order_by("-created_at", "-id").values_list("pk", flat=True)
     mark = deep[min(50_000, max(deep.count() - 1, 0))]
     out.append(("操作记录 5 万条之前", "office", staff("audit_log") + f"?before={mark}"))
+    # The opinion list pages by keyset too: 60,000 opinions back from the newest.
+    older = Opinion.objects.order_by("-received_at", "-id").values_list("pk", flat=True)
+    before = older[min(60_000, max(older.count() - 1, 0))]
+    out.append(
+        ("意见列表 6 万条之前", "office", staff("opinion_list") + f"?mine=0&before={before}")
+    )
     for who, campaign in (("office", province), ("office", county), ("unit", county)):
         place = "省级" if campaign == province else "县级"
         out += [

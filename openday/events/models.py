@@ -83,6 +83,12 @@ class Event(models.Model):
 
     class Meta:
         ordering = ["-starts_at", "id"]
+        indexes = [
+            # The staff event list (newest first) and the public list's pages walk this order.
+            models.Index(fields=["starts_at", "id"], name="event_starts"),
+            # The public list's upcoming events (not over yet), and their count.
+            models.Index(fields=["ends_at"], name="event_ends"),
+        ]
 
     def __str__(self) -> str:
         return self.title

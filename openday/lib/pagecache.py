@@ -5,9 +5,10 @@ from it to anonymous visitors; the API's public lists answer 304 to a matching I
 Versions. Public data is divided into scopes, each with a version in the database (ops.PageVersion):
 "site" (the organizations), "events" (any event), "event:<id>" (one event, its quotas, articles
 and surveys), "campaigns" (any campaign), "campaign:<id>" (one campaign, its plan, events,
-articles and photos), "articles", "surveys" and "board" (the opinions). A cached page is stored
-under a key made of the versions of the scopes it shows (PAGES below), so a change makes a new
-key and the old entry is never read again; nothing has to be deleted, on any node.
+articles and photos), "articles", "surveys" and "board" (the opinions); "callbacks" (the
+opinions' call-backs) only keys the staff's opinion figures (opinions.figures.cached). A cached
+page is stored under a key made of the versions of the scopes it shows (PAGES below), so a change
+makes a new key and the old entry is never read again; nothing has to be deleted, on any node.
 
 Where the versions are bumped: in two choke points, never in the views or per service.
 `changed(obj)` maps a changed object to its scopes (scopes_of, the one table of what shows
@@ -115,6 +116,8 @@ def scopes_of(obj: models.Model) -> set[str]:
         found = {_event_campaign(get("event_id"))}
     elif label == "opinions.opinion":
         found = {"board"}
+    elif label == "opinions.callback":  # no public page; the staff's opinion figures
+        found = {"callbacks"}
     elif label == "surveys.survey":
         found = {event(get("event_id")), "surveys"}
     elif label == "surveys.question":
@@ -134,6 +137,7 @@ PUBLIC_MODELS = (
     "publicity.Article",
     "summaries.EventPhoto",
     "opinions.Opinion",
+    "opinions.Callback",
     "surveys.Survey",
     "surveys.Question",
     "orgs.Org",

@@ -12,9 +12,22 @@ Definitions (also in docs/opinions.md):
 - satisfaction: mean 1–5 of the call-backs reached (handling, and the event for events).
 """
 
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q
+import hashlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
+from django.core.cache import cache
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Sum
+
+from openday.lib import pagecache
+
+from .access import scope_key
 from .models import Callback, Opinion, RectificationStep
+
+if TYPE_CHECKING:
+    from openday.orgs.access import Access
+
+_T = TypeVar("_T")
 
 S, D = Opinion.Status, Opinion.Decision
 ANSWERED = [S.ANSWERED, S.APPROVED, S.PUBLISHED]
@@ -25,6 +38,40 @@ GROUPS = {
     "campaign": ("campaign_id", "campaign__title"),
     "month": None,
 }
+
+
+# The figures of a province's year take seconds to count: they are kept in the shared cache
+# under the viewer's scope (opinions.access.scope_key), what was asked (year, …) and the
+# versions of the page cache's scopes they show (lib.pagecache): "board" is bumped by every
+# saved or audited opinion change (steps of rectification included), "callbacks" by every call-back,
+# "site"/"events"/"campaigns" by the names shown. A change makes a new key, so no entry
+# outlives the data it was counted from; CACHE_SECONDS only bounds how long unused ones stay.
+CACHE_SCOPES = ("board", "callbacks", "site", "events", "campaigns")
+CACHE_SECONDS = 6 * 3600
+
+
+def cached(
+    access: "Access",
+    what: str,
+    parts: tuple[object, ...],
+    compute: Callable[[], _T],
+    scopes: tuple[str, ...] = CACHE_SCOPES,
+    seconds: int = CACHE_SECONDS,
+) -> _T:
+    """compute(), or what it returned for this viewer's scope, parts and the data's versions
+    (of `scopes`; fewer, with a short `seconds`, for what may lag behind the opinions a little).
+    The versions are read first: a change made while computing gives the next request a new key."""
+    current = pagecache.versions(scopes)
+    digest = hashlib.sha1(
+        repr((what, scope_key(access), parts, sorted(current.items()))).encode(),
+        usedforsecurity=False,
+    ).hexdigest()
+    key = f"opinionfigures:{digest}"
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, seconds)
+    return found
 
 
 def _rate(part, whole):
@@ -127,6 +174,106 @@ def by(opinions, group):
         figures = _finish({k: v for k, v in r.items() if k not in (key, label)}, sat)
         out.append({"key": r[key], "label": r[label], **figures})
     return out
+
+
+FIGURE_KEYS = (
+    "received", "handled", "assigned", "answered", "on_time", "adopted", "rectified", "published",
+)  # fmt: skip
+
+
+def _rectified_ids():
+    """Opinions with at least one rectification step, all of them done (a small subquery:
+    cheaper than two EXISTS per opinion over a province's year)."""
+    return (
+        RectificationStep.objects.order_by()
+        .values("opinion_id")
+        .annotate(open_steps=Count("id", filter=Q(done_date=None)))
+        .filter(open_steps=0)
+        .values("opinion_id")
+    )
+
+
+def dashboard(opinions):
+    """{"total": counts(opinions), "groups": {group: by(opinions, group)}} for unit, event and
+    campaign, the same figures in two aggregate queries (one over the opinions grouped by unit,
+    event and campaign, one over their call-backs), added up here, and one query per group
+    for the names. For the opinions dashboard at a province's scale (bench/scale.py)."""
+    handled = ~Q(status=S.MERGED)
+    answered = Q(status__in=ANSWERED)
+    adopted = answered & Q(decision__in=ADOPTED)
+    keys = ("unit_id", "event_id", "campaign_id")
+    rows = list(
+        opinions.order_by()
+        .values(*keys)
+        .annotate(
+            received=Count("id"),
+            handled=Count("id", filter=handled),
+            assigned=Count("id", filter=handled & ~Q(status=S.NEW)),
+            answered=Count("id", filter=answered),
+            on_time=Count("id", filter=answered & Q(answered_at__date__lte=F("due_date"))),
+            adopted=Count("id", filter=adopted),
+            rectified=Count("id", filter=adopted & Q(pk__in=_rectified_ids())),
+            published=Count("id", filter=Q(status=S.PUBLISHED)),
+        )
+    )
+    sat_rows = list(
+        Callback.objects.filter(opinion__in=opinions, outcome=Callback.Outcome.REACHED)
+        .order_by()
+        .values("opinion__unit_id", "opinion__event_id", "opinion__campaign_id")
+        .annotate(
+            n=Count("id"),
+            h_sum=Sum("satisfaction_handling"),
+            h_n=Count("satisfaction_handling"),
+            e_sum=Sum("satisfaction_event"),
+            e_n=Count("satisfaction_event"),
+        )
+    )
+
+    def add(into, row, names):
+        for name in names:
+            into[name] = into.get(name, 0) + (row[name] or 0)
+
+    sat_names = ("n", "h_sum", "h_n", "e_sum", "e_n")
+    totals = {}
+    per = {g: {} for g in ("unit", "event", "campaign")}
+    sats = {g: {} for g in per}
+    for r in rows:
+        add(totals, r, FIGURE_KEYS)
+        for g, k in zip(per, keys, strict=True):
+            if r[k] is not None:
+                add(per[g].setdefault(r[k], {}), r, FIGURE_KEYS)
+    sat_total = {}
+    for r in sat_rows:
+        add(sat_total, r, sat_names)
+        for g, k in zip(per, keys, strict=True):
+            if r[f"opinion__{k}"] is not None:
+                add(sats[g].setdefault(r[f"opinion__{k}"], {}), r, sat_names)
+
+    def satisfaction(s):
+        return {
+            "callbacks_reached": s.get("n", 0),
+            "satisfaction": round(s["h_sum"] / s["h_n"], 2) if s.get("h_n") else None,
+            "event_satisfaction": round(s["e_sum"] / s["e_n"], 2) if s.get("e_n") else None,
+        }
+
+    total = _finish({k: totals.get(k, 0) for k in FIGURE_KEYS}, satisfaction(sat_total))
+    groups = {}
+    for g, figures in per.items():
+        field, label = GROUPS[g]
+        model = opinions.model._meta.get_field(field.removesuffix("_id")).related_model
+        title = label.split("__", 1)[1]
+        names = dict(model._default_manager.filter(pk__in=list(figures)).values_list("pk", title))
+        out = [
+            {
+                "key": pk,
+                "label": names.get(pk, ""),
+                **_finish(dict(f), satisfaction(sats[g].get(pk, {}))),
+            }
+            for pk, f in figures.items()
+        ]
+        out.sort(key=lambda r: (-r["received"], r["label"]))
+        groups[g] = out
+    return {"total": total, "groups": groups}
 
 
 def by_month(opinions):

@@ -118,6 +118,9 @@ class Opinion(models.Model):
             models.Index(fields=["office", "status"], name="opinion_office_status"),
             models.Index(fields=["unit", "status"], name="opinion_unit_status"),
             models.Index(fields=["assignee", "status"], name="opinion_assignee_status"),
+            # The staff list's order (also its keyset pager's), alone and within one status.
+            models.Index(fields=["-received_at", "-id"], name="opinion_received"),
+            models.Index(fields=["status", "-received_at", "-id"], name="opinion_status_received"),
         ]
 
     def __str__(self) -> str:

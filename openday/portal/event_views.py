@@ -2,8 +2,10 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_POST
 
 from openday.audit.services import client_ip
@@ -12,6 +14,7 @@ from openday.events.forms import RegistrationForm
 from openday.events.models import Event, Registration
 from openday.events.tickets import qr_svg
 from openday.lib import pagecache, validation
+from openday.lib import params as param
 from openday.lib.personal_data import normalize_phone
 from openday.lib.text import clean_code
 from openday.ops import ratelimit
@@ -23,8 +26,44 @@ def _public():
     return Event.objects.exclude(status=Event.Status.DRAFT).select_related("unit", "campaign")
 
 
+# The public list: a page at a time (a province publishes 10,000 events a year; bench/scale.py).
+PAGE_SIZE = 20
+
+
+class _UpcomingThenRecent:
+    """The public events as Paginator's object list: those not over yet, soonest first, then
+    those over, latest first. Two index-ordered queries (events_event_public_starts_idx) with
+    LIMIT/OFFSET each, instead of ordering every event by an expression."""
+
+    def __init__(self, events, now):
+        self.upcoming = events.filter(ends_at__gte=now).order_by("starts_at", "id")
+        self.past = events.filter(ends_at__lt=now).order_by("-starts_at", "-id")
+
+    @cached_property
+    def n_upcoming(self):
+        return self.upcoming.count()
+
+    def count(self):
+        return self.n_upcoming + self.past.count()
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, window):
+        assert isinstance(window, slice) and window.step is None
+        start, stop = window.start or 0, window.stop
+        n = self.n_upcoming
+        rows = list(self.upcoming[start : min(stop, n)]) if start < n else []
+        if stop > n:
+            rows += list(self.past[max(start - n, 0) : stop - n])
+        return rows
+
+
+@public_page(lambda: ["events"], query=("page",))
 def event_list(request):
-    return render(request, "portal/event_list.html", {"events": _public().order_by("-starts_at")})
+    events = _UpcomingThenRecent(_public(), timezone.now())
+    page = Paginator(events, PAGE_SIZE).get_page(param.page(request.GET.get("page")))
+    return render(request, "portal/event_list.html", {"events": page.object_list, "page": page})
 
 
 class _Seats:
