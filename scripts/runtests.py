@@ -179,10 +179,16 @@ def stage_lint():
     return stage
 
 
+def workers():
+    """pytest-xdist processes for the unit-test stages: one per core, 2 to 4 (the suites take
+    about twice as long on one)."""
+    return ["-n", str(max(2, min(4, os.cpu_count() or 2)))]
+
+
 def stage_sqlite():
     stage = Stage("sqlite")
     heading("2/4 单元测试 Unit tests on SQLite")
-    pytest_stage(stage, ["-m", "not browser"], base_env(stage), "sqlite.xml")
+    pytest_stage(stage, ["-m", "not browser", *workers()], base_env(stage), "sqlite.xml")
     return stage
 
 
@@ -245,7 +251,7 @@ def stage_postgres():
     env = base_env(stage)
     env["DATABASE_URL"] = url
     env["OPENDAY_DB_POOL"] = "0"
-    pytest_stage(stage, ["-m", "not browser"], env, "postgresql.xml")
+    pytest_stage(stage, ["-m", "not browser", *workers()], env, "postgresql.xml")
     return stage
 
 
