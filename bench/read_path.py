@@ -80,8 +80,13 @@ def main():
     env.update(HOST="127.0.0.1", PORT=str(port))
     log = Path(scratch) / "server.log"
     with open(log, "w") as out:
-        server = subprocess.Popen([str(h.BIN / "openday"), "serve"], env=env, stdout=out,
-                                  stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+        server = subprocess.Popen(
+            [str(h.BIN / "openday"), "serve"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     figures = {}
     try:
         h.wait_up(port, server, log)
@@ -106,9 +111,11 @@ def main():
     base = figures["privacy"]["rate"]
     db = "PostgreSQL" if args.postgres else "SQLite"
     cache = "Redis" if args.redis else "LocMem"
-    print(f"# read path, {time.strftime('%Y-%m-%d %H:%M')}, {platform.node()} "
-          f"({os.cpu_count()} CPUs, {platform.python_version()}), {db}, cache {cache}, "
-          f"{args.workers} worker(s), {CONCURRENCY} readers, {REQUESTS} requests a page")  # fmt: skip
+    print(
+        f"# read path, {time.strftime('%Y-%m-%d %H:%M')}, {platform.node()} "
+        f"({os.cpu_count()} CPUs, {platform.python_version()}), {db}, cache {cache}, "
+        f"{args.workers} worker(s), {CONCURRENCY} readers, {REQUESTS} requests a page"
+    )
     print(f"{'page':10} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>6} {'errors':>6}")
     ok = True
     for name, f in figures.items():
@@ -118,10 +125,14 @@ def main():
             passed = ratio >= TARGET_RATIO and f["p99_ms"] < TARGET_P99_MS and not f["bad"]
             ok = ok and passed
             verdict = "PASS" if passed else "FAIL"
-        print(f"{name:10} {f['rate']:8.0f} {f['p50_ms']:8.1f} {f['p99_ms']:8.1f} "
-              f"{ratio:6.2f} {f['bad']:6d} {verdict}")  # fmt: skip
-    print(f"target (event page, board: >= {TARGET_RATIO}x /privacy/, p99 < {TARGET_P99_MS:.0f} "
-          f"ms): {'PASS' if ok else 'FAIL'}")  # fmt: skip
+        print(
+            f"{name:10} {f['rate']:8.0f} {f['p50_ms']:8.1f} {f['p99_ms']:8.1f} "
+            f"{ratio:6.2f} {f['bad']:6d} {verdict}"
+        )
+    print(
+        f"target (event page, board: >= {TARGET_RATIO}x /privacy/, p99 < {TARGET_P99_MS:.0f} "
+        f"ms): {'PASS' if ok else 'FAIL'}"
+    )
     return 0 if ok else 1
 
 

@@ -48,8 +48,9 @@ def database_exists(url):
 
 def run(env, *args, timeout=3600):
     started = time.perf_counter()
-    done = subprocess.run([str(h.BIN / "openday"), *args], env=env, capture_output=True,
-                          text=True, timeout=timeout)  # fmt: skip
+    done = subprocess.run(
+        [str(h.BIN / "openday"), *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
     if done.returncode:
         raise SystemExit(f"openday {args[0]} failed:\n{done.stdout}\n{done.stderr}")
     return done.stdout, time.perf_counter() - started
@@ -96,8 +97,9 @@ class Session:
             body = urllib.parse.urlencode(data)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         try:
-            self.conn.request("POST" if data is not None else "GET", path, body=body,
-                              headers=headers)  # fmt: skip
+            self.conn.request(
+                "POST" if data is not None else "GET", path, body=body, headers=headers
+            )
             response = self.conn.getresponse()
         except (OSError, http.client.HTTPException):
             self.conn.close()
@@ -142,9 +144,17 @@ def time_pages(port, pages):
         latencies.sort()
         kind = "public" if who == "public" else "staff"
         p95 = h.percentile(latencies, 0.95) * 1000
-        rows.append({"label": label, "who": who, "path": path, "status": status,
-                     "p50": h.percentile(latencies, 0.5) * 1000, "p95": p95,
-                     "ok": status == 200 and p95 < TARGET_MS[kind]})  # fmt: skip
+        rows.append(
+            {
+                "label": label,
+                "who": who,
+                "path": path,
+                "status": status,
+                "p50": h.percentile(latencies, 0.5) * 1000,
+                "p95": p95,
+                "ok": status == 200 and p95 < TARGET_MS[kind],
+            }
+        )
         print(f"  {p95:8.0f} ms  {status}  {who:<6} {label}", flush=True)
     return rows
 
@@ -155,25 +165,36 @@ def main():
     parser.add_argument("--scale-factor", type=float, default=1.0)
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(prefix="openday-scale-")
-    env = dict(os.environ, DATABASE_URL=URL, OPENDAY_VAR_DIR=tmp, OPENDAY_LOG_LEVEL="WARNING",
-               OPENDAY_DB_POOL="0")  # fmt: skip
+    env = dict(
+        os.environ,
+        DATABASE_URL=URL,
+        OPENDAY_VAR_DIR=tmp,
+        OPENDAY_LOG_LEVEL="WARNING",
+        OPENDAY_DB_POOL="0",
+    )
     env.pop("OPENDAY_TESTING", None)
     pages, report = prepare(env, args.reuse, args.scale_factor)
     port = h.free_port()
     log = Path(tmp) / "server.log"
     server_env = dict(env, **h.SERVER_ENV, PORT=str(port), HOST="127.0.0.1")
     server_env.pop("OPENDAY_DB_POOL")
-    server = subprocess.Popen([str(h.BIN / "openday"), "serve"], env=server_env,
-                              stdout=subprocess.DEVNULL, stderr=open(log, "wb"),
-                              start_new_session=True)  # fmt: skip
+    server = subprocess.Popen(
+        [str(h.BIN / "openday"), "serve"],
+        env=server_env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(log, "wb"),
+        start_new_session=True,
+    )
     try:
         h.wait_up(port, server, log)
         rows = time_pages(port, pages)
     finally:
         h.stop(server)
     print()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}; {datetime.date.today().isoformat()}")  # fmt: skip
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; {datetime.date.today().isoformat()}"
+    )
     print("database: PostgreSQL (openday_scale); server: openday serve, 2 x 4 threads")
     if report:
         print("\n生成（openday demo --scale province）：")
@@ -185,8 +206,10 @@ def main():
     print("|---|---|---|---|---:|---:|---|")
     who_name = {"office": "scale-office", "unit": "scale-unit", "public": "公众"}
     for r in rows:
-        print(f"| {r['label']} | {who_name[r['who']]} | `{r['path']}` | {r['status']} | "
-              f"{r['p50']:.0f} | {r['p95']:.0f} | {'PASS' if r['ok'] else 'FAIL'} |")  # fmt: skip
+        print(
+            f"| {r['label']} | {who_name[r['who']]} | `{r['path']}` | {r['status']} | "
+            f"{r['p50']:.0f} | {r['p95']:.0f} | {'PASS' if r['ok'] else 'FAIL'} |"
+        )
     failed = sum(1 for r in rows if not r["ok"])
     print(f"\n{len(rows) - failed} PASS, {failed} FAIL")
 

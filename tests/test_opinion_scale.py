@@ -21,8 +21,12 @@ from .conftest import STAFF
 
 
 def _opinion(world, **kw):
-    fields = {"content": "小区电梯经常故障，希望加快加装和维修。", "source": "forum",
-              "office": world.kaifu, "actor": world.users["kf_office"]}  # fmt: skip
+    fields = {
+        "content": "小区电梯经常故障，希望加快加装和维修。",
+        "source": "forum",
+        "office": world.kaifu,
+        "actor": world.users["kf_office"],
+    }
     fields.update(kw)
     return services.submit_opinion(**fields)
 
@@ -62,9 +66,15 @@ def spread(world):
     made.append(to_person)
     start = timezone.now() - timedelta(days=1)
     event = events.create_event(
-        world.users["unit_admin"], world.housing, title="住建局政务开放日", starts_at=start,
-        ends_at=start + timedelta(hours=2), venues=[{"name": "会议室"}], capacity=30, publish=True,
-    )  # fmt: skip
+        world.users["unit_admin"],
+        world.housing,
+        title="住建局政务开放日",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        venues=[{"name": "会议室"}],
+        capacity=30,
+        publish=True,
+    )
     made.append(_opinion(world, event=event))
     return made
 

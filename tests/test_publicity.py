@@ -372,8 +372,11 @@ def test_the_news_draft_reports_the_real_figures(world):
     opinions.assign(world.users["kf_office"], first, unit=world.housing)
     a = services.generate_news_draft(event, world.users["unit_staff"])
     assert a.generated and a.kind == Article.Kind.NEWS
-    for words in ("实际签到3人，其中人大代表1名、普通群众2名", "建设管理科",
-                  "共收集意见建议2条。其中1条已交办责任单位"):  # fmt: skip
+    for words in (
+        "实际签到3人，其中人大代表1名、普通群众2名",
+        "建设管理科",
+        "共收集意见建议2条。其中1条已交办责任单位",
+    ):
         assert words in a.body, words
     assert "张三" not in a.body and "13900000001" not in a.body
     assert "人大代表和群众代表共3人走进项目现场" in a.lead

@@ -224,6 +224,30 @@ def set_status(actor: "User | None", event: Event, status: str) -> Event:
 # --- Seats -------------------------------------------------------------------------------
 
 
+def category_seats(
+    capacity: int, quotas: Mapping[str, int], confirmed: Mapping[str, int]
+) -> tuple[int, list[dict[str, Any]]]:
+    """The seat rule shown to the public: (seats left, [{code, name, quota, left}] for the
+    categories the event invites, all if none set), from the confirmed count per category.
+    A category with no seats is not invited (it would only ever wait)."""
+    total_left = max(capacity - sum(confirmed.values()), 0)
+    invited = {c: seats for c, seats in quotas.items() if seats > 0}
+    if not invited:
+        return total_left, [
+            {"code": c, "name": n, "quota": None, "left": total_left}
+            for c, n in CATEGORY_NAMES.items()
+        ]
+    return total_left, [
+        {
+            "code": c,
+            "name": CATEGORY_NAMES[c],
+            "quota": seats,
+            "left": min(max(seats - confirmed.get(c, 0), 0), total_left),
+        }
+        for c, seats in invited.items()
+    ]
+
+
 def categories(event: Event) -> list[dict[str, Any]]:
     """[{code, name, quota, left}] for the categories the event invites (all if none set)."""
     confirmed = dict(
@@ -231,23 +255,8 @@ def categories(event: Event) -> list[dict[str, Any]]:
         .values_list("category")
         .annotate(n=Count("id"))
     )
-    total_left = max(event.capacity - sum(confirmed.values()), 0)
-    # A category with no seats is not invited (it would only ever wait).
-    quotas = {q.category: q.seats for q in event.quotas.all() if q.seats > 0}
-    if not quotas:
-        return [
-            {"code": c, "name": n, "quota": None, "left": total_left}
-            for c, n in CATEGORY_NAMES.items()
-        ]
-    return [
-        {
-            "code": c,
-            "name": CATEGORY_NAMES[c],
-            "quota": seats,
-            "left": min(max(seats - confirmed.get(c, 0), 0), total_left),
-        }
-        for c, seats in quotas.items()
-    ]
+    quotas = {q.category: q.seats for q in event.quotas.all()}
+    return category_seats(event.capacity, quotas, confirmed)[1]
 
 
 def seats_left(event: Event) -> int:

@@ -177,8 +177,15 @@ def by(opinions, group):
 
 
 FIGURE_KEYS = (
-    "received", "handled", "assigned", "answered", "on_time", "adopted", "rectified", "published",
-)  # fmt: skip
+    "received",
+    "handled",
+    "assigned",
+    "answered",
+    "on_time",
+    "adopted",
+    "rectified",
+    "published",
+)
 
 
 def _rectified_ids():

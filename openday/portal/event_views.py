@@ -103,22 +103,15 @@ CONFIRMED_SQL = (
 
 
 def _seats_now(light_event):
-    """(seats left, services.categories(event)) from one grouped count: the same figures as
-    services.seats_left and services.categories (tests/test_page_cache.py compares them)."""
+    """(seats left, categories) by the seat rule of services.categories, from one grouped
+    count in SQL (the cached page's only work besides the versions)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(CONFIRMED_SQL, [light_event.pk, Registration.Status.CONFIRMED])
         confirmed = dict(cursor.fetchall())
-    total_left = max(light_event.capacity - sum(confirmed.values()), 0)
-    quotas = {q.category: q.seats for q in light_event.quotas.all() if q.seats > 0}
-    if not quotas:
-        return total_left, [{"code": c, "left": total_left} for c in services.CATEGORY_NAMES]
-    cats = [
-        {"code": c, "left": min(max(seats - confirmed.get(c, 0), 0), total_left)}
-        for c, seats in quotas.items()
-    ]
-    return total_left, cats
+    quotas = {q.category: q.seats for q in light_event.quotas.all()}
+    return services.category_seats(light_event.capacity, quotas, confirmed)
 
 
 def _fill_seats(request, body, light_event):
