@@ -346,6 +346,16 @@ if not isinstance(OPENDAY_RATE_LIMITS, dict):
     raise SystemExit('OPENDAY_RATE_LIMITS 应是一个 JSON 对象，如 {"opinion.address": "300/60"}。')
 OPENDAY_RATE_LIMITS_ENABLED = envbool("OPENDAY_RATE_LIMITS_ENABLED", "1")
 
+# Figures too heavy to count on each request (a province's evaluation and opinion figures) are
+# kept as roll-ups (openday.ops.rollups): a count that took at least HEAVY_MS is stored; the
+# worker recounts a stored one within REFRESH_SECONDS of a change or of its last count, and a
+# reader counts it again itself when it is older than STALE_SECONDS (no worker running).
+OPENDAY_ROLLUP_HEAVY_MS = envint("OPENDAY_ROLLUP_HEAVY_MS", 250)
+OPENDAY_ROLLUP_REFRESH_SECONDS = envint("OPENDAY_ROLLUP_REFRESH_SECONDS", 300)
+OPENDAY_ROLLUP_STALE_SECONDS = envint("OPENDAY_ROLLUP_STALE_SECONDS", 1800)
+# How often the worker's roll-up loop looks for due ones (seconds).
+OPENDAY_ROLLUP_POLL_SECONDS = float(os.environ.get("OPENDAY_ROLLUP_POLL_SECONDS", "5"))
+
 # The worker queues housekeeping this often (one worker per period; 0 turns the clock off).
 OPENDAY_HOUSEKEEPING_MINUTES = envint("OPENDAY_HOUSEKEEPING_MINUTES", 60)
 # A worker writes its heartbeat this often (seconds).

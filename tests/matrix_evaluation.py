@@ -5,8 +5,10 @@ Each row is (url name, url, personas allowed); see that module for the persona s
 sees its own row (its handler, in a department, does not).
 """
 
-# POST-only URL names, each checked by its own test (tests/test_evaluation.py).
+# POST-only URL names, each checked by its own test (tests/test_evaluation.py;
+# evaluation_recount in tests/test_rollups.py).
 EVALUATION_POST = [
+    "evaluation_recount",
     "evaluation_adjust",
     "evaluation_revoke",
     "evaluation_award_remove",

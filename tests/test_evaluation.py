@@ -444,7 +444,9 @@ def test_evaluate_reads_a_fixed_number_of_queries(hand, world):
         )
         _people(event, 2)
         _opinion(world.kaifu, event, hand.b, "answered", decision="adopted", answered=at(month, 3))
-    assert count() == before <= 18
+    # The count behind evaluate() (scoring._count) also counts the campaign's facts and months,
+    # so that one roll-up serves the dashboard, the unit pages and the exports.
+    assert count() == before <= 28
 
 
 def test_the_xlsx_holds_every_indicator_and_the_definitions(hand, world):
@@ -667,7 +669,7 @@ def test_the_dashboard_reads_a_bounded_number_of_queries(
     c = world.client_for(client, "kf_office")
     with django_assert_max_num_queries(35):
         assert c.get(f"/staff/campaigns/{hand.campaign.pk}/evaluation/").status_code == 200
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(36):
         assert (
             c.get(f"/staff/campaigns/{hand.campaign.pk}/evaluation/units/{hand.a.pk}/").status_code
             == 200

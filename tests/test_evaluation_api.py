@@ -1,6 +1,9 @@
 """GET /api/v1/campaigns/{id}/evaluation: its shape and who may read it."""
 
+from datetime import datetime, timedelta
+
 import pytest
+from django.utils import timezone
 
 from openday.accounts.services import create_token
 from openday.evaluation import indicators as ind
@@ -33,6 +36,9 @@ def test_the_office_reads_every_unit_value_and_score(world, client, hand):
     assert r.status_code == 200
     body = r.json()
     assert body["campaign"]["id"] == hand.campaign.pk and body["published"] is False
+    # Counted for this request (a small campaign); a stored roll-up gives its own time.
+    counted = datetime.fromisoformat(body["counted_at"])
+    assert abs(counted - timezone.now()) < timedelta(minutes=1)
     assert [i["code"] for i in body["indicators"]] == ind.CODES
     first = body["indicators"][0]
     assert first == {"code": "held_on_plan", "label": "按计划举办率", "measure": "%", "kind": "rate",

@@ -161,20 +161,35 @@ def test_keyset_pages_give_every_row_exactly_once(world, client):
     assert "?status=new&amp;mine=0&amp;before=" in first.content.decode()
 
 
-def test_figures_follow_opinion_and_callback_changes(world, client, monkeypatch):
+def test_figures_follow_opinion_and_callback_changes(world, client, monkeypatch, settings):
+    """Stored as a roll-up (as at a province's scale): read from it until a change, then shown
+    as counted before and marked, and recounted by the worker's loop (ops.rollups)."""
+    from openday.ops import rollups
+
+    settings.OPENDAY_ROLLUP_HEAVY_MS = 0
     world.client_for(client, "kf_office")
     calls = []
     real = calc.dashboard
     monkeypatch.setattr(calc, "dashboard", lambda qs: calls.append(1) or real(qs))
 
+    def page():
+        response = client.get("/staff/opinion-figures/")
+        return response.context, response.content.decode()
+
     def received():
-        return client.get("/staff/opinion-figures/").context["data"]["total"]
+        rollups.refresh_due()
+        context, _html = page()
+        assert context["counted"].current
+        return context["data"]["total"]
 
     before = received()
-    assert received() == before and len(calls) == 1  # the second one from the cache
+    assert received() == before and len(calls) == 1  # the second one from the roll-up
     o = _opinion(world)
+    stale, html = page()
+    assert stale["data"]["total"] == before and not stale["counted"].current
+    assert "统计于" in html and "正在重新统计" in html
     assert received()["received"] == before["received"] + 1
-    # A change of status (answered) shows at once too.
+    # A change of status (assigned) shows after the recount too.
     services.assign(world.users["kf_office"], o, unit=world.housing)
     assert received()["assigned"] == before["assigned"] + 1
     # A call-back reached changes the satisfaction.

@@ -280,6 +280,7 @@ POST_ENDPOINTS = [
     "question_action",
     "opinion_action",
     "opinion_bulk",
+    "opinion_figures_recount",  # tests/test_rollups.py
     "callback_build",
     "callback_reveal",
     *PUBLICITY_POST,

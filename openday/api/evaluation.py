@@ -61,6 +61,9 @@ class EvaluationOut(Schema):
     campaign: CampaignRef
     published: bool
     published_at: datetime | None
+    # When the figures were counted: now for a small campaign, by the worker for a province's
+    # (ops.rollups; the same figures as the pages and exports).
+    counted_at: datetime
     indicators: list[IndicatorOut]
     units: list[UnitScoreOut]
     awards: list[AwardOut]
@@ -92,6 +95,7 @@ def get_evaluation(request, campaign_id: ObjectId):
         },
         "published": result.published,
         "published_at": result.scheme.published_at if result.scheme else None,
+        "counted_at": result.counted.computed_at,
         "indicators": [
             {
                 "code": s.code,

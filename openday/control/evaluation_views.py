@@ -15,6 +15,7 @@ from openday.evaluation import forms as ef
 from openday.evaluation import indicators as ind
 from openday.evaluation.access import access_evaluation, can_manage
 from openday.evaluation.models import Adjustment, Award, Scheme
+from openday.ops import rollups
 from openday.orgs.models import Org
 
 from .shortcuts import DOCX, XLSX, apply_errors, download, staff_required
@@ -65,9 +66,10 @@ def dashboard(request, campaign_id):
         "awards": [a for a in result.awards if only is None or a.unit_id in only],
         "summary_form": ef.SummaryForm(initial=services.report_text(campaign)),
         "unpublish_form": ef.UnpublishForm(),
+        "counted": result.counted,
     }
     if only is None:
-        months = scoring.by_month(campaign)
+        months = scoring.by_month(campaign, result)
         context["months"] = months
         context["overall"] = exports.overall(campaign, result)
         context["chart"] = _chart_data(result, months)
@@ -293,6 +295,20 @@ def publish(request, campaign_id):
 
 
 @staff_required
+@require_POST
+def recount(request, campaign_id):
+    """立即重新统计: count the campaign's figures now instead of waiting for the worker."""
+    campaign, only = access_evaluation(request, campaign_id)
+    if only is not None:
+        raise PermissionDenied("考核数据由政务公开办统计。")
+    if rollups.recount("evaluation", {"campaign": campaign.pk}):
+        messages.success(request, "已按最新数据重新统计。")
+    else:
+        messages.info(request, "后台正在统计，请稍后刷新页面。")
+    return redirect("control:evaluation_dashboard", campaign.pk)
+
+
+@staff_required
 def xlsx(request, campaign_id):
     campaign, only = access_evaluation(request, campaign_id)
     data = exports.indicators_xlsx(campaign, unit_ids=only)
@@ -317,6 +333,7 @@ def docx(request, campaign_id):
 urlpatterns = [
     path("campaigns/<id:campaign_id>/evaluation/", dashboard, name="evaluation_dashboard"),
     path("campaigns/<id:campaign_id>/evaluation/weights/", weights, name="evaluation_weights"),
+    path("campaigns/<id:campaign_id>/evaluation/recount/", recount, name="evaluation_recount"),
     path(
         "campaigns/<id:campaign_id>/evaluation/units/<id:unit_id>/",
         unit_detail,

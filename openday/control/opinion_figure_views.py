@@ -2,14 +2,16 @@
 
 import io
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from openday.lib import params as param
 from openday.lib.export_text import append_row
 from openday.opinions import figures as calc
-from openday.opinions.access import visible
 
 from .shortcuts import XLSX, download, staff_required
 
@@ -39,60 +41,14 @@ def _year(request):
     return param.year(request.GET.get("year"), default="")
 
 
-def _opinions(access, year):
-    opinions = visible(access)
-    return opinions.filter(received_at__year=year) if year else opinions
-
-
-def _topics(opinions):
-    import logging
-
-    from openday.opinions.triage import topics_of
-
-    try:
-        topics = topics_of(opinions)
-    except Exception:  # a help for the summary; the figures must show without it
-        logging.getLogger(__name__).exception("hot topics failed")
-        return []
-    # Plain values, for the cache (the template reads o.pk, o.tracking_code, o.short).
-    return [
-        (
-            label,
-            count,
-            [{"pk": o.pk, "tracking_code": o.tracking_code, "short": o.short} for o in reps],
-        )
-        for label, count, reps in topics
-    ]
-
-
-def _data(access, year):
-    """The page's figures, counted once per scope, year and change of the data (calc.cached)."""
-
-    def compute():
-        opinions = _opinions(access, year)
-        return {
-            **calc.dashboard(opinions),
-            "months": calc.by_month(opinions),
-            "decisions": calc.decisions(opinions),
-        }
-
-    return calc.cached(access, "figures", (year,), compute)
-
-
 @staff_required
 def figures(request):
     access = request.access
     year = _year(request)
-    data = _data(access, year)
-    topics = calc.cached(access, "topics", (year,), lambda: _topics(_opinions(access, year)))
-    years = calc.cached(
-        access,
-        "years",
-        (),
-        lambda: sorted(
-            {d.year for d in visible(access).dates("received_at", "year")}, reverse=True
-        ),
-    )
+    counted = calc.page_figures(access, year)
+    data = counted.value
+    topics = calc.page_figures(access, year, "opinion_topics").value
+    years = data["years"]
     groups = data["groups"]
     shown = dict(data, groups={g: rows[:SHOWN_ROWS] for g, rows in groups.items()})
     return render(
@@ -108,14 +64,31 @@ def figures(request):
             "year": year,
             "years": years,
             "empty": not data["total"]["received"],
+            "counted": counted,
+            "recount_url": reverse("control:opinion_figures_recount")
+            + (f"?year={year}" if year else ""),
         },
     )
 
 
 @staff_required
+@require_POST
+def recount(request):
+    """立即重新统计 the figures and hot topics of this viewer's scope and year."""
+    year = _year(request)
+    done = [calc.recount_page(request.access, year, what) for what in calc.PAGE_KINDS]
+    if all(done):
+        messages.success(request, "已按最新数据重新统计。")
+    else:
+        messages.info(request, "后台正在统计，请稍后刷新页面。")
+    target = reverse("control:opinion_figures")
+    return redirect(f"{target}?year={year}" if year else target)
+
+
+@staff_required
 def figures_xlsx(request):
     year = _year(request)
-    data = _data(request.access, year)
+    data = calc.page_figures(request.access, year).value
     total = data["total"]
     wb = Workbook()
     wb.remove(wb.active)

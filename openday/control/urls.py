@@ -127,6 +127,7 @@ urlpatterns = [
         name="answer_to_opinion",
     ),
     path("opinion-figures/", ofv.figures, name="opinion_figures"),
+    path("opinion-figures/recount/", ofv.recount, name="opinion_figures_recount"),
     path("opinion-figures/export.xlsx", ofv.figures_xlsx, name="opinion_figures_xlsx"),
     # Working-day calendar (工作日历).
     path("workdays/", wv.workday_index, name="workday_index"),

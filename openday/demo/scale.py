@@ -1684,6 +1684,13 @@ def pages() -> list[tuple[str, str, str]]:
         if who == "office":
             out.append((f"申报情况（{place}）", who, staff("campaign_board", campaign.pk)))
             out.append((f"绩效考核（{place}）", who, staff("evaluation_dashboard", campaign.pk)))
+    out.append(
+        (
+            "绩效考核 下级汇总（省级）",
+            "office",
+            staff("evaluation_dashboard", province.pk) + "?tab=rollup",
+        )
+    )
     out += [
         ("活动详情", "unit", staff("event_detail", held.pk)),
         ("问卷结果", "unit", staff("survey_results", survey.pk)),

@@ -130,40 +130,49 @@ def _rollup(ws, campaign):
 # --- The annual summary -------------------------------------------------------------------
 
 
-def overall(campaign, result=None):
-    """The figures of the whole campaign, for the summary and the dashboard's counters."""
+def facts(campaign, scope):
+    """What the summary shows beside the indicators, counted with the roll-up (scoring._count):
+    participants by category, the opinions' figures and the published articles."""
     from openday.events.models import CATEGORY_NAMES, Registration
     from openday.opinions import figures
+    from openday.publicity.models import Article
 
-    result = result or evaluate(campaign)
-    sums = totals(result)
-    plan = sums["held_on_plan"]
-    scope = ind.Scope(campaign, [u.unit for u in result.units])
     categories = (
-        Registration.objects.filter(scope.event_q("event__"), checked_in_at__isnull=False)
+        Registration.objects.filter(event_id__in=scope.event_ids, checked_in_at__isnull=False)
         .values("category")
         .annotate(n=Count("id", distinct=True))
         .order_by("-n", "category")
     )
-    from openday.publicity.models import Article
-
     articles = (
         Article.objects.filter(
-            Q(campaign=campaign) | scope.event_q("event__"), status=Article.Status.PUBLISHED
+            Q(campaign=campaign) | Q(event_id__in=scope.event_ids), status=Article.Status.PUBLISHED
         )
         .distinct()
         .count()
     )
     return {
-        "planned": plan.den or 0,
-        "held_on_plan": int(plan.num),
-        "held": int(sums["events_held"].num),
-        "participants": int(sums["participants"].num),
         "by_category": [
             (CATEGORY_NAMES.get(r["category"], r["category"]), r["n"]) for r in categories
         ],
         "opinions": figures.counts(scope.opinions),
         "articles": articles,
+    }
+
+
+def overall(campaign, result=None):
+    """The figures of the whole campaign, for the summary and the dashboard's counters."""
+    result = result or evaluate(campaign)
+    sums = totals(result)
+    plan = sums["held_on_plan"]
+    counted = result.counted.value["facts"]
+    return {
+        "planned": plan.den or 0,
+        "held_on_plan": int(plan.num),
+        "held": int(sums["events_held"].num),
+        "participants": int(sums["participants"].num),
+        "by_category": counted["by_category"],
+        "opinions": counted["opinions"],
+        "articles": counted["articles"],
         "units": len(result.units),
     }
 

@@ -148,11 +148,20 @@ class Scope:
         }
 
     @cached_property
+    def event_ids(self):
+        """The ids of the campaign's events (a campaign has hundreds, a province's thousands)."""
+        from openday.events.models import Event
+
+        return list(Event.objects.filter(self.event_q()).values_list("id", flat=True))
+
+    @cached_property
     def opinions(self):
-        """The campaign's opinions: raised at its events or filed under it."""
+        """The campaign's opinions: raised at its events or filed under it. By the events' ids:
+        both columns are indexed, where the OR across joined events and plan entries read all
+        of a province's opinions (0.4 s against 0.01–0.05 s for a county's campaign)."""
         from openday.opinions.models import Opinion
 
-        return Opinion.objects.filter(Q(campaign=self.campaign) | self.event_q("event__"))
+        return Opinion.objects.filter(Q(campaign=self.campaign) | Q(event_id__in=self.event_ids))
 
     @cached_property
     def handling(self):
@@ -206,7 +215,7 @@ def _participants(scope):
     from openday.events.models import Registration
 
     rows = (
-        Registration.objects.filter(scope.event_q("event__"), checked_in_at__isnull=False)
+        Registration.objects.filter(event_id__in=scope.event_ids, checked_in_at__isnull=False)
         .values("event__unit__path")
         .annotate(n=Count("id", distinct=True))
         .order_by()
@@ -246,7 +255,7 @@ def _publicity(scope):
 
     rows = (
         Article.objects.filter(
-            Q(campaign=scope.campaign) | scope.event_q("event__"),
+            Q(campaign=scope.campaign) | Q(event_id__in=scope.event_ids),
             status=Article.Status.PUBLISHED,
         )
         .values("unit__path")

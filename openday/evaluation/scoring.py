@@ -20,6 +20,8 @@ from fractions import Fraction
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 
+from openday.ops import rollups
+
 from . import indicators as ind
 from .models import Award, Scheme
 
@@ -150,6 +152,7 @@ class Result:
     standards: list
     units: list  # UnitScore, by rank
     awards: list
+    counted: object = None  # the ops.rollups.Snapshot the figures came from
 
     @property
     def published(self):
@@ -240,12 +243,50 @@ def scheme_of(campaign):
     )
 
 
-def evaluate(campaign, scheme=None):
+def _scopes(params):
+    """What changes the counted figures, as lib.pagecache versions them (check-ins are not
+    versioned: a stored roll-up shows them within OPENDAY_ROLLUP_REFRESH_SECONDS)."""
+    campaign = f"campaign:{params['campaign']}"
+    return ("events", "articles", "board", "callbacks", "surveys", "site", campaign)
+
+
+@rollups.register("evaluation", "绩效考核统计", scopes=_scopes)
+def _count(params):
+    """Everything the evaluation pages count from the data of one campaign: the indicators'
+    figures per scored unit, the campaign's facts (exports.facts) and the months."""
+    from openday.campaigns.models import Campaign
+
+    from .exports import facts
+
+    campaign = Campaign.objects.select_related("office").get(pk=params["campaign"])
+    units = scored_units(campaign)
+    figures, scope = ind.compute(campaign, units)
+    return {
+        "units": [u.pk for u in units],
+        "figures": figures,
+        "facts": facts(campaign, scope),
+        "months": _months(campaign, scope),
+    }
+
+
+def counted(campaign, keep=False):
+    """The campaign's counted figures (an ops.rollups.Snapshot): counted now for a small
+    campaign, kept and refreshed by the worker for a province's (its computed_at says when);
+    keep: kept in any case (the roll-up of many lower offices' campaigns)."""
+    return rollups.get("evaluation", {"campaign": campaign.pk}, keep=keep)
+
+
+def evaluate(campaign, scheme=None, keep=False):
     """Every scored unit's values, points, adjustments, score and rank."""
+    from openday.orgs.models import Org
+
     scheme = scheme if scheme is not None else scheme_of(campaign)
     standards = standards_of(scheme)
-    units = scored_units(campaign)
-    figures, _scope = ind.compute(campaign, units)
+    snapshot = counted(campaign, keep)
+    data = snapshot.value
+    by_pk = Org.objects.in_bulk(data["units"])
+    units = [by_pk[pk] for pk in data["units"] if pk in by_pk]
+    figures = data["figures"]
     adjustments = defaultdict(list)
     awards = []
     if scheme is not None:
@@ -262,18 +303,22 @@ def evaluate(campaign, scheme=None):
         item = UnitScore(unit, lines, adjustments[unit.pk], subtotal, total_adj, score)
         item.order = order
         scores.append(item)
-    return Result(campaign, scheme, standards, rank(scores, lambda u: u.score), awards)
+    ranked = rank(scores, lambda u: u.score)
+    return Result(campaign, scheme, standards, ranked, awards, snapshot)
 
 
 # --- The dashboard by month and the roll-up --------------------------------------------------
 
 
-def by_month(campaign):
+def by_month(campaign, result=None):
     """Held events and checked-in participants per month (Asia/Shanghai), per unit."""
+    return (result.counted if result is not None else counted(campaign)).value["months"]
+
+
+def _months(campaign, scope):
     from openday.events.models import Event, Registration
 
-    units = scored_units(campaign)
-    scope = ind.Scope(campaign, units)
+    units = scope.units
     events = (
         Event.objects.filter(scope.event_q(), status__in=ind.HELD)
         .annotate(m=TruncMonth("starts_at"))
@@ -282,7 +327,7 @@ def by_month(campaign):
         .order_by()
     )
     people = (
-        Registration.objects.filter(scope.event_q("event__"), checked_in_at__isnull=False)
+        Registration.objects.filter(event_id__in=scope.event_ids, checked_in_at__isnull=False)
         .annotate(m=TruncMonth("event__starts_at"))
         .values("event__unit__path", "m")
         .annotate(n=Count("id", distinct=True))
@@ -356,9 +401,10 @@ def rollup(campaign, scheme=None):
         .exclude(office=campaign.office)
         .order_by("office__path")
     )
-    rows = []
+    rows, counted = [], []
     for order, child in enumerate(children):
-        result = evaluate(child)
+        result = evaluate(child, keep=True)
+        counted.append(result.counted)
         sums = totals(result)
         lines, _subtotal, _adj, score = score_lines(standards, lambda code, s=sums: s[code])
         scores = [u.score for u in result.units]
@@ -366,4 +412,7 @@ def rollup(campaign, scheme=None):
         row = OfficeScore(child.office, child, lines, len(scores), average, result.published, score)
         row.order = order
         rows.append(row)
-    return {"standards": standards, "offices": rank(rows, lambda r: r.score)}
+    # The children's counts are kept (rollups.get keep): the page names the oldest, or one
+    # that is out of date, as when its figures were counted.
+    oldest = min(counted, key=lambda c: (c.current, c.computed_at)) if counted else None
+    return {"standards": standards, "offices": rank(rows, lambda r: r.score), "counted": oldest}

@@ -6,7 +6,7 @@ Versions. Public data is divided into scopes, each with a version in the databas
 "site" (the organizations), "events" (any event), "event:<id>" (one event, its quotas, articles
 and surveys), "campaigns" (any campaign), "campaign:<id>" (one campaign, its plan, events,
 articles and photos), "articles", "surveys" and "board" (the opinions); "callbacks" (the
-opinions' call-backs) only keys the staff's opinion figures (opinions.figures.cached). A cached
+opinions' call-backs) only keys the staff's opinion figures (ops.rollups). A cached
 page is stored under a key made of the versions of the scopes it shows (PAGES below), so a change
 makes a new key and the old entry is never read again; nothing has to be deleted, on any node.
 

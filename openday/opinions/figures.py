@@ -13,6 +13,7 @@ Definitions (also in docs/opinions.md):
 """
 
 import hashlib
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
@@ -20,14 +21,18 @@ from django.core.cache import cache
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Sum
 
 from openday.lib import pagecache
+from openday.ops import rollups
 
 from .access import scope_key
 from .models import Callback, Opinion, RectificationStep
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from openday.orgs.access import Access
 
 _T = TypeVar("_T")
+log = logging.getLogger(__name__)
 
 S, D = Opinion.Status, Opinion.Decision
 ANSWERED = [S.ANSWERED, S.APPROVED, S.PUBLISHED]
@@ -40,9 +45,10 @@ GROUPS = {
 }
 
 
-# The figures of a province's year take seconds to count: they are kept in the shared cache
-# under the viewer's scope (opinions.access.scope_key), what was asked (year, …) and the
-# versions of the page cache's scopes they show (lib.pagecache): "board" is bumped by every
+# Lighter counts for a page (the opinion list's filter choices) are kept in the shared cache
+# under the viewer's scope (opinions.access.scope_key), what was asked and the versions of
+# the page cache's scopes they show (lib.pagecache); the dashboard's heavy figures are
+# roll-ups (page_figures, at the end of this module). "board" is bumped by every
 # saved or audited opinion change (steps of rectification included), "callbacks" by every call-back,
 # "site"/"events"/"campaigns" by the names shown. A change makes a new key, so no entry
 # outlives the data it was counted from; CACHE_SECONDS only bounds how long unused ones stay.
@@ -317,3 +323,84 @@ def decisions(opinions):
 def event_callbacks(event):
     """Satisfaction from participants' call-backs of an event (not tied to an opinion)."""
     return _satisfaction(Callback.objects.filter(event=event))
+
+
+# --- The opinions dashboard, as roll-ups (ops.rollups) ---------------------------------------
+# A province's figures take seconds to count (the hot topics most): they are kept as roll-ups
+# per viewer scope and year, refreshed by the worker after a change, so no reader waits.
+
+
+def _access_of(params):
+    """The access of the user the figures are counted as; rollups.Gone when that user is
+    gone or no longer has the scope the row is kept under (the next reader counts anew)."""
+    from openday.accounts.models import User
+    from openday.orgs.access import Access
+
+    user = User.objects.filter(pk=params["user"], is_active=True).first()
+    access = Access(user) if user is not None else None
+    if access is None or scope_key(access) != params["scope"]:
+        raise rollups.Gone(f"user {params['user']} no longer has scope {params['scope']}")
+    return access
+
+
+def scoped(access: "Access", year: object) -> "QuerySet[Opinion]":
+    from .access import visible
+
+    opinions = visible(access)
+    return opinions.filter(received_at__year=year) if year else opinions
+
+
+@rollups.register("opinion_figures", "意见建议办理统计", scopes=CACHE_SCOPES)
+def _page_figures(params):
+    from .access import visible
+
+    access = _access_of(params)
+    opinions = scoped(access, params["year"])
+    years = sorted({d.year for d in visible(access).dates("received_at", "year")}, reverse=True)
+    return {
+        **dashboard(opinions),
+        "months": by_month(opinions),
+        "decisions": decisions(opinions),
+        "years": years,  # for the page's year filter
+    }
+
+
+@rollups.register("opinion_topics", "意见建议热点", scopes=CACHE_SCOPES)
+def _page_topics(params):
+    from .triage import topics_of
+
+    try:
+        topics = topics_of(scoped(_access_of(params), params["year"]))
+    except Exception:  # a help for the summary; the figures must show without it
+        log.exception("hot topics failed")
+        return []
+    # Plain values (the template reads o.pk, o.tracking_code, o.short).
+    return [
+        (
+            label,
+            count,
+            [{"pk": o.pk, "tracking_code": o.tracking_code, "short": o.short} for o in reps],
+        )
+        for label, count, reps in topics
+    ]
+
+
+PAGE_KINDS = ("opinion_figures", "opinion_topics")
+
+
+def _page_params(access: "Access", year: object) -> tuple[dict[str, object], list[object]]:
+    """(params, key): counted as this user, stored for everyone with the same scope."""
+    user = access.user.pk if access.user.is_authenticated else 0
+    scope = scope_key(access)
+    return {"user": user, "scope": scope, "year": year}, [scope, year]
+
+
+def page_figures(access: "Access", year: object, what: str = "opinion_figures") -> rollups.Snapshot:
+    """The dashboard's figures (or hot topics) for this viewer's scope and year."""
+    params, key = _page_params(access, year)
+    return rollups.get(what, params, key=key)
+
+
+def recount_page(access: "Access", year: object, what: str) -> bool:
+    params, key = _page_params(access, year)
+    return rollups.recount(what, params, key=key)

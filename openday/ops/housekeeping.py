@@ -152,6 +152,12 @@ STEPS = [
         atomic=False,
     ),
     Step("messages", "补发未发出的消息", _messages, atomic=False),
+    Step(
+        "rollups",
+        "更新统计快照、删除久未查看的",
+        _service("openday.ops.rollups.housekeeping"),
+        atomic=False,  # each recount on its own (ops.rollups.refresh_due)
+    ),
     Step("rate_counters", "清理过期的频率限制计数", _service("openday.ops.ratelimit.forget_old")),
     Step("old_records", "清理 90 天前的运行记录", _old_records),
 ]
@@ -164,6 +170,10 @@ COUNT_LABELS = {
     "callbacks": "回访记录",
     "runs": "运行记录",
     "workers": "进程记录",
+    "refreshed": "已更新",
+    "failed": "失败",
+    "dropped": "已失效",
+    "forgotten": "已删除",
 }
 
 

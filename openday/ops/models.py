@@ -108,3 +108,33 @@ class PageVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}={self.version}"
+
+
+class Rollup(models.Model):
+    """Figures too heavy to count on every request (a province's evaluation, its opinion
+    figures): counted once, kept here with when and from which data versions, and refreshed
+    by the worker (openday.ops.rollups). Rows exist only for counts that took long; light
+    ones are counted on each request."""
+
+    key = models.CharField(max_length=40, primary_key=True)  # sha1 of the kind and its key
+    kind = models.CharField(max_length=32)
+    params = models.JSONField(default=dict)  # what the kind's count needs
+    # The counted value, pickled (fractions, decimals and tuples come back as they were).
+    # Written only by this application's code, like the cache's values.
+    value = models.BinaryField(null=True)
+    versions = models.JSONField(default=dict)  # lib.pagecache versions read before counting
+    computed_at = models.DateTimeField(null=True, blank=True)
+    took_ms = models.PositiveIntegerField(default=0)
+    read_at = models.DateTimeField()
+    # A reader found it out of date; the worker refreshes these first.
+    wanted_at = models.DateTimeField(null=True, blank=True)
+    # The refresher's lease, so two workers never count the same row at once.
+    refreshing_until = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["read_at"], name="rollup_read")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key[:8]}"

@@ -165,6 +165,12 @@ def _messages(now):
     }
 
 
+def _rollups(now):
+    from .rollups import status
+
+    return status(now)
+
+
 def _part(read, *args):
     try:
         return read(*args)
@@ -181,6 +187,7 @@ def gather(now=None):
         facts["tasks"] = _part(_tasks, now)
         facts["workers"] = _part(_workers, now)
         facts["messages"] = _part(_messages, now)
+        facts["rollups"] = _part(_rollups, now)
     facts["problems"] = problems(facts, now)
     return facts
 
@@ -214,6 +221,11 @@ def problems(facts, now):
             out.append(f"有 {channel['failed']} 条{channel['label']}发送失败。")
     if facts.get("tasks", {}).get("failed_last_day"):
         out.append(f"最近一天有 {facts['tasks']['failed_last_day']} 个后台任务失败。")
+    rollups = facts.get("rollups", {})
+    if rollups.get("failed"):
+        out.append(f"有 {len(rollups['failed'])} 份统计快照更新失败（页面仍显示上一次的结果）。")
+    if (rollups.get("oldest_seconds") or 0) > 3 * (rollups.get("refresh_seconds") or 300):
+        out.append("统计快照已超过三个周期没有更新：请检查后台任务进程。")
     if not facts["disk"]["ok"]:
         out.append("数据目录所在磁盘剩余空间不足。")
     return out
@@ -252,5 +264,12 @@ def public_health(facts):
         body["messages"] = {
             channel: {k: v for k, v in figures.items() if k != "label"}
             for channel, figures in facts["messages"]["channels"].items()
+        }
+    if "rollups" in facts and "error" not in facts["rollups"]:
+        r = facts["rollups"]
+        body["rollups"] = {
+            "kept": r["kept"],
+            "oldest_seconds": r["oldest_seconds"],
+            "failed": len(r["failed"]),
         }
     return body

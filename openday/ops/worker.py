@@ -190,6 +190,8 @@ class OpendayWorker(Worker):
         if self.deliver:
             self.threads.append(self._thread("outbox", self._outbox_loop))
         self.threads.append(self._thread("keeper", self._keeper_loop))
+        if self.clock:
+            self.threads.append(self._thread("rollups", self._rollup_loop))
 
     def _thread(self, name, target):
         thread = threading.Thread(target=self._guarded(name, target), name=name, daemon=True)
@@ -228,6 +230,14 @@ class OpendayWorker(Worker):
 
         counts = deliver_due()
         return 0 if counts["claimed"] else settings.OPENDAY_DELIVERY_POLL_SECONDS
+
+    def _rollup_loop(self):
+        """Recount the heavy figures that are due (ops.rollups); 0 when there may be more."""
+        from .rollups import refresh_due
+
+        counts = refresh_due()
+        busy = counts["refreshed"] + counts["failed"] + counts["dropped"]
+        return 0 if busy else settings.OPENDAY_ROLLUP_POLL_SECONDS
 
     def _keeper_loop(self):
         from .housekeeping import claim_scheduled_run, housekeeping_every
