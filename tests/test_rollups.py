@@ -742,3 +742,65 @@ def test_the_api_says_when_a_stored_evaluation_was_counted(hand, world, client, 
     stored = _row("evaluation", {"campaign": hand.campaign.pk}).computed_at
     assert abs(counted - stored) < timedelta(milliseconds=1)
     assert counted < timezone.now() - timedelta(minutes=2)
+
+
+# --- Two readers of figures not counted yet --------------------------------------------------
+
+
+def _another_request_counts(monkeypatch, key, stores):
+    """Hold the counting lock as another request would, and let it finish (store a row or
+    not) the first time this reader waits."""
+    from django.core.cache import cache
+
+    lock = f"openday:rollup-counting:{key}"
+    cache.add(lock, 1, 60)
+
+    def finish(_seconds):
+        if cache.get(lock) is not None:
+            stores()
+            cache.delete(lock)
+
+    monkeypatch.setattr(rollups.time, "sleep", finish)
+    return lock
+
+
+def test_a_second_reader_waits_for_the_first_count_instead_of_counting(db, monkeypatch, heavy):
+    counter = _kind(monkeypatch)
+    key = rollups.key_of("test_count", {"x": 1})
+
+    def other_request_stores():
+        kind = rollups.KINDS["test_count"]
+        rollups._store(key, kind, {"x": 1}, {"n": 41}, {}, 900, timezone.now())
+
+    _another_request_counts(monkeypatch, key, other_request_stores)
+    snapshot = rollups.get("test_count", {"x": 1})
+    assert snapshot.value == {"n": 41} and snapshot.stored and snapshot.current
+    assert counter.calls == 0
+
+
+def test_a_second_reader_counts_itself_when_the_first_stored_nothing(db, monkeypatch, heavy):
+    """A light count (nothing stored), a failed one, or a lock never released (WAIT_SECONDS)."""
+    from django.core.cache import cache
+
+    counter = _kind(monkeypatch)
+    key = rollups.key_of("test_count", {"x": 1})
+    lock = _another_request_counts(monkeypatch, key, lambda: None)
+    assert rollups.get("test_count", {"x": 1}).value["n"] == 1 and counter.calls == 1
+    assert cache.get(lock) is None  # released after counting
+    # A lock nobody releases: the reader gives up waiting and counts.
+    cache.add(lock, 1, 60)
+    monkeypatch.setattr(rollups.time, "sleep", lambda _s: None)
+    monkeypatch.setattr(rollups, "WAIT_SECONDS", 0.05)
+    Rollup.objects.all().delete()
+    assert rollups.get("test_count", {"x": 1}).value["n"] == 1 and counter.calls == 2
+
+
+def test_a_count_that_raises_releases_the_lock(db, monkeypatch, heavy):
+    from django.core.cache import cache
+
+    counter = _kind(monkeypatch)
+    counter.fail = RuntimeError("统计超时")
+    with pytest.raises(RuntimeError):
+        rollups.get("test_count", {"x": 1})
+    key = rollups.key_of("test_count", {"x": 1})
+    assert cache.get(f"openday:rollup-counting:{key}") is None

@@ -30,6 +30,7 @@ from importlib import import_module
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -46,6 +47,11 @@ KEEP = timedelta(days=7)
 LEASE = timedelta(minutes=10)
 # read_at is written at most this often per row (one cheap conditional UPDATE).
 TOUCH_EVERY = timedelta(minutes=1)
+# While one request counts figures for the first time, others asking for the same wait for
+# its row (checking every WAIT_STEP seconds) up to WAIT_SECONDS, then count themselves.
+LOCK_SECONDS = 300
+WAIT_SECONDS = 30.0
+WAIT_STEP = 0.1
 
 
 @dataclass(frozen=True)
@@ -176,12 +182,61 @@ def get(kind_name: str, params: dict[str, Any], key: object = None, keep: bool =
             # Only _store() and refresh_due() write the value, from this application's counts.
             value = pickle.loads(bytes(row.value))  # noqa: S301
             return Snapshot(value, row.computed_at, True, current)
-    value, versions, took = _count(kind, params)
-    if _heavy(took, params):
-        _store(row_key, kind, params, value, versions, took, now)
-    elif row is not None:
-        Rollup.objects.filter(key=row_key).delete()  # light again: counted per request
+    lock = f"openday:rollup-counting:{row_key}"
+    if not _hold(lock):
+        # Another request is counting the same figures (the first visit of a province's
+        # scope takes seconds): wait for its row rather than count them again at once.
+        counted = _wait_for(row_key, lock, after=row.computed_at if row is not None else None)
+        if counted is not None:
+            return counted
+    try:
+        value, versions, took = _count(kind, params)
+        if _heavy(took, params):
+            _store(row_key, kind, params, value, versions, took, now)
+        elif row is not None:
+            Rollup.objects.filter(key=row_key).delete()  # light again: counted per request
+    finally:
+        _release(lock)
     return Snapshot(value, now, _heavy(took, params), True)
+
+
+def _hold(lock: str) -> bool:
+    """Take the shared cache's counting lock; True also when the cache cannot be reached
+    (then every reader counts for itself, as without the lock)."""
+    try:
+        return bool(cache.add(lock, 1, LOCK_SECONDS))
+    except Exception:
+        log.warning("roll-up lock %s: the cache cannot be reached", lock, exc_info=True)
+        return True
+
+
+def _release(lock: str) -> None:
+    try:
+        cache.delete(lock)
+    except Exception:
+        log.warning("roll-up lock %s: the cache cannot be reached", lock, exc_info=True)
+
+
+def _wait_for(row_key: str, lock: str, after: datetime | None) -> Snapshot | None:
+    """The row another request stores while it holds `lock`; None when it stored none (a
+    light count, or it failed) or took longer than WAIT_SECONDS: then the caller counts."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(WAIT_STEP)
+        try:
+            held = cache.get(lock) is not None
+        except Exception:
+            return None
+        if not held:
+            break
+    rows = Rollup.objects.filter(key=row_key, computed_at__isnull=False)
+    if after is not None:  # newer than the out-of-date row this reader found
+        rows = rows.filter(computed_at__gt=after)
+    row = rows.only("value", "computed_at").first()
+    if row is None or row.value is None or row.computed_at is None:
+        return None
+    value = pickle.loads(bytes(row.value))  # noqa: S301 - written by _store() alone
+    return Snapshot(value, row.computed_at, True, True)
 
 
 def recount(kind_name: str, params: dict[str, Any], key: object = None) -> bool:
