@@ -369,8 +369,9 @@ def _page_figures(params):
 def _page_topics(params):
     from .triage import topics_of
 
+    opinions = scoped(_access_of(params), params["year"])  # rollups.Gone is not swallowed
     try:
-        topics = topics_of(scoped(_access_of(params), params["year"]))
+        topics = topics_of(opinions)
     except Exception:  # a help for the summary; the figures must show without it
         log.exception("hot topics failed")
         return []

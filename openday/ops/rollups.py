@@ -298,7 +298,9 @@ def refresh_due(limit: int = 20, now: datetime | None = None) -> dict[str, int]:
         ).update(refreshing_until=timezone.now() + LEASE)
         if not claimed:
             continue
-        fresh = Rollup.objects.get(key=row.key)
+        fresh = Rollup.objects.filter(key=row.key).first()
+        if fresh is None:  # deleted since it was claimed (a reader found it light)
+            continue
         kind = _kinds()[fresh.kind]
         try:
             # A savepoint: a database error in one count must not abort the others' writes.
